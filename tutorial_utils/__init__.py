@@ -1,0 +1,83 @@
+"""DragoNN Workshop: simulate regulatory DNA, train Keras 3 CNNs on it, and interpret them.
+
+The names below are the 2016 DragoNN tutorial API plus its modern additions. They are loaded
+lazily, so ``import tutorial_utils`` is instant and Keras (with its backend) is imported only when
+a model or an attribution method is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_EXPORTS: dict[str, str] = {
+    # encoding
+    "one_hot_encode": "encoding",
+    "one_hot_decode": "encoding",
+    "get_sequence_strings": "encoding",
+    "reverse_complement": "encoding",
+    "read_fasta": "encoding",
+    "encode_fasta_sequences": "encoding",
+    # motifs
+    "Motif": "motifs",
+    "get_motif": "motifs",
+    "list_motifs": "motifs",
+    "load_motifs": "motifs",
+    "read_motif_file": "motifs",
+    # simulations
+    "Embedding": "simulations",
+    "dinucleotide_shuffle": "simulations",
+    "simulate_single_motif_detection": "simulations",
+    "simulate_motif_counting": "simulations",
+    "simulate_motif_density_localization": "simulations",
+    "simulate_multi_motif_embedding": "simulations",
+    "simulate_differential_accessibility": "simulations",
+    "simulate_heterodimer_grammar": "simulations",
+    # the 2016 tutorial's data helpers
+    "Data": "datasets",
+    "get_available_simulations": "datasets",
+    "print_available_simulations": "datasets",
+    "get_simulation_function": "datasets",
+    "print_simulation_info": "datasets",
+    "get_simulation_data": "datasets",
+    # models and metrics
+    "SequenceDNN": "models",
+    "ClassificationResult": "metrics",
+    "KmerBaseline": "baselines",
+    "inspect_SequenceDNN": "training",
+    "get_SequenceDNN": "training",
+    "train_SequenceDNN": "training",
+    "SequenceDNN_learning_curve": "training",
+    "test_SequenceDNN": "training",
+    # interpretation
+    "get_motif_scores": "motif_scan",
+    "in_silico_mutagenesis": "ism",
+    "deeplift": "attribution",
+    "gradient_times_input": "attribution",
+    "discover_motifs": "discovery",
+    "interpret_SequenceDNN_filter_centric": "interpret_views",
+    "interpret_SequenceDNN_sequence_centric": "interpret_views",
+    "interpret_SequenceDNN_integrative": "interpret_views",
+    "plot_deeplift_grammar": "interpret_views",
+    # plots
+    "plot_motif": "plots",
+    "plot_motifs": "plots",
+    "plot_sequence_filters": "plots",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'tutorial_utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tutorial_utils.{module_name}"), name)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
