@@ -61,10 +61,11 @@ _EXPORTS: dict[str, str] = {
     "interpret_SequenceDNN_sequence_centric": "interpret_views",
     "interpret_SequenceDNN_integrative": "interpret_views",
     "plot_deeplift_grammar": "interpret_views",
-    # plots
-    "plot_motif": "plots",
-    "plot_motifs": "plots",
-    "plot_sequence_filters": "plots",
+    "plot_sequence_filters": "interpret_views",
+    # logos
+    "plot_logo": "logos",
+    "plot_motif": "logos",
+    "plot_motifs": "logos",
 }
 
 __all__ = sorted(_EXPORTS)
