@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 hub/bootstrap.sh --dev
+bash tests/system_deps.sh   # Docker engine, Chromium, debootstrap, Caddy for the slow tiers
 export PATH="$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"
 export PYTHONUNBUFFERED=1
 status=0
