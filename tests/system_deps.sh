@@ -1,4 +1,44 @@
 #!/usr/bin/env bash
-# System packages for the docker and browser test tiers (Debian). Idempotent.
+# System packages for the docker and browser test tiers (Debian). Idempotent: a fast no-op when
+# everything is installed and a Docker engine answers.
+#   docker.io    the engine (dockerd) that DockerSpawner and the image tests drive
+#   debootstrap  builds the stand-in base image (no image registry is reachable here)
+#   chromium     the headless browser Playwright drives (never a Playwright browser download)
+#   caddy        the TLS edge in front of the hub
 set -euo pipefail
-true
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+[[ -x /usr/bin/chromium ]] || need+=(chromium)
+command -v caddy >/dev/null || need+=(caddy)
+
+if ((${#need[@]})); then
+    if [[ $EUID -ne 0 ]]; then
+        echo "system_deps.sh: root is needed to install: ${need[*]}" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Start an engine only when none answers (a CI runner or the host may already run one).
+if ! docker info >/dev/null 2>&1; then
+    if [[ $EUID -ne 0 ]]; then
+        echo "system_deps.sh: no Docker engine answers and only root can start dockerd" >&2
+        exit 1
+    fi
+    log=/var/log/dockerd-workshop.log
+    # setsid: the engine must outlive this script and the test session that called it
+    setsid dockerd >"$log" 2>&1 </dev/null &
+    for _ in $(seq 60); do
+        docker info >/dev/null 2>&1 && break
+        sleep 1
+    done
+    if ! docker info >/dev/null 2>&1; then
+        echo "system_deps.sh: dockerd did not answer within 60 s; last lines of $log:" >&2
+        tail -20 "$log" >&2
+        exit 1
+    fi
+fi
