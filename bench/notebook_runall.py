@@ -1,0 +1,160 @@
+"""Time a notebook's "Run All": execute it top to bottom with nbclient and report wall time.
+
+Usage::
+
+    .venv/bin/python bench/notebook_runall.py notebooks/workshop_tutorial.ipynb
+    .venv/bin/python bench/notebook_runall.py notebooks/extras.ipynb -p NUM_SEQS=500 -p FAST=True
+
+Prints one line per code cell (index, seconds, first source line) and the total, and exits non-zero
+if any cell raised. ``-p NAME=VALUE`` overrides a variable of the cell tagged ``parameters``, the
+way papermill does: a cell tagged ``injected-parameters`` is inserted right after it, so later
+cells see the new values. The executed notebook (with outputs) can be saved with ``--save``.
+
+The tests in ``tests/test_notebooks.py`` import :func:`execute_notebook` from this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
+    """Insert a cell assigning ``parameters`` right after the cell tagged ``parameters``.
+
+    Raises ``ValueError`` if the notebook has no such cell or a name is not assigned in it, so a
+    typo in a test cannot silently run the notebook at full size.
+    """
+    if not parameters:
+        return nb
+    index = next(
+        (
+            i
+            for i, cell in enumerate(nb.cells)
+            if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", [])
+        ),
+        None,
+    )
+    if index is None:
+        raise ValueError("the notebook has no cell tagged 'parameters' to override")
+    assigned = {
+        target.id
+        for node in ast.walk(ast.parse(nb.cells[index].source))
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    unknown = sorted(set(parameters) - assigned)
+    if unknown:
+        raise ValueError(
+            f"parameters {unknown} are not set in the parameters cell {sorted(assigned)}"
+        )
+    source = "# Parameters injected by bench/notebook_runall.py\n" + "".join(
+        f"{name} = {value!r}\n" for name, value in parameters.items()
+    )
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
+    nb.cells.insert(index + 1, cell)
+    return nb
+
+
+def execute_notebook(
+    path: str | Path,
+    parameters: dict | None = None,
+    *,
+    timeout: int = 1200,
+    kernel_name: str = "python3",
+    allow_errors: bool = False,
+) -> tuple[nbformat.NotebookNode, list[tuple[int, float]], float]:
+    """Execute a notebook in a fresh kernel (cwd = the notebook's folder).
+
+    Parameters
+    ----------
+    path : the ``.ipynb`` file.
+    parameters : overrides for the ``parameters`` cell, default none (full size).
+    timeout : seconds allowed per cell, default 1200.
+    kernel_name : Jupyter kernel, default ``python3``.
+    allow_errors : keep going after a failing cell, default False (raise
+        ``nbclient.exceptions.CellExecutionError``).
+
+    Returns
+    -------
+    nb : the executed notebook, with outputs.
+    timings : list of (cell index, seconds) for every code cell, in order.
+    total : seconds from kernel start to the end of the last cell.
+    """
+    path = Path(path)
+    nb = inject_parameters(nbformat.read(path, as_version=4), dict(parameters or {}))
+    starts: dict[int, float] = {}
+    timings: list[tuple[int, float]] = []
+
+    def on_start(cell, cell_index):
+        starts[cell_index] = time.perf_counter()
+
+    def on_done(cell, cell_index, execute_reply):
+        timings.append((cell_index, time.perf_counter() - starts[cell_index]))
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+        on_cell_execute=on_start,
+        on_cell_executed=on_done,
+    )
+    began = time.perf_counter()
+    client.execute()
+    return nb, timings, time.perf_counter() - began
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameters-cell variable (VALUE is a Python literal)",
+    )
+    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
+    parser.add_argument("--save", type=Path, help="write the executed notebook here")
+    args = parser.parse_args(argv)
+
+    parameters = {}
+    for item in args.parameter:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--parameter must look like NAME=VALUE, got {item!r}")
+        try:
+            parameters[name.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parameters[name.strip()] = value  # a bare word is a string
+
+    try:
+        nb, timings, total = execute_notebook(args.notebook, parameters, timeout=args.timeout)
+    except CellExecutionError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for index, seconds in timings:
+        first_line = nb.cells[index].source.strip().splitlines()[:1] or [""]
+        print(f"cell {index:3d}  {seconds:8.2f} s  {first_line[0][:70]}")
+    print(f"total {total:.1f} s (kernel start included) for {args.notebook}")
+    if args.save:
+        nbformat.write(nb, args.save)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
