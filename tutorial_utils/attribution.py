@@ -1,0 +1,237 @@
+"""DeepLIFT (Rescale rule) and gradient x input for SequenceDNN-style Keras 3 models.
+
+DeepLIFT is written in ``keras.ops`` with one backend-specific call (:func:`_gradients.gradient`):
+the network is re-run on the input with every non-linearity replaced by a straight line through
+the reference's activation,
+
+    y = f(h_ref) + m * (h - h_ref),   m = stop_gradient((f(h) - f(h_ref)) / (h - h_ref)),
+
+which leaves the forward value unchanged and makes the input gradient equal to the DeepLIFT
+multipliers. Max-pooling gets a rule of the same form (below) so that **completeness** holds:
+summed over positions and bases, contributions equal ``logit(x) - logit(reference)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from keras import ops
+
+from tutorial_utils._gradients import gradient
+from tutorial_utils._validation import check_float, check_int, check_seed
+from tutorial_utils.ism import (
+    ACTIVATIONS,
+    _pool_cells,
+    apply_step,
+    check_sequences,
+    check_task,
+    forward,
+    model_steps,
+    num_tasks,
+)
+from tutorial_utils.simulations import dinucleotide_shuffle
+
+REFERENCES = ("shuffle", "zeros", "gc")
+_EPS = 1e-6  # below this a difference-from-reference is treated as zero
+
+
+def deeplift(
+    model,
+    X: np.ndarray,
+    reference="shuffle",
+    num_refs: int = 10,
+    seed=0,
+    task: int = 0,
+    hypothetical: bool = False,
+    batch_size: int = 64,
+    gc_fraction: float = 0.4,
+) -> np.ndarray:
+    """DeepLIFT contributions of each base to one task's logit (Rescale rule).
+
+    Parameters
+    ----------
+    model : SequenceDNN or keras.Model (a layer chain; see :mod:`tutorial_utils.ism`).
+    X : float array (N, L, 4), one-hot A, C, G, T.
+    reference : "shuffle" (default: ``num_refs`` dinucleotide shuffles of each sequence),
+        "zeros" (all-zero input), "gc" (the background base frequencies at ``gc_fraction``:
+        0.3, 0.2, 0.2, 0.3 at 0.4) or an array (L, 4), (N, L, 4) or (N, R, L, 4).
+        Results are averaged over the references of each sequence.
+    num_refs : shuffles per sequence for ``reference="shuffle"`` (default 10).
+    seed : int, None or numpy Generator for the shuffles (default 0).
+    task : logit index (default 0).
+    hypothetical : if True return hypothetical contributions: for every base ``b`` at ``i``,
+        the contribution base ``b`` would have if it were there (the input for TF-MoDISco).
+    batch_size : sequences per gradient evaluation (default 64; times the references each).
+    gc_fraction : GC fraction of the "gc" reference (default 0.4).
+
+    Returns
+    -------
+    contributions : float32 (N, L, 4). Not hypothetical: non-zero only at the observed base,
+        and ``contributions[n].sum() == logit(X[n]) - mean_r logit(ref_{n,r})`` (completeness;
+        for sequences without ``N`` bases). Hypothetical: all four bases filled in, and
+        ``(hypothetical * X)`` gives the contributions.
+    """
+    steps = model_steps(model)
+    X = check_sequences(model, X)
+    task = check_task(task, num_tasks(steps))
+    batch_size = check_int("batch_size", batch_size, min_value=1)
+    references = _references(X, reference, num_refs, seed, gc_fraction)  # (N, R, L, 4)
+    n, refs = references.shape[:2]
+    hyp = np.empty(X.shape, dtype=np.float32)
+    worst = 0.0
+    for start in range(0, n, batch_size):
+        x = X[start : start + batch_size]
+        ref = references[start : start + batch_size].reshape(-1, *X.shape[1:])
+        x_rep = np.repeat(x, refs, axis=0)
+        multipliers, error = _multipliers(steps, x_rep, ref, task)
+        worst = max(worst, error)
+        # hypothetical contribution of base b at i for one reference:
+        # sum_c m[i, c] * (onehot_b[c] - ref[i, c]) = m[i, b] - sum_c m[i, c] * ref[i, c]
+        per_ref = multipliers - np.sum(multipliers * ref, axis=-1, keepdims=True)
+        hyp[start : start + len(x)] = per_ref.reshape(len(x), refs, *X.shape[1:]).mean(axis=1)
+    if worst > 1e-3:
+        warnings.warn(
+            f"DeepLIFT completeness error up to {worst:.2g} (relative to the logit difference); "
+            "contributions may be inaccurate",
+            stacklevel=2,
+        )
+    return hyp if hypothetical else hyp * X
+
+
+def gradient_times_input(model, X: np.ndarray, task: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Gradient of one task's logit with respect to the input, times the input.
+
+    Parameters
+    ----------
+    model : SequenceDNN or keras.Model.
+    X : float array (N, L, 4).
+    task : logit index (default 0).
+    batch_size : sequences per gradient evaluation (default 256).
+
+    Returns
+    -------
+    float32 (N, L, 4), non-zero only at the observed bases.
+    """
+    steps = model_steps(model)
+    X = check_sequences(model, X)
+    task = check_task(task, num_tasks(steps))
+    batch_size = check_int("batch_size", batch_size, min_value=1)
+    grads = np.concatenate(
+        [
+            gradient(lambda t: forward(steps, t)[:, task], X[start : start + batch_size])
+            for start in range(0, len(X), batch_size)
+        ]
+    )
+    return grads * X
+
+
+# ----------------------------------------------------------------------------------------------
+# the DeepLIFT pass
+
+
+def _multipliers(steps, x: np.ndarray, ref: np.ndarray, task: int) -> tuple[np.ndarray, float]:
+    """DeepLIFT multipliers d logit / d x for paired rows of x and ref, and the completeness error."""
+    ref_acts = [ops.convert_to_tensor(ref)]
+    for step in steps:  # the reference stream: plain forward, constants for the gradient
+        ref_acts.append(apply_step(step, ref_acts[-1]))
+    multipliers = gradient(lambda t: _rescaled_forward(steps, t, ref_acts)[:, task], x)
+    # completeness per (sequence, reference) pair, before averaging
+    logit_x = ops.convert_to_numpy(forward(steps, x))[:, task]
+    logit_ref = ops.convert_to_numpy(ref_acts[-1])[:, task]
+    total = np.sum(multipliers * (x - ref), axis=(1, 2))
+    scale = np.maximum(np.abs(logit_x - logit_ref), 1.0)
+    error = float(np.max(np.abs(total - (logit_x - logit_ref)) / scale))
+    return multipliers, error
+
+
+def _rescaled_forward(steps, x, ref_acts):
+    """Forward pass whose input gradient is the DeepLIFT multipliers (see module docstring)."""
+    h = x
+    for k, step in enumerate(steps):
+        kind = step[0]
+        if kind == "act" and step[1] != "linear":
+            h = _rescale(ACTIVATIONS[step[1]], h, ref_acts[k], ref_acts[k + 1])
+        elif kind == "pool":
+            h = _max_pool_rule(h, ref_acts[k], ref_acts[k + 1], step[1])
+        else:  # linear steps are exact as they are
+            h = apply_step(step, h)
+    return h
+
+
+def _rescale(fn, h, h_ref, out_ref):
+    delta = h - h_ref
+    big = ops.abs(delta) > _EPS
+    slope = (fn(h) - out_ref) / ops.where(big, delta, 1.0)
+    # tiny differences: the local slope at the reference (their contribution is tiny anyway)
+    local = (fn(h_ref + 1e-3) - fn(h_ref - 1e-3)) / 2e-3
+    multiplier = ops.stop_gradient(ops.where(big, slope, local))
+    return out_ref + multiplier * delta
+
+
+def _max_pool_rule(h, h_ref, out_ref, pool: int):
+    """Max-pool rule that keeps completeness (the rule of shap's DeepExplainer).
+
+    Per cell, the output change ``max(h) - max(h_ref)`` is routed through one position: where
+    the input's max rose above the reference's, through the input's argmax ``a``; otherwise
+    through the reference's argmax ``b``. Its multiplier is the output change over the input
+    change at that position, which lies in [0, 1] because ``h[a] - h_ref[a] >= max(h) -
+    max(h_ref)`` when positive (and symmetrically at ``b`` when negative).
+    """
+    cells, cells_ref = _pool_cells(h, pool), _pool_cells(h_ref, pool)  # (B, C, p, F)
+    delta = cells - cells_ref
+    change = ops.max(cells, axis=2) - out_ref  # (B, C, F)
+    at_x = _argmax_mask(cells, pool)
+    at_ref = _argmax_mask(cells_ref, pool)
+    route = ops.where(ops.expand_dims(change >= 0, 2), at_x, at_ref)
+    routed_delta = ops.sum(route * delta, axis=2)
+    big = ops.abs(routed_delta) > _EPS
+    weight = ops.where(big, change / ops.where(big, routed_delta, 1.0), 0.0)
+    multiplier = ops.stop_gradient(route * ops.expand_dims(weight, 2))
+    return out_ref + ops.sum(multiplier * delta, axis=2)
+
+
+def _argmax_mask(cells, pool: int):
+    """One-hot (B, C, p, F) of the first maximum of each cell along the pool axis."""
+    index = ops.argmax(cells, axis=2)  # (B, C, F)
+    return ops.transpose(ops.one_hot(index, pool, dtype="float32"), (0, 1, 3, 2))
+
+
+# ----------------------------------------------------------------------------------------------
+# references
+
+
+def _references(X, reference, num_refs, seed, gc_fraction) -> np.ndarray:
+    """(N, R, L, 4) float32 references for each sequence."""
+    n, length = X.shape[:2]
+    if isinstance(reference, str):
+        if reference not in REFERENCES:
+            raise ValueError(
+                f"reference must be one of {list(REFERENCES)} or an array, got {reference!r}"
+            )
+        if reference == "zeros":
+            return np.zeros((n, 1, length, 4), dtype=np.float32)
+        if reference == "gc":
+            gc = check_float("gc_fraction", gc_fraction, min_value=0.0, max_value=1.0)
+            freqs = np.array([1 - gc, gc, gc, 1 - gc], dtype=np.float32) / 2
+            return np.broadcast_to(freqs, (n, 1, length, 4)).copy()
+        num_refs = check_int("num_refs", num_refs, min_value=1)
+        return _shuffled_references(X, num_refs, check_seed(seed))
+    ref = np.asarray(reference, dtype=np.float32)
+    if ref.shape == (length, 4):
+        return np.broadcast_to(ref, (n, 1, length, 4)).copy()
+    if ref.shape == (n, length, 4):
+        return ref[:, None]
+    if ref.ndim == 4 and ref.shape[0] == n and ref.shape[2:] == (length, 4) and ref.shape[1] >= 1:
+        return ref
+    raise ValueError(
+        f"reference array must have shape (L, 4), (N, L, 4) or (N, R, L, 4) with N={n}, L={length}; "
+        f"got {ref.shape}"
+    )
+
+
+def _shuffled_references(X, num_refs: int, rng: np.random.Generator) -> np.ndarray:
+    out = np.empty((len(X), num_refs, *X.shape[1:]), dtype=np.float32)
+    for i, x in enumerate(X):
+        out[i] = dinucleotide_shuffle(x, num_shuffles=num_refs, seed=rng)
+    return out
