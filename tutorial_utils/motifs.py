@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import functools
 import gzip
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Motif:
         Motif name, e.g. ``"SPI1_known4"``.
     probabilities : array-like (m, 4)
         Base probabilities per motif position, columns A, C, G, T; each row must sum to 1
-        (within 1e-3; rows are renormalised). Stored read-only as float64.
+        (within 1e-3). Stored read-only as float64, values unchanged.
     """
 
     name: str
@@ -81,9 +82,9 @@ class Motif:
             row = int(np.argmax(np.abs(sums - 1)))
             raise ValueError(
                 f"probabilities of motif {self.name!r}: row {row} sums to {sums[row]:.6f}, "
-                "every row must sum to 1"
+                "every row must sum to 1 (within 1e-3)"
             )
-        probs /= sums[:, None]
+        # kept as given (no renormalisation), so the ENCODE values are exactly the 2016 ones
         probs.setflags(write=False)
         object.__setattr__(self, "probabilities", probs)
 
@@ -135,17 +136,23 @@ class Motif:
 
 
 def smooth(probabilities, pseudocount_prob: float = PSEUDOCOUNT_PROB) -> np.ndarray:
-    """Pseudocount smoothing of the 2016 simulations: ``p * (1 - eps) + eps / 4``, rows renormalised.
+    """Pseudocount smoothing of the 2016 simulations: ``p * (1 - eps) + eps / 4``.
 
     Parameters
     ----------
-    probabilities : array-like (m, 4), rows of (possibly unnormalised) non-negative weights.
+    probabilities : array-like (m, 4), rows of probabilities (each summing to 1).
     pseudocount_prob : float in [0, 1), ``eps``; default 0.001.
     """
     eps = check_float("pseudocount_prob", pseudocount_prob, min_value=0.0, max_value=0.999999)
-    p = np.asarray(probabilities, dtype=np.float64)
-    p = p / p.sum(axis=1, keepdims=True)
-    return p * (1.0 - eps) + eps / 4.0
+    return np.asarray(probabilities, dtype=np.float64) * (1.0 - eps) + eps / 4.0
+
+
+def _counts_to_probabilities(counts) -> np.ndarray:
+    counts = np.asarray(counts, dtype=np.float64)
+    sums = counts.sum(axis=1, keepdims=True)
+    if np.any(sums <= 0):
+        raise ValueError("a motif position has no counts (all four are zero)")
+    return counts / sums
 
 
 def resource_path(collection: str) -> str:
@@ -221,7 +228,7 @@ def _load_jaspar() -> dict[str, Motif]:
     for record in db.fetch_motifs(collection="CORE"):
         name = f"{record.matrix_id}_{record.name}"
         counts = np.array([record.counts[b] for b in BASES], dtype=np.float64).T
-        motifs[name] = Motif(name, smooth(counts))
+        motifs[name] = Motif(name, smooth(_counts_to_probabilities(counts)))
     return motifs
 
 
@@ -302,7 +309,7 @@ def read_motif_file(path: str | os.PathLike, fmt: str) -> list[Motif]:
     ----------
     path : str or PathLike
     fmt : {"meme", "jaspar", "pfm", "transfac", "homer"}
-        ``meme``, ``jaspar`` (multi-record JASPAR PFM), ``pfm`` (single JASPAR PFM) and
+        ``meme`` (MEME text or XML output), ``jaspar`` (multi-record JASPAR PFM), ``pfm`` (single JASPAR PFM) and
         ``transfac`` are parsed by Biopython's ``Bio.motifs``; ``homer`` by the same reader as
         the HOCOMOCO collection (name = second header field).
 
@@ -314,11 +321,16 @@ def read_motif_file(path: str | os.PathLike, fmt: str) -> list[Motif]:
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt") as handle:
         if fmt == "homer":
-            return [Motif(n, smooth(m)) for n, m in _parse_homer(handle).items()]
-        from Bio import motifs as bio_motifs
+            return [
+                Motif(n, smooth(_counts_to_probabilities(m)))
+                for n, m in _parse_homer(handle).items()
+            ]
+        text = handle.read()
+    from Bio import motifs as bio_motifs
 
-        records = bio_motifs.parse(handle, fmt)
-        records = list(records)
+    if fmt == "meme" and not text.lstrip().startswith("<"):
+        fmt = "minimal"  # Biopython's name for MEME's text format ("meme" is its XML output)
+    records = list(bio_motifs.parse(io.StringIO(text), fmt))
     if not records:
         raise ValueError(f"{path}: no motifs found in {fmt} format")
     result = []
@@ -327,5 +339,5 @@ def read_motif_file(path: str | os.PathLike, fmt: str) -> list[Motif]:
         name = record.name or f"motif_{index + 1}"
         if getattr(record, "matrix_id", None):
             name = f"{record.matrix_id}_{record.name}"
-        result.append(Motif(str(name), smooth(counts)))
+        result.append(Motif(str(name), smooth(_counts_to_probabilities(counts))))
     return result
