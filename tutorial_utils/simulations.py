@@ -82,7 +82,7 @@ class SimulatedCodes:
     def one_hot(self, index=None, dtype=np.float32) -> np.ndarray:
         """One-hot (n, L, 4) of the rows ``index`` (default all), A, C, G, T order."""
         codes = self.codes if index is None else self.codes[index]
-        return np.eye(4, dtype=dtype)[codes]
+        return np.eye(4, dtype=dtype).take(codes, axis=0)  # take: ~4x faster than fancy indexing
 
     def sequences(self, index=None) -> np.ndarray:
         """Uppercase strings (n,) of the rows ``index`` (default all)."""
