@@ -41,7 +41,8 @@ def gradient(fn: Callable, x: np.ndarray) -> np.ndarray:
         import jax
         import jax.numpy as jnp
 
-        return np.asarray(jax.grad(lambda t: jnp.sum(fn(t)))(jnp.asarray(x)))
+        # one compiled program instead of op-by-op dispatch (each op would compile on its own)
+        return np.asarray(jax.jit(jax.grad(lambda t: jnp.sum(fn(t))))(jnp.asarray(x)))
     if backend == "torch":
         import torch
 

@@ -1,0 +1,186 @@
+"""Motif scanning: PWM log-odds tracks along sequences, and matching matrices to known motifs.
+
+``get_motif_scores`` is the 2016 DragoNN scan (spec section 1.2) with its bugs fixed: every motif is
+scored with its own matrix, each strand is summed over bases before the max over strands, and the
+output is (N, num_motifs, L) as the 2016 code really returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tutorial_utils._validation import check_float, check_int
+
+
+def get_motif_scores(
+    X: np.ndarray,
+    motif_names,
+    GC_fraction: float = 0.4,
+    max_scores: int | None = None,
+    return_positions: bool = False,
+) -> np.ndarray:
+    """Log-odds score of each motif at each position, best of both strands.
+
+    The score at index ``i`` is that of the motif window starting at ``i - (m - 1) // 2``
+    (m = motif length), i.e. a motif instance starting at ``s`` peaks at ``s + (m - 1) // 2``.
+    Windows hanging over either end sum only their in-bound positions (zero padding); ``N``
+    bases score 0. Log-odds are natural-log ``ln(p / background)`` with background
+    A = T = (1 - GC) / 2, C = G = GC / 2; the reverse strand uses the reverse-complemented matrix
+    over the same window.
+
+    Parameters
+    ----------
+    X : float array (N, L, 4), one-hot A, C, G, T.
+    motif_names : sequence of ENCODE motif names (or ``Motif`` objects, or (m, 4) probability
+        arrays), K motifs.
+    GC_fraction : background GC fraction in (0, 1), default 0.4.
+    max_scores : if given, keep each motif's k highest scores (descending) per sequence.
+    return_positions : with ``max_scores``, also return the positions of those scores.
+
+    Returns
+    -------
+    (N, K, L) scores; with ``max_scores=k`` (N, K * k); with ``return_positions`` as well
+    (N, 2 * K * k): the K * k scores followed by their K * k positions.
+    """
+    X = np.asarray(X)
+    if X.ndim != 3 or X.shape[-1] != 4:
+        raise ValueError(f"X must have shape (N, L, 4), got {X.shape}")
+    gc = check_float("GC_fraction", GC_fraction, min_value=0.0, max_value=1.0)
+    if gc in (0.0, 1.0):
+        raise ValueError(f"GC_fraction must be strictly between 0 and 1, got {gc}")
+    if max_scores is not None:
+        max_scores = check_int("max_scores", max_scores, min_value=1, max_value=X.shape[1])
+    elif return_positions:
+        raise ValueError("return_positions=True needs max_scores (the number of top scores)")
+    probabilities = _as_probability_matrices(motif_names)
+    background = np.array([1 - gc, gc, gc, 1 - gc]) / 2
+    X = X.astype(np.float32, copy=False)
+    n, length = X.shape[:2]
+    scores = np.empty((n, len(probabilities), length), dtype=np.float32)
+    for j, probs in enumerate(probabilities):
+        log_odds = np.log(probs) - np.log(background)
+        # both strands at once: column 0 forward, column 1 reverse complement
+        kernel = np.stack([log_odds, log_odds[::-1, ::-1]], axis=-1).astype(np.float32)  # (m, 4, 2)
+        m = len(log_odds)
+        left = (m - 1) // 2
+        padded = np.pad(X, ((0, 0), (left, m - 1 - left), (0, 0)))
+        strands = np.zeros((n, length, 2), dtype=np.float32)
+        for k in range(m):
+            strands += padded[:, k : k + length] @ kernel[k]
+        scores[:, j] = strands.max(axis=-1)
+    if max_scores is None:
+        return scores
+    order = np.argsort(-scores, axis=-1, kind="stable")[..., :max_scores]  # (N, K, k)
+    top = np.take_along_axis(scores, order, axis=-1).reshape(n, -1)
+    if not return_positions:
+        return top
+    return np.concatenate([top, order.reshape(n, -1).astype(np.float32)], axis=1)
+
+
+def _as_probability_matrices(motifs) -> list[np.ndarray]:
+    if isinstance(motifs, str) or not isinstance(motifs, Sequence) or len(motifs) == 0:
+        raise TypeError(f"motif_names must be a non-empty list of motif names, got {motifs!r}")
+    matrices = []
+    for motif in motifs:
+        if isinstance(motif, str):
+            from tutorial_utils.motifs import get_motif
+
+            matrices.append(get_motif(motif).probabilities)
+        elif hasattr(motif, "probabilities"):
+            matrices.append(np.asarray(motif.probabilities))
+        else:
+            matrix = np.asarray(motif, dtype=np.float64)
+            if matrix.ndim != 2 or matrix.shape[1] != 4 or np.any(matrix <= 0):
+                raise ValueError(
+                    "a motif given as an array must be (m, 4) positive probabilities, got shape "
+                    f"{matrix.shape}"
+                )
+            matrices.append(matrix)
+    return matrices
+
+
+def match_filters_to_motifs(
+    filters: np.ndarray, motifs, min_overlap: int = 6, background=(0.3, 0.2, 0.2, 0.3)
+) -> pd.DataFrame:
+    """Best-matching known motif of each matrix (convolution filter, CWM or PWM).
+
+    Similarity is the Pearson correlation between the column-mean-centred matrix and the
+    column-mean-centred motif log-odds over their overlapping columns, maximised over both
+    strands of the motif and every offset that overlaps at least ``min(min_overlap, w, m)``
+    columns.
+
+    Parameters
+    ----------
+    filters : array (F, w, 4) (or one (w, 4) matrix): e.g. first-layer Conv1D weights
+        ``kernel.transpose(2, 0, 1)``.
+    motifs : dict name -> ``Motif`` or (m, 4) probabilities, or a list of names / ``Motif``.
+    min_overlap : smallest number of overlapping columns scored (default 6).
+    background : A, C, G, T background of the log-odds (default 0.3, 0.2, 0.2, 0.3).
+
+    Returns
+    -------
+    DataFrame with one row per filter: ``filter`` (index), ``motif``, ``similarity`` (in
+    [-1, 1]), ``strand`` ("+" / "-") and ``offset`` (filter column where the motif's first
+    column falls; negative if the motif starts before the filter).
+    """
+    filters = np.asarray(filters, dtype=np.float64)
+    if filters.ndim == 2:
+        filters = filters[None]
+    if filters.ndim != 3 or filters.shape[-1] != 4 or filters.shape[0] == 0:
+        raise ValueError(f"filters must have shape (F, w, 4), got {filters.shape}")
+    min_overlap = check_int("min_overlap", min_overlap, min_value=1)
+    named = _named_matrices(motifs)
+    bg = np.asarray(background, dtype=np.float64)
+    centred = filters - filters.mean(axis=2, keepdims=True)
+    width = filters.shape[1]
+    best = np.full(len(filters), -np.inf)
+    best_info: list[tuple] = [("", "+", 0)] * len(filters)
+    for name, probs in named.items():
+        log_odds = np.log(probs) - np.log(bg)
+        for strand, matrix in (("+", log_odds), ("-", log_odds[::-1, ::-1])):
+            matrix = matrix - matrix.mean(axis=1, keepdims=True)
+            m = len(matrix)
+            need = min(min_overlap, width, m)
+            for offset in range(need - m, width - need + 1):
+                f_lo, f_hi = max(offset, 0), min(offset + m, width)
+                a = centred[:, f_lo:f_hi].reshape(len(filters), -1)
+                b = matrix[f_lo - offset : f_hi - offset].ravel()
+                r = _pearson_rows(a, b)
+                better = r > best
+                if np.any(better):
+                    best[better] = r[better]
+                    for i in np.flatnonzero(better):
+                        best_info[i] = (name, strand, offset)
+    return pd.DataFrame(
+        {
+            "filter": np.arange(len(filters)),
+            "motif": [info[0] for info in best_info],
+            "similarity": best,
+            "strand": [info[1] for info in best_info],
+            "offset": [info[2] for info in best_info],
+        }
+    ).set_index("filter")
+
+
+def _named_matrices(motifs) -> dict[str, np.ndarray]:
+    if isinstance(motifs, Mapping):
+        items = list(motifs.items())
+    elif isinstance(motifs, Sequence) and not isinstance(motifs, str):
+        items = [(m if isinstance(m, str) else m.name, m) for m in motifs]
+    else:
+        raise TypeError(f"motifs must be a dict or a list of motifs, got {type(motifs).__name__}")
+    if not items:
+        raise ValueError("motifs must not be empty")
+    names = [name for name, _ in items]
+    return dict(zip(names, _as_probability_matrices([m for _, m in items]), strict=True))
+
+
+def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each row of ``a`` (F, n) with ``b`` (n,); 0 for constant rows."""
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean()
+    denom = np.sqrt((a * a).sum(axis=1) * (b * b).sum())
+    return np.where(denom > 0, (a @ b) / np.where(denom > 0, denom, 1.0), 0.0)
