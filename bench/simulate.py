@@ -25,6 +25,7 @@ Usage: ``python bench/simulate.py [--quick]`` (``--quick``: 2,000 sequences for 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.resources
 import json
 import statistics
@@ -69,8 +70,9 @@ def _install_pkg_resources_shim() -> None:
     sys.modules["pkg_resources"] = shim
 
 
-def simdna_heterodimer(num_pos: int, num_neg: int):
-    """The heterodimer set with simdna's generators: (sequences, labels, embeddings)."""
+@functools.cache
+def _simdna_generators():
+    """simdna's positive and negative sequence generators (motif file parsed once, untimed)."""
     _install_pkg_resources_shim()
     import simdna
     from simdna import synthetic
@@ -106,6 +108,12 @@ def simdna_heterodimer(num_pos: int, num_neg: int):
             )
         ],
     )
+    return synthetic, positives, negatives
+
+
+def simdna_heterodimer(num_pos: int, num_neg: int):
+    """The heterodimer set with simdna's generators: (sequences, labels, embeddings)."""
+    synthetic, positives, negatives = _simdna_generators()
     generated = list(synthetic.GenerateSequenceNTimes(positives, num_pos).generateSequences())
     generated += list(synthetic.GenerateSequenceNTimes(negatives, num_neg).generateSequences())
     sequences = [g.seq for g in generated]
