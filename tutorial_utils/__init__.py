@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "test_SequenceDNN": "training",
     # interpretation
     "get_motif_scores": "motif_scan",
+    "match_filters_to_motifs": "motif_scan",
     "in_silico_mutagenesis": "ism",
     "deeplift": "attribution",
     "gradient_times_input": "attribution",
