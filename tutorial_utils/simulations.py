@@ -159,19 +159,17 @@ class _Embedder:
         self.codes.reshape(-1)[where] = sample
         self.records.append((rows, np.full(n, motif, dtype=np.int64), starts, minus))
 
-    def embed_sets(self, rows: np.ndarray, chosen: list[np.ndarray], offset: int, region: int):
-        """Embed, in each row, the motifs listed for it, uniformly non-overlapping in a region.
+    def embed_sets(self, rows, motif_idx, counts, offset: int, region: int) -> None:
+        """Embed, in each row, its first ``counts`` motifs, uniformly non-overlapping in a region.
 
-        rows : (n,) row indices. chosen : n arrays of motif indices (any lengths, may be empty).
+        rows : (n,) row indices. motif_idx : (n, K) motif indices per row, of which the first
+        counts[i] are embedded. counts : (n,) in [0, K].
         offset, region : the instances lie inside [offset, offset + region).
         """
-        counts = np.array([len(c) for c in chosen], dtype=np.int64)
-        for k in np.unique(counts):
-            if k == 0:
-                continue
-            group = np.flatnonzero(counts == k)
-            motif_idx = np.stack([chosen[g] for g in group]).astype(np.int64)
-            self.embed_matrix(rows[group], motif_idx, offset, region)
+        for k in np.unique(counts).tolist():
+            if k > 0:
+                group = np.flatnonzero(counts == k)
+                self.embed_matrix(rows[group], motif_idx[group, :k], offset, region)
 
     def embed_matrix(self, rows: np.ndarray, motif_idx: np.ndarray, offset: int, region: int):
         """As :meth:`embed_sets` with exactly k motifs per row: motif_idx (n, k)."""
@@ -313,10 +311,12 @@ def _uniform_counts(rng, low: int, high: int, n: int) -> np.ndarray:
     return rng.integers(low, high + 1, size=n)
 
 
-def _random_subsets(rng, num_motifs: int, counts: np.ndarray) -> list[np.ndarray]:
-    """Per row, ``counts[i]`` distinct motif indices out of ``num_motifs`` (uniform subset)."""
-    order = np.argsort(rng.random((counts.size, num_motifs)), axis=1)
-    return [order[i, :c] for i, c in enumerate(counts.tolist())]
+def _random_orders(rng, num_rows: int, num_motifs: int) -> np.ndarray:
+    """A uniform random permutation of range(num_motifs) per row: (num_rows, num_motifs).
+
+    Its first k columns are a uniform random k-subset of the motifs.
+    """
+    return np.argsort(rng.random((num_rows, num_motifs)), axis=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,9 +360,8 @@ def _motif_counting(
             _uniform_counts(rng, neg_low, neg_high, num_neg),
         ]
     )
-    embedder.embed_sets(
-        np.arange(num_pos + num_neg), [np.zeros(c, np.int64) for c in counts], 0, seq_length
-    )
+    same_motif = np.zeros((counts.size, max(pos_high, neg_high)), dtype=np.int64)
+    embedder.embed_sets(np.arange(counts.size), same_motif, counts, 0, seq_length)
     return embedder.result(_labels(num_pos, num_neg))
 
 
@@ -401,10 +400,11 @@ def _motif_density_localization(
     codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
     embedder = _Embedder(rng, codes, [motif])
     counts = _uniform_counts(rng, low, high, num_pos + num_neg)
-    sets = [np.zeros(c, np.int64) for c in counts]
+    same_motif = np.zeros((counts.size, high), dtype=np.int64)
+    pos, neg = np.arange(num_pos), np.arange(num_pos, num_pos + num_neg)
     window = _central_window(seq_length, center_size)
-    embedder.embed_sets(np.arange(num_pos), sets[:num_pos], window, center_size)
-    embedder.embed_sets(np.arange(num_pos, num_pos + num_neg), sets[num_pos:], 0, seq_length)
+    embedder.embed_sets(pos, same_motif[pos], counts[pos], window, center_size)
+    embedder.embed_sets(neg, same_motif[neg], counts[neg], 0, seq_length)
     return embedder.result(_labels(num_pos, num_neg))
 
 
@@ -429,11 +429,12 @@ def _multi_motif_embedding(
     )
     codes = _background(rng, num_seqs, seq_length, GC_fraction)
     embedder = _Embedder(rng, codes, motifs)
-    chosen = _random_subsets(rng, len(motifs), _uniform_counts(rng, low, high, num_seqs))
-    embedder.embed_sets(np.arange(num_seqs), chosen, 0, seq_length)
-    y = np.zeros((num_seqs, len(motifs)), dtype=bool)
-    for row, picked in enumerate(chosen):
-        y[row, picked] = True
+    order = _random_orders(rng, num_seqs, len(motifs))
+    counts = _uniform_counts(rng, low, high, num_seqs)
+    embedder.embed_sets(np.arange(num_seqs), order, counts, 0, seq_length)
+    # label j is True iff motif j is among the row's first `counts` motifs
+    y = np.empty((num_seqs, len(motifs)), dtype=bool)
+    np.put_along_axis(y, order, np.arange(len(motifs)) < counts[:, None], axis=1)
     return embedder.result(y)
 
 
@@ -467,8 +468,9 @@ def _differential_accessibility(
         (neg_motifs, np.arange(num_pos, num_pos + num_neg)),
     ):
         to_union = np.array([index[m.name] for m in motifs], dtype=np.int64)
-        chosen = _random_subsets(rng, len(motifs), _uniform_counts(rng, low, high, rows.size))
-        embedder.embed_sets(rows, [to_union[c] for c in chosen], 0, seq_length)
+        order = to_union[_random_orders(rng, rows.size, len(motifs))]
+        counts = _uniform_counts(rng, low, high, rows.size)
+        embedder.embed_sets(rows, order, counts, 0, seq_length)
     return embedder.result(_labels(num_pos, num_neg))
 
 
