@@ -210,6 +210,28 @@ def test_read_jaspar_file_plain_and_gz(tmp_path):
         )
 
 
+TRANSFAC_TEXT = """AC  M00001
+XX
+ID  V$MYOD_01
+XX
+P0      A      C      G      T
+01      1      2      2      0      S
+02      2      1      2      0      R
+03      3      0      1      1      A
+04      0      5      0      0      C
+XX
+//
+"""
+
+
+def test_read_transfac_file(tmp_path):
+    path = tmp_path / "toy.dat"
+    path.write_text(TRANSFAC_TEXT)
+    (motif,) = read_motif_file(path, "transfac")
+    assert motif.name == "V$MYOD_01" and len(motif) == 4
+    np.testing.assert_allclose(motif.probabilities[2], np.array([3, 0, 1, 1]) / 5 * 0.999 + 0.00025)
+
+
 def test_read_homer_file_and_bad_format(tmp_path):
     path = tmp_path / "toy.motif"
     path.write_text(">ACG\ttoy_homer\t5.0\n0.9\t0.05\t0.03\t0.02\n0.1\t0.7\t0.1\t0.1\n0\t0\t1\t0\n")

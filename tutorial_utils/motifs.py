@@ -336,8 +336,15 @@ def read_motif_file(path: str | os.PathLike, fmt: str) -> list[Motif]:
     result = []
     for index, record in enumerate(records):
         counts = np.array([record.counts[b] for b in BASES], dtype=np.float64).T
-        name = record.name or f"motif_{index + 1}"
-        if getattr(record, "matrix_id", None):
-            name = f"{record.matrix_id}_{record.name}"
-        result.append(Motif(str(name), smooth(_counts_to_probabilities(counts))))
+        name = _record_name(record, index)
+        result.append(Motif(name, smooth(_counts_to_probabilities(counts))))
     return result
+
+
+def _record_name(record, index: int) -> str:
+    """JASPAR: ``<matrix id>_<name>``; TRANSFAC: its ID (or AC) line; else the motif name."""
+    if getattr(record, "matrix_id", None):
+        return f"{record.matrix_id}_{record.name}"
+    if not record.name and isinstance(record, dict):  # Bio's TRANSFAC motifs are dicts too
+        return str(record.get("ID") or record.get("AC") or f"motif_{index + 1}")
+    return str(record.name or f"motif_{index + 1}")
