@@ -831,7 +831,7 @@ def dinucleotide_shuffle(sequence_or_onehot, num_shuffles=1, seed=None):
             raise ValueError("sequence_or_onehot must not be empty")
         symbols = np.frombuffer(sequence_or_onehot.encode("latin-1"), dtype=np.uint8)
         shuffled = [
-            _shuffle_symbols(rng, symbols).tobytes().decode("latin-1") for _ in range(num_shuffles)
+            x.tobytes().decode("latin-1") for x in _shuffle_symbols(rng, symbols, num_shuffles)
         ]
         return shuffled[0] if num_shuffles == 1 else shuffled
     onehot = np.asarray(sequence_or_onehot)
@@ -841,53 +841,51 @@ def dinucleotide_shuffle(sequence_or_onehot, num_shuffles=1, seed=None):
         )
     symbols = np.where(onehot.any(axis=1), onehot.argmax(axis=1), 4).astype(np.uint8)
     rows = np.vstack([np.eye(4, dtype=onehot.dtype), np.zeros((1, 4), dtype=onehot.dtype)])
-    shuffled = np.stack([rows[_shuffle_symbols(rng, symbols)] for _ in range(num_shuffles)])
+    shuffled = rows[np.stack(_shuffle_symbols(rng, symbols, num_shuffles))]
     return shuffled[0] if num_shuffles == 1 else shuffled
 
 
-def _shuffle_symbols(rng: np.random.Generator, symbols: np.ndarray) -> np.ndarray:
-    """One uniform dinucleotide-preserving shuffle of a uint8 symbol array."""
+def _shuffle_symbols(rng: np.random.Generator, symbols: np.ndarray, num_shuffles: int) -> list:
+    """``num_shuffles`` uniform dinucleotide-preserving shuffles of a uint8 symbol array."""
     if symbols.size < 3:
-        return symbols.copy()
+        return [symbols.copy() for _ in range(num_shuffles)]
     letters, seq = np.unique(symbols, return_inverse=True)
     seq = seq.ravel()
     k = letters.size
     # exits[a] = successors of every occurrence of letter a (edges of the transition multigraph)
-    exits = [seq[1:][seq[:-1] == a].tolist() for a in range(k)]
-    last = int(seq[-1])
-    # Wilson's algorithm: a random arborescence of last exits, all leading to `last`
+    exits = [seq[1:][seq[:-1] == a] for a in range(k)]
+    first, last = int(seq[0]), int(seq[-1])
+    return [letters[_eulerian_walk(rng, exits, first, last, seq.size)] for _ in range(num_shuffles)]
+
+
+def _eulerian_walk(rng, exits: list[np.ndarray], first: int, last: int, length: int) -> list[int]:
+    """A uniformly random Eulerian path from ``first`` to ``last`` (Kandel et al. 1996)."""
+    k = len(exits)
+    # Wilson's algorithm: a uniformly random arborescence of last exits, all leading to `last`
     in_tree = [False] * k
     in_tree[last] = True
     last_exit = [-1] * k
     for start in range(k):
-        if not exits[start]:
-            continue
         node = start
-        while not in_tree[node]:
-            last_exit[node] = int(rng.integers(len(exits[node])))
-            node = exits[node][last_exit[node]]
+        while not in_tree[node] and exits[node].size:
+            last_exit[node] = int(rng.integers(exits[node].size))
+            node = int(exits[node][last_exit[node]])
         node = start
-        while not in_tree[node]:
+        while not in_tree[node] and exits[node].size:
             in_tree[node] = True
-            node = exits[node][last_exit[node]]
-    # shuffle the other exits of each letter; its tree edge is used last
+            node = int(exits[node][last_exit[node]])
+    # each letter leaves along its other edges in random order, and along its tree edge last
     order = []
     for a in range(k):
         edges = exits[a]
-        if not edges:
-            order.append([])
+        if last_exit[a] < 0:
+            order.append(iter(rng.permutation(edges).tolist()))
             continue
-        if a == last:
-            order.append([edges[i] for i in rng.permutation(len(edges))])
-            continue
-        keep = edges[last_exit[a]]
-        rest = edges[: last_exit[a]] + edges[last_exit[a] + 1 :]
-        order.append([rest[i] for i in rng.permutation(len(rest))] + [keep])
-    out = np.empty(seq.size, dtype=np.int64)
-    out[0] = seq[0]
-    cursor = [0] * k
-    for i in range(1, seq.size):
-        previous = out[i - 1]
-        out[i] = order[previous][cursor[previous]]
-        cursor[previous] += 1
-    return letters[out]
+        rest = rng.permutation(np.delete(edges, last_exit[a])).tolist()
+        order.append(iter([*rest, int(edges[last_exit[a]])]))
+    walk = [first]
+    node = first
+    for _ in range(length - 1):
+        node = next(order[node])
+        walk.append(node)
+    return walk
