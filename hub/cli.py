@@ -1,0 +1,277 @@
+"""``workshop``: run the workshop hub and manage its attendees.
+
+    workshop up [--spawner local|docker] [--port 8000] [--data-dir DIR] [--https DOMAIN|internal]
+    workshop down | status | doctor
+    workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
+    workshop settings show | set NAME VALUE | z2jh | terraform
+
+Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hub.settings import WorkshopSettings
+from tutorial_utils._validation import check_choice
+
+
+def _settings(args, overrides: dict | None = None) -> WorkshopSettings:
+    return WorkshopSettings.load(args.data_dir, overrides=overrides)
+
+
+def _parse_set(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+# --- up / down / status ------------------------------------------------------------------------
+def cmd_up(args) -> int:
+    from hub.process import run_foreground
+
+    raw = _parse_set(args.set)
+    for name in ("spawner", "port", "https", "ip"):
+        if getattr(args, name) is not None:
+            raw[name] = getattr(args, name)
+    probe = WorkshopSettings()
+    overrides = {}
+    for name, value in raw.items():
+        check_choice("--set NAME", name, probe.setting_names())
+        overrides[name] = probe._from_string(name, value) if isinstance(value, str) else value
+    settings = _settings(args, overrides)
+    return run_foreground(settings, list(overrides))
+
+
+def cmd_down(args) -> int:
+    from hub.process import stop_hub
+
+    settings = _settings(args)
+    if stop_hub(settings.data_dir, timeout=args.timeout):
+        print(f"hub for {settings.data_dir} stopped")
+        return 0
+    print(f"no hub running for {settings.data_dir}")
+    return 1
+
+
+def cmd_status(args) -> int:
+    import psutil
+    import requests
+
+    from hub.client import HubClient
+    from hub.credentials import load_or_create
+    from hub.process import running_hub
+
+    settings = _settings(args)
+    info = running_hub(settings.data_dir)
+    if info is None:
+        print(f"no hub running for {settings.data_dir}")
+        return 1
+    pid = info["pid"]
+    client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
+    try:
+        users = client.users()
+    except requests.RequestException as err:
+        print(f"hub process {pid} is running but its API does not answer: {err}")
+        return 1
+    rows = []
+    for user in users:
+        server = user.get("servers", {}).get("")
+        if not server:
+            continue
+        row = {
+            "user": user["name"],
+            "ready": server.get("ready", False),
+            "started": server.get("started"),
+            "last_activity": server.get("last_activity"),
+            "cpu_percent": None,
+            "memory_mb": None,
+        }
+        proc_pid = (server.get("state") or {}).get("pid")
+        if proc_pid:  # local spawner: measure the server and its kernels
+            try:
+                root = psutil.Process(proc_pid)
+                procs = [root, *root.children(recursive=True)]
+                row["memory_mb"] = round(sum(p.memory_info().rss for p in procs) / 2**20, 1)
+                row["cpu_percent"] = round(sum(p.cpu_percent(interval=0.1) for p in procs), 1)
+            except psutil.Error:
+                pass
+        rows.append(row)
+    if args.json:
+        print(json.dumps({"url": info["public_url"], "pid": pid, "servers": rows}, indent=2))
+        return 0
+    print(
+        f"hub {settings.public_url} (pid {pid}): {len(rows)} servers running, "
+        f"{len(users)} users known"
+    )
+    for r in rows:
+        cpu = "-" if r["cpu_percent"] is None else f"{r['cpu_percent']:.0f}%"
+        mem = "-" if r["memory_mb"] is None else f"{r['memory_mb']:.0f} MB"
+        state = "ready" if r["ready"] else "starting"
+        print(
+            f"  {r['user']:<32} {state:<9} cpu {cpu:>6}  mem {mem:>9}  "
+            f"last active {r['last_activity']}"
+        )
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from hub.doctor import run_doctor
+
+    settings = _settings(args)
+    ok = run_doctor(settings, spawn_test=not args.no_spawn, cells=args.cells)
+    return 0 if ok else 1
+
+
+# --- roster --------------------------------------------------------------------------------------
+def cmd_roster(args) -> int:
+    from hub.credentials import load_or_create
+    from hub.roster import Roster, format_handout, read_registrations
+
+    settings = _settings(args)
+    roster = Roster.load(settings.data_dir)
+    password = None
+    if getattr(args, "show_password", False):
+        password = load_or_create(settings.data_dir).workshop_password
+    if args.roster_cmd == "import":
+        new = roster.add_people(read_registrations(args.file))
+        roster.save(settings.data_dir)
+        print(
+            f"{len(new)} new attendees, {len(roster.entries)} on the roster "
+            f"({Path(settings.data_dir) / 'roster.csv'})\n"
+        )
+        print(format_handout(roster.entries, settings.public_url, password))
+    elif args.roster_cmd == "add":
+        (entry,) = roster.add_people([(args.first, args.last)]) or [None]
+        if entry is None:
+            print(f"{args.first} {args.last} is already on the roster")
+            return 1
+        roster.save(settings.data_dir)
+        print(entry.username)
+    elif args.roster_cmd == "remove":
+        entry = roster.remove(args.username)
+        roster.save(settings.data_dir)
+        print(
+            f"removed {entry.username} ({entry.first_name} {entry.last_name}); their files "
+            "stay in the data dir"
+        )
+    else:
+        print(format_handout(roster.entries, settings.public_url, password))
+    return 0
+
+
+# --- settings ------------------------------------------------------------------------------------
+def cmd_settings(args) -> int:
+    settings = _settings(args)
+    if args.settings_cmd == "set":
+        path = settings.set_and_save(args.name, args.value)
+        print(f"{args.name} = {getattr(settings, args.name)!r} (saved in {path})")
+        return 0
+    if args.settings_cmd == "z2jh":
+        import yaml
+
+        text = yaml.safe_dump(settings.to_z2jh_values(), sort_keys=False)
+    elif args.settings_cmd == "terraform":
+        text = json.dumps(settings.to_terraform_vars(), indent=2) + "\n"
+    else:
+        if args.json:
+            text = json.dumps(settings.as_dict(), indent=2) + "\n"
+        else:
+            traits = settings.traits()
+            text = "".join(
+                f"{name} = {value!r}\n    {traits[name].help.split('. ')[0].strip()}\n"
+                for name, value in settings.as_dict().items()
+            )
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workshop", description=__doc__.split("\n\n")[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="hub state directory (default ./.workshop)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    up = sub.add_parser("up", parents=[common], help="start the hub in the foreground")
+    up.add_argument("--spawner", choices=["local", "docker"])
+    up.add_argument("--port", type=int)
+    up.add_argument("--ip", help="address to listen on (default 0.0.0.0)")
+    up.add_argument("--https", metavar="DOMAIN|internal", help="serve HTTPS through Caddy")
+    up.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="any other setting for this run (see `workshop settings show`)",
+    )
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", parents=[common], help="stop the hub started by `up`")
+    down.add_argument("--timeout", type=float, default=60.0)
+    down.set_defaults(func=cmd_down)
+
+    status = sub.add_parser("status", parents=[common], help="running servers, CPU, memory")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    doctor = sub.add_parser("doctor", parents=[common], help="pre-flight checks")
+    doctor.add_argument("--no-spawn", action="store_true", help="skip the test spawn")
+    doctor.add_argument(
+        "--cells", type=int, default=2, help="tutorial code cells to run in the test user's kernel"
+    )
+    doctor.set_defaults(func=cmd_doctor)
+
+    roster = sub.add_parser("roster", help="attendee list")
+    rsub = roster.add_subparsers(dest="roster_cmd", required=True)
+    imp = rsub.add_parser("import", parents=[common], help="add attendees from a CSV")
+    imp.add_argument("file")
+    imp.add_argument("--show-password", action="store_true")
+    add = rsub.add_parser("add", parents=[common], help="add one attendee")
+    add.add_argument("first")
+    add.add_argument("last")
+    rem = rsub.add_parser("remove", parents=[common], help="remove one attendee")
+    rem.add_argument("username")
+    lst = rsub.add_parser("list", parents=[common], help="print the handout")
+    lst.add_argument("--show-password", action="store_true")
+    roster.set_defaults(func=cmd_roster)
+
+    settings = sub.add_parser("settings", help="show or change settings")
+    ssub = settings.add_subparsers(dest="settings_cmd", required=True)
+    show = ssub.add_parser("show", parents=[common])
+    show.add_argument("--json", action="store_true")
+    setp = ssub.add_parser("set", parents=[common])
+    setp.add_argument("name")
+    setp.add_argument("value")
+    for name, what in (
+        ("z2jh", "Zero to JupyterHub values (YAML)"),
+        ("terraform", "Terraform variables (JSON)"),
+    ):
+        p = ssub.add_parser(name, parents=[common], help=what)
+        p.add_argument("-o", "--output")
+    settings.set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, FileNotFoundError, RuntimeError, TimeoutError) as err:
+        print(f"workshop {args.cmd}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

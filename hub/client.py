@@ -1,0 +1,215 @@
+"""Talking to a running hub over HTTP: the REST API (token), browser-style logins (cookies),
+and code execution in a user's kernel. Used by the CLI, ``workshop doctor``, tests and the bench.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from urllib.parse import quote, urlsplit
+
+import requests
+
+
+class HubError(RuntimeError):
+    """The hub answered, but not as expected."""
+
+
+class HubClient:
+    """REST API client for ``url`` (the proxy's public URL, ending in ``/``) with ``token``."""
+
+    def __init__(self, url: str, token: str, timeout: float = 30.0, verify=True):
+        self.url = url if url.endswith("/") else url + "/"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {token}"
+        self.session.verify = verify
+        self.timeout = timeout
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return self.session.request(method, f"{self.url}hub/api/{path.lstrip('/')}", **kwargs)
+
+    def wait_until_up(self, timeout: float = 60.0, process=None) -> None:
+        """Poll ``/hub/api`` until it answers; stop early if ``process`` (a Popen) exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise HubError(f"hub process exited with code {process.returncode}")
+            try:
+                if self.api("GET", "", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise HubError(f"hub at {self.url} not answering after {timeout:.0f} s")
+
+    def users(self, active_only: bool = False) -> list[dict]:
+        params = {"state": "active"} if active_only else {}
+        r = self.api("GET", "users", params=params)
+        _raise_for(r, "list users")
+        return r.json()
+
+    def user(self, name: str) -> dict:
+        r = self.api("GET", f"users/{quote(name)}")
+        _raise_for(r, f"read user {name}")
+        return r.json()
+
+    def start_server(self, name: str) -> None:
+        if self.api("GET", f"users/{quote(name)}").status_code == 404:
+            _raise_for(self.api("POST", f"users/{quote(name)}"), f"create user {name}")
+        r = self.api("POST", f"users/{quote(name)}/server")
+        if r.status_code not in (201, 202, 400):  # 400: already running
+            _raise_for(r, f"start server of {name}")
+
+    def stop_server(self, name: str, timeout: float = 60.0) -> None:
+        r = self.api("DELETE", f"users/{quote(name)}/server")
+        if r.status_code not in (202, 204, 400):
+            _raise_for(r, f"stop server of {name}")
+        wait_for(lambda: not self.user(name)["servers"], timeout, f"{name}'s server to stop")
+
+    def wait_ready(self, name: str, timeout: float = 300.0) -> dict:
+        """Wait until ``name``'s default server is ready; returns its server model."""
+
+        def ready():
+            server = self.user(name)["servers"].get("")
+            if server is None:
+                raise HubError(f"{name}'s server stopped while starting (spawn failed)")
+            return server if server.get("ready") else None
+
+        return wait_for(ready, timeout, f"{name}'s server to be ready")
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    """Call ``predicate`` until it returns something truthy; ``TimeoutError`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _raise_for(r: requests.Response, action: str) -> None:
+    if r.status_code >= 400:
+        raise HubError(f"{action}: HTTP {r.status_code} {r.text[:300]}")
+
+
+def browser_login(url: str, username: str, password: str, verify=True, timeout=30.0):
+    """Log in through the login form like a browser; returns ``(session, response)``.
+
+    ``response`` is the answer to the form POST (redirects not followed: 302 means success).
+    """
+    url = url if url.endswith("/") else url + "/"
+    s = requests.Session()
+    s.verify = verify
+    s.get(f"{url}hub/login", timeout=timeout)
+    xsrf = s.cookies.get("_xsrf", path=urlsplit(url).path + "hub/") or s.cookies.get("_xsrf")
+    r = s.post(
+        f"{url}hub/login",
+        data={"username": username, "password": password, "_xsrf": xsrf or ""},
+        allow_redirects=False,
+        timeout=timeout,
+    )
+    return s, r
+
+
+def open_user_server(session: requests.Session, url: str, name: str, timeout=60.0):
+    """Open ``/user/NAME/`` like a browser; the OAuth hand-off sets the per-user cookie the
+    server's API needs. Returns the final response (403 when the session's user lacks access)."""
+    url = url if url.endswith("/") else url + "/"
+    return session.get(f"{url}user/{quote(name)}/", timeout=timeout)
+
+
+def api_with_cookies(session: requests.Session, method: str, url: str, **kwargs):
+    """Call a hub or user-server API with a browser session (sends the matching XSRF header)."""
+    path = urlsplit(url).path
+    xsrf = None
+    for cookie in session.cookies:
+        if cookie.name == "_xsrf" and path.startswith(cookie.path or "/"):
+            xsrf = cookie.value  # the most specific path wins: cookies are ordered by path
+    headers = kwargs.pop("headers", {})
+    if xsrf:
+        headers["X-XSRFToken"] = xsrf
+    kwargs.setdefault("timeout", 30)
+    return session.request(method, url, headers=headers, **kwargs)
+
+
+def run_code_in_kernel(
+    server_url: str, token: str, cells: list[str], timeout: float = 300.0
+) -> list[dict]:
+    """Start a kernel on a user's server, run ``cells`` in order, shut the kernel down.
+
+    ``server_url``: ``http://host:port/user/NAME/``; ``token`` must have ``access:servers``.
+    Returns one ``{"status", "stdout", "error"}`` dict per cell; stops at the first error.
+    """
+    return asyncio.run(_run_cells(server_url, token, cells, timeout))
+
+
+async def _run_cells(server_url: str, token: str, cells: list[str], timeout: float):
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    headers = {"Authorization": f"token {token}"}
+    r = requests.post(f"{server_url}api/kernels", headers=headers, json={}, timeout=60)
+    _raise_for(r, "start kernel")
+    kernel_id = r.json()["id"]
+    ws_url = server_url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels"
+    results: list[dict] = []
+    try:
+        conn = await websocket_connect(HTTPRequest(ws_url, headers=headers, request_timeout=60))
+        session = uuid.uuid4().hex
+        for code in cells:
+            msg_id = uuid.uuid4().hex
+            request = {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": "execute_request",
+                    "session": session,
+                    "username": "",
+                    "version": "5.3",
+                    "date": "",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "channel": "shell",
+                "buffers": [],
+                "content": {
+                    "code": code,
+                    "silent": False,
+                    "store_history": True,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                },
+            }
+            await conn.write_message(json.dumps(request))
+            result = {"status": None, "stdout": "", "error": ""}
+            deadline = time.monotonic() + timeout
+            while result["status"] is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"cell did not finish within {timeout:.0f} s")
+                raw = await asyncio.wait_for(conn.read_message(), remaining)
+                if raw is None:
+                    raise HubError("kernel connection closed")
+                msg = json.loads(raw)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    result["stdout"] += content.get("text", "")
+                elif kind == "error":
+                    result["error"] = f"{content.get('ename')}: {content.get('evalue')}"
+                elif kind == "execute_reply":
+                    result["status"] = content["status"]
+            results.append(result)
+            if result["status"] != "ok":
+                break
+        conn.close()
+    finally:
+        requests.delete(f"{server_url}api/kernels/{kernel_id}", headers=headers, timeout=30)
+    return results

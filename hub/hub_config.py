@@ -1,0 +1,112 @@
+"""Settings -> JupyterHub configuration (what ``hub/jupyterhub_config.py`` applies to ``c``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hub.credentials import Credentials, ensure_private_dir
+from hub.settings import REPO_ROOT, WorkshopSettings, login_announcement
+
+CLI_SERVICE = "workshop-cli"
+CULLER_SERVICE = "idle-culler"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def proxy_command() -> list[str]:
+    """configurable-http-proxy from ``./node_modules`` (bootstrap.sh installs it), else PATH."""
+    local = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+    return [str(local)] if local.exists() else ["configurable-http-proxy"]
+
+
+def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
+    """Apply ``settings`` and ``credentials`` to the JupyterHub config object ``c``."""
+    data = ensure_private_dir(settings.data_path)
+
+    # --- network: with HTTPS, Caddy is the only thing facing the room -------------------------
+    c.JupyterHub.ip = "127.0.0.1" if settings.https else settings.ip
+    c.JupyterHub.port = settings.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = settings.hub_port
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = proxy_command()
+    c.ConfigurableHTTPProxy.auth_token = credentials.proxy_token
+    if settings.https:
+        # Caddy forwards X-Forwarded-Proto; cookies then get the Secure flag
+        c.JupyterHub.trusted_downstream_ips = ["127.0.0.1"]
+
+    # --- state ---------------------------------------------------------------------------------
+    c.JupyterHub.db_url = f"sqlite:///{data / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret = bytes.fromhex(credentials.cookie_secret)
+    c.JupyterHub.pid_file = str(data / "jupyterhub.pid")
+
+    # --- login ---------------------------------------------------------------------------------
+    c.JupyterHub.authenticator_class = "hub.auth.WorkshopAuthenticator"
+    auth = c.WorkshopAuthenticator
+    auth.user_password = credentials.workshop_password
+    auth.admin_password = credentials.admin_password
+    auth.admin_users = set(settings.admin_users)
+    auth.allow_all = False
+    auth.allow_existing_users = False  # the roster decides, not whoever is in the database
+    auth.roster_dir = str(data)
+    auth.login_failures_per_user = settings.login_failures_per_user
+    auth.login_failures_per_ip = settings.login_failures_per_ip
+    auth.login_lockout_seconds = settings.login_lockout_seconds
+    c.JupyterHub.template_paths = [str(TEMPLATES_DIR)]
+    c.JupyterHub.template_vars = {"announcement_login": login_announcement()}
+
+    # --- spawning a room at once -----------------------------------------------------------------
+    c.JupyterHub.concurrent_spawn_limit = settings.concurrent_spawn_limit
+    c.Spawner.start_timeout = settings.start_timeout
+    c.Spawner.http_timeout = settings.http_timeout
+    c.Spawner.default_url = settings.default_url
+    c.Spawner.mem_limit = settings.mem_limit_bytes
+    c.Spawner.cpu_limit = settings.cpu_limit
+    if settings.spawner == "local":
+        c.JupyterHub.spawner_class = "hub.local_spawner.WorkshopLocalSpawner"
+        c.WorkshopLocalSpawner.home_dir_template = str(data / "homes" / "{username}")
+        c.WorkshopLocalSpawner.notebooks_dir = str(REPO_ROOT / "notebooks")
+    else:
+        from hub import docker_spawner  # the docker engineer's module; needs the docker SDK
+
+        docker_spawner.configure(c, settings)
+
+    # --- services: the CLI's API token and the idle culler -------------------------------------
+    services = [{"name": CLI_SERVICE, "api_token": credentials.api_token}]
+    roles = [
+        {
+            "name": "workshop-cli",
+            "scopes": [
+                "admin:users",
+                "admin:servers",
+                "admin:server_state",
+                "list:users",
+                "read:users",
+                "read:servers",
+                "read:hub",
+            ],
+            "services": [CLI_SERVICE],
+        }
+    ]
+    if settings.idle_timeout:
+        services.append(
+            {
+                "name": CULLER_SERVICE,
+                "command": [
+                    sys.executable,
+                    "-m",
+                    "jupyterhub_idle_culler",
+                    f"--timeout={settings.idle_timeout}",
+                    f"--cull-every={max(60, settings.idle_timeout // 6)}",
+                ],
+            }
+        )
+        roles.append(
+            {
+                "name": "idle-culler",
+                "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+                "services": [CULLER_SERVICE],
+            }
+        )
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles

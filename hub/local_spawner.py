@@ -1,0 +1,73 @@
+"""Local-process spawner: each user's server is a process on this machine, home in the data dir.
+
+No system accounts and no isolation between users: for a trusted room, a laptop, and tests.
+The tutorial notebooks are copied into each home on every start, but only files the user does
+not have yet, so edits survive restarts (the image's first-start copy does the same).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from traitlets import Unicode, default
+
+
+def seed_notebooks(source: Path, home: Path) -> list[Path]:
+    """Copy files from ``source`` into ``home`` that are not there yet.
+
+    Returns the paths copied. Existing files, edited or not, are never overwritten; hidden
+    files and checkpoints are skipped.
+    """
+    copied: list[Path] = []
+    home.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir():
+        return copied
+    for src in sorted(source.rglob("*")):
+        rel = src.relative_to(source)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        dest = home / rel
+        if src.is_dir():
+            dest.mkdir(exist_ok=True)
+        elif not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+            copied.append(dest)
+    return copied
+
+
+class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
+    """``SimpleLocalProcessSpawner`` with homes under the data dir and the notebooks seeded."""
+
+    notebooks_dir = Unicode(help="Directory whose files are copied into new homes.").tag(
+        config=True
+    )
+
+    @default("cmd")
+    def _default_cmd(self):
+        # the hub's own interpreter: the user's server and kernels use the same .venv
+        return [sys.executable, "-m", "jupyterhub.singleuser"]
+
+    def get_args(self):
+        args = super().get_args()
+        if os.geteuid() == 0:
+            # containers and CI often run everything as root; Jupyter refuses that by default
+            args.append("--ServerApp.allow_root=True")
+        return args
+
+    async def start(self):
+        copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
+        if copied:
+            self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
+        return await super().start()
+
+    def user_env(self, env):
+        env = super().user_env(env)
+        # LocalProcessSpawner only passes a few variables through; the tutorial needs these
+        env.setdefault("KERAS_BACKEND", "tensorflow")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        return env

@@ -1,0 +1,555 @@
+"""Every hub setting in one configurable object, and its three renderings.
+
+``WorkshopSettings`` is loaded from defaults < ``<data-dir>/settings.json`` < ``WORKSHOP_<NAME>``
+environment variables < command-line overrides. The same object configures JupyterHub
+(``hub/jupyterhub_config.py``), renders Zero to JupyterHub chart values
+(:meth:`WorkshopSettings.to_z2jh_values`) and Terraform variables
+(:meth:`WorkshopSettings.to_terraform_vars`), so the local hub, the cloud host and the
+Kubernetes chart cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from traitlets import Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets.config import Configurable
+
+from tutorial_utils._validation import check_choice, check_float, check_int
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_FILENAME = "settings.json"
+ENV_PREFIX = "WORKSHOP_"
+
+_MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
+_MEM_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$")
+
+
+def host_memory_bytes() -> int:
+    """Physical memory of this machine in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def host_cpu_count() -> int:
+    """CPU cores usable by this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def parse_memory(name: str, value: str) -> int:
+    """``"4G"`` -> bytes (binary units K, M, G, T; no suffix means bytes)."""
+    match = _MEM_RE.match(str(value).strip().upper().removesuffix("B").removesuffix("I"))
+    if not match:
+        raise ValueError(f"{name} must look like '512M', '4G' or '1.5G', got {value!r}")
+    return int(float(match.group(1)) * _MEM_UNITS[match.group(2)])
+
+
+def gpu_present() -> bool:
+    """Whether ``nvidia-smi`` exists and lists at least one GPU."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return False
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+class WorkshopSettings(Configurable):
+    """All settings of the workshop hub (see ``help=`` of each; ``workshop settings show``)."""
+
+    # --- where and how the hub listens --------------------------------------------------------
+    data_dir = Unicode(
+        ".workshop",
+        help="Directory for the hub's state: settings.json, roster.csv, secrets.json (0600), "
+        "the SQLite database, per-user homes (local spawner) and logs.",
+    ).tag(config=True)
+    ip = Unicode(
+        "0.0.0.0",
+        help="Address the public proxy binds to ('0.0.0.0': every interface, so attendees on "
+        "the room's network can reach it; '127.0.0.1': this machine only).",
+    ).tag(config=True)
+    port = Int(8000, help="Public HTTP port of the hub (the proxy).").tag(config=True)
+    hub_port = Int(8081, help="Port of the hub's internal API (bound to 127.0.0.1).").tag(
+        config=True
+    )
+    proxy_api_port = Int(8001, help="Port of the proxy's REST API (bound to 127.0.0.1).").tag(
+        config=True
+    )
+    public_host = Unicode(
+        help="Host name attendees type in the browser; defaults to the HTTPS domain, else this "
+        "machine's fully qualified name."
+    ).tag(config=True)
+
+    # --- HTTPS through Caddy ------------------------------------------------------------------
+    https = Unicode(
+        "",
+        help="'' for plain HTTP; a domain name (e.g. workshop.example.org) for a Let's Encrypt "
+        "certificate; 'internal' for a certificate from Caddy's local CA (tests, private rooms).",
+    ).tag(config=True)
+    https_port = Int(443, help="HTTPS port Caddy listens on when https is set.").tag(config=True)
+    http_port = Int(80, help="HTTP port Caddy listens on to redirect to HTTPS.").tag(config=True)
+    acme_email = Unicode("", help="Contact e-mail for Let's Encrypt (optional).").tag(config=True)
+
+    # --- users ---------------------------------------------------------------------------------
+    admin_users = List(
+        Unicode(),
+        default_value=["instructor"],
+        help="Instructor usernames; they log in with the admin password and see every server.",
+    ).tag(config=True)
+    class_size = Int(30, help="Expected number of attendees; sizes limits and spawn rate.").tag(
+        config=True
+    )
+    login_failures_per_user = Int(
+        5, help="Failed logins allowed per username per lockout window before refusing (429)."
+    ).tag(config=True)
+    login_failures_per_ip = Int(
+        50,
+        help="Failed logins allowed per client address per window. Higher than per user: a "
+        "whole room often shares one address behind NAT.",
+    ).tag(config=True)
+    login_lockout_seconds = Int(
+        60, help="Length of the failed-login window, and of the lockout, in seconds."
+    ).tag(config=True)
+
+    # --- spawner and resources ----------------------------------------------------------------
+    spawner = Enum(
+        ["local", "docker"],
+        default_value="local",
+        help="'local': one process per user on this machine, homes under <data-dir>/homes "
+        "(no isolation: trusted rooms and tests). 'docker': one container per user.",
+    ).tag(config=True)
+    mem_limit = Unicode(
+        help="Memory limit per user ('4G'); default: 85% of this machine's RAM / class_size, "
+        "at least 512M. Enforced by Docker; the local spawner only advertises it (MEM_LIMIT)."
+    ).tag(config=True)
+    cpu_limit = Float(
+        help="CPU cores per user; default: this machine's cores / class_size, at least 0.25."
+    ).tag(config=True)
+    gpu = Enum(
+        ["auto", "none", "all"],
+        default_value="auto",
+        help="GPUs for user containers: 'auto' shares every GPU if nvidia-smi sees one, 'none' "
+        "never, 'all' always (fails to spawn without GPUs).",
+    ).tag(config=True)
+    concurrent_spawn_limit = Int(
+        help="Servers allowed to be starting at once (more get 429 and retry); default: "
+        "class_size, between 10 and 100, so a room logging in together is not turned away."
+    ).tag(config=True)
+    start_timeout = Int(
+        300,
+        help="Seconds a server may take to start. Generous: a room starting at once shares "
+        "the CPUs.",
+    ).tag(config=True)
+    http_timeout = Int(
+        120, help="Seconds for a started server to answer HTTP before the spawn fails."
+    ).tag(config=True)
+    idle_timeout = Int(
+        3600,
+        help="Seconds without activity before the idle culler stops a server (its files stay); "
+        "0 disables culling.",
+    ).tag(config=True)
+    default_url = Unicode("/lab", help="Page a user's server opens on.").tag(config=True)
+
+    # --- docker spawner (read by hub/docker_spawner.py) ------------------------------------------
+    image = Unicode(
+        "dragonn-workshop:latest", help="Per-user container image (built from image/)."
+    ).tag(config=True)
+    docker_network = Unicode(
+        "dragonn-workshop", help="User-defined Docker bridge network for hub and containers."
+    ).tag(config=True)
+    volume_prefix = Unicode(
+        "dragonn-workshop-user",
+        help="Prefix of each user's named home volume: <prefix>-<escaped username>.",
+    ).tag(config=True)
+    shm_size = Unicode("1G", help="/dev/shm size of user containers.").tag(config=True)
+
+    # --- cloud / chart ----------------------------------------------------------------------------
+    instance_type = Unicode(
+        "g6.xlarge", help="AWS instance type for the single-host Terraform deployment."
+    ).tag(config=True)
+    aws_region = Unicode("us-west-2", help="AWS region for Terraform.").tag(config=True)
+
+    # ---------------------------------------------------------------------------------------------
+    # dynamic defaults
+    @default("mem_limit")
+    def _default_mem_limit(self):
+        per_user = 0.85 * host_memory_bytes() / self.class_size
+        return f"{max(512, int(per_user // 2**20))}M"
+
+    @default("cpu_limit")
+    def _default_cpu_limit(self):
+        return max(0.25, round(host_cpu_count() / self.class_size, 2))
+
+    @default("concurrent_spawn_limit")
+    def _default_spawn_limit(self):
+        return min(100, max(10, self.class_size))
+
+    @default("public_host")
+    def _default_public_host(self):
+        if self.https and self.https != "internal":
+            return self.https
+        if self.https == "internal" or self.ip in ("127.0.0.1", "localhost"):
+            return "localhost"
+        return socket.getfqdn()
+
+    # ---------------------------------------------------------------------------------------------
+    # validation on set (messages name the setting and its allowed range)
+    @validate("port", "hub_port", "proxy_api_port", "https_port", "http_port")
+    def _valid_port(self, proposal):
+        return check_int(proposal.trait.name, proposal.value, min_value=1, max_value=65535)
+
+    @validate("class_size")
+    def _valid_class_size(self, proposal):
+        return check_int("class_size", proposal.value, min_value=1, max_value=2000)
+
+    @validate("login_failures_per_user", "login_failures_per_ip")
+    def _valid_failures(self, proposal):
+        return check_int(proposal.trait.name, proposal.value, min_value=1, max_value=10_000)
+
+    @validate("login_lockout_seconds")
+    def _valid_lockout(self, proposal):
+        return check_int("login_lockout_seconds", proposal.value, min_value=1, max_value=86_400)
+
+    @validate("concurrent_spawn_limit")
+    def _valid_spawn_limit(self, proposal):
+        return check_int("concurrent_spawn_limit", proposal.value, min_value=1, max_value=1000)
+
+    @validate("start_timeout", "http_timeout")
+    def _valid_timeouts(self, proposal):
+        return check_int(proposal.trait.name, proposal.value, min_value=10, max_value=3600)
+
+    @validate("idle_timeout")
+    def _valid_idle(self, proposal):
+        value = check_int("idle_timeout", proposal.value, min_value=0, max_value=7 * 86_400)
+        # the culler cannot see activity finer than the hub's 300 s activity interval
+        if 0 < value < 600:
+            raise ValueError(f"idle_timeout must be 0 (off) or in [600, 604800], got {value}")
+        return value
+
+    @validate("cpu_limit")
+    def _valid_cpu(self, proposal):
+        return check_float("cpu_limit", proposal.value, min_value=0.05, max_value=1024.0)
+
+    @validate("mem_limit", "shm_size")
+    def _valid_memory(self, proposal):
+        nbytes = parse_memory(proposal.trait.name, proposal.value)
+        if proposal.trait.name == "mem_limit" and nbytes < 256 * 2**20:
+            raise ValueError(f"mem_limit must be at least 256M, got {proposal.value!r}")
+        # canonical spelling ("4gib" -> "4G"): Docker, kubespawner and Terraform all read it
+        return str(proposal.value).strip().upper().removesuffix("B").removesuffix("I")
+
+    @validate("ip")
+    def _valid_ip(self, proposal):
+        try:
+            socket.inet_pton(
+                socket.AF_INET6 if ":" in proposal.value else socket.AF_INET, proposal.value
+            )
+        except OSError:
+            raise ValueError(
+                f"ip must be an IPv4 or IPv6 address, got {proposal.value!r}"
+            ) from None
+        return proposal.value
+
+    @validate("https")
+    def _valid_https(self, proposal):
+        value = proposal.value.strip().lower()
+        if value in ("", "internal") or _DOMAIN_RE.match(value):
+            return value
+        raise ValueError(
+            f"https must be '' (off), 'internal' or a domain name like workshop.example.org, "
+            f"got {proposal.value!r}"
+        )
+
+    @validate("admin_users")
+    def _valid_admins(self, proposal):
+        from hub.roster import normalize_login
+
+        names = [normalize_login(n) for n in proposal.value]
+        for raw, name in zip(proposal.value, names, strict=True):
+            if not name or not _NAME_RE.match(name):
+                raise ValueError(f"admin_users entries must be simple names, got {raw!r}")
+        return names
+
+    @validate("docker_network", "volume_prefix")
+    def _valid_docker_name(self, proposal):
+        if not _NAME_RE.match(proposal.value):
+            raise ValueError(
+                f"{proposal.trait.name} must match [a-z0-9][a-z0-9_.-]*, got {proposal.value!r}"
+            )
+        return proposal.value
+
+    @validate("image")
+    def _valid_image(self, proposal):
+        if not _IMAGE_RE.match(proposal.value):
+            raise ValueError(f"image must be a Docker image reference, got {proposal.value!r}")
+        return proposal.value
+
+    @validate("default_url")
+    def _valid_default_url(self, proposal):
+        if not proposal.value.startswith("/"):
+            raise ValueError(f"default_url must start with '/', got {proposal.value!r}")
+        return proposal.value
+
+    # ---------------------------------------------------------------------------------------------
+    # loading and saving
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """Names of every setting (the keys of settings.json)."""
+        return sorted(cls.class_traits(config=True))
+
+    @classmethod
+    def load(
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        overrides: dict | None = None,
+        environ: dict | None = None,
+    ) -> WorkshopSettings:
+        """Settings from defaults < settings.json < ``WORKSHOP_*`` env < ``overrides``.
+
+        ``data_dir``: where settings.json lives (default: ``WORKSHOP_DATA_DIR`` or ``.workshop``).
+        Raises ``ValueError``/``TypeError`` naming the setting and its source on bad values.
+        """
+        environ = os.environ if environ is None else environ
+        overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+        if data_dir is None:
+            data_dir = overrides.get("data_dir") or environ.get(ENV_PREFIX + "DATA_DIR")
+        data_dir = Path(data_dir or ".workshop").expanduser().resolve()
+        settings = cls()
+        settings.data_dir = str(data_dir)
+        settings._explicit = {}
+
+        path = data_dir / SETTINGS_FILENAME
+        if path.exists():
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path} is not valid JSON: {err}") from None
+            if not isinstance(stored, dict):
+                raise ValueError(f"{path} must hold a JSON object of settings")
+            for name, value in stored.items():
+                settings._set(name, value, source=str(path))
+                settings._explicit[name] = settings._get(name)
+        for name in cls.setting_names():
+            env_name = ENV_PREFIX + name.upper()
+            if name != "data_dir" and env_name in environ:
+                settings._set(name, settings._from_string(name, environ[env_name]), env_name)
+        for name, value in overrides.items():
+            if name != "data_dir":
+                settings._set(name, value, source="command line")
+        return settings
+
+    def _set(self, name: str, value, source: str) -> None:
+        check_choice("setting", name, self.setting_names())
+        try:
+            setattr(self, name, value)
+        except TraitError as err:
+            raise TypeError(f"setting {name!r} from {source}: {err}") from None
+        except ValueError as err:
+            raise ValueError(f"setting {name!r} from {source}: {err}") from None
+
+    def _get(self, name: str):
+        value = getattr(self, name)
+        return list(value) if isinstance(value, list) else value
+
+    def _from_string(self, name: str, text: str):
+        trait = self.traits()[name]
+        if isinstance(trait, List):
+            return [item.strip() for item in text.split(",") if item.strip()]
+        try:
+            return trait.from_string(text)
+        except (TraitError, ValueError):
+            return text  # let validation report it with the setting's name
+
+    def set_and_save(self, name: str, value) -> Path:
+        """Set one setting (a string is parsed like an env value) and persist settings.json."""
+        if isinstance(value, str):
+            value = self._from_string(name, value)
+        self._set(name, value, source="workshop settings set")
+        explicit = getattr(self, "_explicit", {})
+        explicit[name] = self._get(name)
+        self._explicit = explicit
+        return self.save()
+
+    def save(self) -> Path:
+        """Write the explicitly set settings (not computed defaults) to settings.json."""
+        path = Path(self.data_dir) / SETTINGS_FILENAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        explicit = dict(getattr(self, "_explicit", {}))
+        explicit.pop("data_dir", None)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(explicit, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    def as_dict(self) -> dict:
+        """Every setting with its effective value."""
+        return {name: self._get(name) for name in self.setting_names()}
+
+    # ---------------------------------------------------------------------------------------------
+    # derived values
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def mem_limit_bytes(self) -> int:
+        return parse_memory("mem_limit", self.mem_limit)
+
+    @property
+    def gpu_enabled(self) -> bool:
+        """Whether user servers get GPUs ('auto' asks nvidia-smi)."""
+        return self.gpu == "all" or (self.gpu == "auto" and gpu_present())
+
+    @property
+    def public_url(self) -> str:
+        """URL attendees open."""
+        if self.https:
+            port = "" if self.https_port == 443 else f":{self.https_port}"
+            return f"https://{self.public_host}{port}/"
+        return f"http://{self.public_host}:{self.port}/"
+
+    @property
+    def local_url(self) -> str:
+        """URL of the hub's proxy from this machine (what the CLI and tests talk to)."""
+        host = "127.0.0.1" if self.ip in ("0.0.0.0", "::") or self.https else self.ip
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/"
+
+    # ---------------------------------------------------------------------------------------------
+    # renderings
+    def to_z2jh_values(self, secrets: dict | None = None, roster: list[str] | None = None) -> dict:
+        """Zero to JupyterHub (chart 4.4) values with the same login, limits and culling.
+
+        ``secrets``: optional ``{"workshop_password", "admin_password"}``; left out by default
+        so the values can be committed or shown (supply them with ``--set`` or a secret).
+        ``roster``: usernames allowed to log in (then nobody else may); without it, anyone
+        matching the username pattern who has the password may.
+        """
+        from hub.roster import USERNAME_PATTERN
+
+        name, _, tag = self.image.rpartition(":") if ":" in self.image else (self.image, "", "")
+        auth = {
+            "admin_users": list(self.admin_users),
+            "username_pattern": _admin_or_attendee_pattern(self.admin_users, USERNAME_PATTERN),
+        }
+        if secrets:
+            auth["user_password"] = secrets["workshop_password"]
+            auth["admin_password"] = secrets["admin_password"]
+        values = {
+            "hub": {
+                "config": {
+                    "JupyterHub": {"authenticator_class": "shared-password"},
+                    "SharedPasswordAuthenticator": auth,
+                    "Authenticator": (
+                        {"allowed_users": sorted(roster), "allow_existing_users": False}
+                        if roster
+                        else {"allow_all": True}
+                    ),
+                },
+                "concurrentSpawnLimit": self.concurrent_spawn_limit,
+                "activeServerLimit": self.class_size + len(self.admin_users),
+                "templateVars": {"announcement_login": login_announcement()},
+            },
+            "proxy": {"https": self._z2jh_https()},
+            "singleuser": {
+                "image": {
+                    "name": name or self.image,
+                    "tag": tag or "latest",
+                    "pullPolicy": "IfNotPresent",
+                },
+                "memory": {"limit": self.mem_limit, "guarantee": self.mem_limit},
+                "cpu": {"limit": self.cpu_limit, "guarantee": round(self.cpu_limit / 2, 3)},
+                "startTimeout": self.start_timeout,
+                "defaultUrl": self.default_url,
+                "extraEnv": {
+                    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+                    "MEM_LIMIT": str(self.mem_limit_bytes),
+                },
+                "storage": {"type": "dynamic", "capacity": "10Gi", "homeMountPath": "/home/jovyan"},
+                "profileList": self._z2jh_profiles(),
+            },
+            "cull": {
+                "enabled": self.idle_timeout > 0,
+                "timeout": self.idle_timeout or 3600,
+                "every": max(60, (self.idle_timeout or 3600) // 6),
+                "users": False,
+                "maxAge": 0,
+            },
+            "prePuller": {"continuous": {"enabled": True}, "hook": {"enabled": True}},
+            "scheduling": {"userScheduler": {"enabled": True}},
+        }
+        return values
+
+    def _z2jh_https(self) -> dict:
+        if not self.https:
+            return {"enabled": False}
+        if self.https == "internal":
+            # a cluster has no Caddy; terminate TLS in front of it (load balancer)
+            return {"enabled": True, "type": "offload"}
+        return {
+            "enabled": True,
+            "type": "letsencrypt",
+            "hosts": [self.https],
+            "letsencrypt": {"contactEmail": self.acme_email or None},
+        }
+
+    def _z2jh_profiles(self) -> list:
+        cpu = {"display_name": "CPU only", "description": "No GPU.", "default": self.gpu == "none"}
+        if self.gpu == "none":
+            return [cpu]
+        gpu = {
+            "display_name": "GPU",
+            "description": "One NVIDIA GPU (shared memory growth on).",
+            "default": True,
+            "kubespawner_override": {"extra_resource_limits": {"nvidia.com/gpu": "1"}},
+        }
+        return [gpu, cpu]
+
+    def to_terraform_vars(self) -> dict:
+        """Flat ``{name: str | int | float | bool | list[str]}`` for ``terraform.tfvars.json``."""
+        return {
+            "class_size": self.class_size,
+            "instance_type": self.instance_type,
+            "aws_region": self.aws_region,
+            "https_domain": "" if self.https in ("", "internal") else self.https,
+            "acme_email": self.acme_email,
+            "admin_users": list(self.admin_users),
+            "hub_port": self.port,
+            "image": self.image,
+            "docker_network": self.docker_network,
+            "volume_prefix": self.volume_prefix,
+            "mem_limit": self.mem_limit,
+            "mem_limit_mb": self.mem_limit_bytes // 2**20,
+            "cpu_limit": self.cpu_limit,
+            "gpu": self.gpu,
+            "concurrent_spawn_limit": self.concurrent_spawn_limit,
+            "start_timeout": self.start_timeout,
+            "idle_timeout": self.idle_timeout,
+            "spawner": self.spawner,
+        }
+
+
+def _admin_or_attendee_pattern(admins: list[str], attendee_pattern: str) -> str:
+    if not admins:
+        return attendee_pattern
+    alternatives = "|".join(re.escape(a) for a in admins)
+    return f"^(?:{alternatives})$|{attendee_pattern}"
+
+
+def login_announcement() -> str:
+    """The login-page banner: how attendees spell their username (plain text)."""
+    return (
+        "Username: your lastname_firstname in lower case, without accents, spaces or hyphens "
+        "inside a name (Jean-Luc van der Berg -> vanderberg_jeanluc). "
+        "Password: the workshop password announced in the room."
+    )
