@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs what DragoNN Workshop needs into ./.venv (and configurable-http-proxy into
 # ./node_modules). Idempotent: re-running only installs what is missing.
-#   hub/bootstrap.sh          the hub and the tutorial package (what `hub/workshop up` needs)
-#   hub/bootstrap.sh --dev    also the test tools (what `tests/run.sh` needs)
+#   hub/bootstrap.sh               the hub and the tutorial package (what `hub/workshop up` needs)
+#   hub/bootstrap.sh --dev         also the test tools (what `tests/run.sh` needs)
+#   hub/bootstrap.sh --with-caddy  also Caddy (Debian package), for `workshop up --https`
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 EXTRAS="hub,notebooks"
-[[ "${1:-}" == "--dev" ]] && EXTRAS="dev,jax,torch"
+WITH_CADDY=0
+for arg in "$@"; do
+    case "$arg" in
+        --dev) EXTRAS="dev,jax,torch" ;;
+        --with-caddy) WITH_CADDY=1 ;;
+        *) echo "bootstrap.sh: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
 
 PY="${PYTHON:-python3}"
 if [[ ! -x .venv/bin/python ]]; then
@@ -24,9 +32,21 @@ if [[ ! -f "$STAMP" ]]; then
     touch "$STAMP"
 fi
 
-if [[ ! -x node_modules/.bin/configurable-http-proxy ]]; then
+# configurable-http-proxy 5.x (the version z2jh 4.4 ships), without writing package.json
+CHP=node_modules/.bin/configurable-http-proxy
+if [[ ! -x "$CHP" ]] || [[ "$("$CHP" --version 2>/dev/null)" != 5.* ]]; then
     if ! command -v npm >/dev/null; then
         apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
     fi
-    npm install --silent --no-audit --no-fund --prefix "$ROOT" configurable-http-proxy@4 >/dev/null
+    npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$ROOT" \
+        configurable-http-proxy@5 >/dev/null
+fi
+
+# Caddy: only when HTTPS is asked for
+if [[ "$WITH_CADDY" == 1 ]] && ! command -v caddy >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null
+    # the Debian package starts a system-wide Caddy on :80; `workshop up` runs its own
+    if command -v systemctl >/dev/null && systemctl is-active --quiet caddy 2>/dev/null; then
+        systemctl disable --now caddy >/dev/null 2>&1 || true
+    fi
 fi

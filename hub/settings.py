@@ -274,10 +274,13 @@ class WorkshopSettings(Configurable):
     def _valid_admins(self, proposal):
         from hub.roster import normalize_login
 
-        names = [normalize_login(n) for n in proposal.value]
+        names = [n.strip().lower() for n in proposal.value]
         for raw, name in zip(proposal.value, names, strict=True):
-            if not name or not _NAME_RE.match(name):
-                raise ValueError(f"admin_users entries must be simple names, got {raw!r}")
+            # an admin must be able to type the name exactly as the login normalizes it
+            if not name or normalize_login(name) != name:
+                raise ValueError(
+                    f"admin_users entries must be ASCII letters, digits and '_', got {raw!r}"
+                )
         return names
 
     @validate("docker_network", "volume_prefix")
@@ -447,6 +450,7 @@ class WorkshopSettings(Configurable):
             auth["admin_password"] = secrets["admin_password"]
         values = {
             "hub": {
+                "baseUrl": "/",
                 "config": {
                     "JupyterHub": {"authenticator_class": "shared-password"},
                     "SharedPasswordAuthenticator": auth,
@@ -486,7 +490,14 @@ class WorkshopSettings(Configurable):
                 "maxAge": 0,
             },
             "prePuller": {"continuous": {"enabled": True}, "hook": {"enabled": True}},
-            "scheduling": {"userScheduler": {"enabled": True}},
+            # keys the chart schema requires, at the chart's own defaults, so the file
+            # validates on its own (helm would merge them in anyway)
+            "imagePullSecrets": [],
+            "ingress": {"enabled": False},
+            "custom": {},
+            "debug": {"enabled": False},
+            "rbac": {"create": True},
+            "global": {"safeToShowValues": False},
         }
         return values
 
