@@ -17,11 +17,13 @@ the panel as a sentence; they never escape as a traceback into the notebook.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import inspect
 import io
 import re
+import threading
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -389,7 +391,6 @@ class SimulationPicker(_Panel):
                 if spec.name.startswith("num_"):
                     control.step = 100 if high >= 1000 else 1
             control.description = spec.name
-            control.description_tooltip = tooltip
             control.tooltip = tooltip
             control.style = style
             if isinstance(control, w.Combobox | w.TagsInput):
@@ -646,3 +647,626 @@ def highlight_sites_html(sequence: str, embeddings, width: int = 100) -> str:
         f"<div>{legend} {sites}</div>"
         "<pre style='font-size:11px;line-height:1.25'>" + "\n".join(lines) + "</pre>"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# where panels get their data and model from
+
+
+def _resolve_data(source):
+    """A ``Data`` from a Data, or from a SimulationPicker's last simulation."""
+    data = getattr(source, "data", source) if isinstance(source, SimulationPicker) else source
+    if data is None:
+        raise ValueError("there is no data yet: choose a simulation and click Simulate first")
+    if not hasattr(data, "X_train"):
+        raise TypeError(
+            f"data must be a Data (from get_simulation_data) or a SimulationPicker, got "
+            f"{type(data).__name__}"
+        )
+    return data
+
+
+def _resolve_model(source):
+    """A SequenceDNN from a SequenceDNN, a ModelBuilder or a Trainer."""
+    dnn = getattr(source, "dnn", source) if isinstance(source, ModelBuilder | Trainer) else source
+    if dnn is None:
+        raise ValueError("there is no model yet: set the architecture and click Build first")
+    if not hasattr(dnn, "model"):
+        raise TypeError(
+            f"model must be a SequenceDNN, a ModelBuilder or a Trainer, got {type(dnn).__name__}"
+        )
+    return dnn
+
+
+# --------------------------------------------------------------------------------------------
+# ModelBuilder
+
+
+class ModelBuilder(_Panel):
+    """Sliders for a shallow (one convolution) or deep (three convolutions) ``SequenceDNN``.
+
+    Parameters
+    ----------
+    data : ``Data``, a :class:`SimulationPicker` (its current data is read at *Build*), or an
+        int sequence length in bp.
+    seed : int >= 0, initial seed for the weights; default 0.
+
+    Attributes
+    ----------
+    dnn : the last SequenceDNN built (None before the first successful *Build*).
+    """
+
+    def __init__(self, data, seed: int = 0):
+        if isinstance(data, bool) or not (
+            isinstance(data, int | SimulationPicker) or hasattr(data, "X_train")
+        ):
+            raise TypeError(
+                "data must be a Data, a SimulationPicker or a sequence length (int), got "
+                f"{type(data).__name__}"
+            )
+        if isinstance(data, int):
+            check_int("data (sequence length)", data, min_value=1)
+        check_int("seed", seed, min_value=0)
+        self.source = data
+        self.dnn = None
+        style = {"description_width": "120px"}
+        self.architecture = w.ToggleButtons(
+            options=[("shallow: 1 convolution", False), ("deep: 3 convolutions", True)],
+            value=False,
+            description="Architecture",
+            style=style,
+        )
+
+        def slider(description, value, low, high):
+            return w.IntSlider(value=value, min=low, max=high, description=description, style=style)
+
+        self.num_filters = slider("filters", 15, 1, 100)
+        self.conv_width = slider("filter width", 25, 1, 100)
+        self.num_filters_2 = slider("filters (2nd)", 15, 1, 100)
+        self.conv_width_2 = slider("width (2nd)", 15, 1, 100)
+        self.num_filters_3 = slider("filters (3rd)", 15, 1, 100)
+        self.conv_width_3 = slider("width (3rd)", 15, 1, 100)
+        self.pool_width = slider("pool width", 35, 1, 200)
+        self.dropout = w.FloatSlider(
+            value=0.0, min=0.0, max=0.9, step=0.05, description="dropout", style=style
+        )
+        self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
+        self.build_button = w.Button(description="Build", button_style="primary", icon="cubes")
+        self.error = w.HTML()
+        self.summary = w.HTML()
+        self.deep_box = w.VBox(
+            [self.num_filters_2, self.conv_width_2, self.num_filters_3, self.conv_width_3]
+        )
+        self.widget = w.VBox(
+            [
+                self.architecture,
+                self.num_filters,
+                self.conv_width,
+                self.deep_box,
+                self.pool_width,
+                self.dropout,
+                w.HBox([self.seed, self.build_button]),
+                self.error,
+                self.summary,
+            ]
+        )
+        for control in (self.architecture, self.conv_width, self.conv_width_2, self.conv_width_3):
+            control.observe(lambda _change: self._apply_limits(), names="value")
+        self.build_button.on_click(lambda _button: self.build())
+        self._apply_limits()
+
+    def _seq_length(self) -> int | None:
+        if isinstance(self.source, int):
+            return self.source
+        data = self.source.data if isinstance(self.source, SimulationPicker) else self.source
+        return None if data is None else int(data.X_train.shape[1])
+
+    def _apply_limits(self) -> None:
+        """Hide the deep layers' sliders for a shallow model; keep every width within the input."""
+        deep = self.architecture.value
+        self.deep_box.layout.display = None if deep else "none"
+        seq_length = self._seq_length()
+        if seq_length is None:
+            return
+        widths = [self.conv_width] + ([self.conv_width_2, self.conv_width_3] if deep else [])
+        # a valid convolution shortens the track by width - 1; the pool must fit what is left
+        for i, control in enumerate(widths):
+            others = sum(c.value - 1 for j, c in enumerate(widths) if j != i)
+            control.max = max(min(100, seq_length - others), control.min)
+        remaining = seq_length - sum(c.value - 1 for c in widths)
+        self.pool_width.max = max(min(200, remaining), 1)
+
+    def parameters(self) -> dict:
+        """The ``SequenceDNN`` keyword arguments the controls describe (seq_length included)."""
+        seq_length = self._seq_length()
+        if seq_length is None:
+            raise ValueError("there is no data yet: simulate data first, then build the model")
+        params = {
+            "seq_length": seq_length,
+            "use_deep_CNN": bool(self.architecture.value),
+            "num_filters": self.num_filters.value,
+            "conv_width": self.conv_width.value,
+            "pool_width": self.pool_width.value,
+            "dropout": float(self.dropout.value),
+            "seed": int(self.seed.value),
+            "verbose": 0,
+        }
+        if self.architecture.value:
+            params.update(
+                num_filters_2=self.num_filters_2.value,
+                conv_width_2=self.conv_width_2.value,
+                num_filters_3=self.num_filters_3.value,
+                conv_width_3=self.conv_width_3.value,
+            )
+        return params
+
+    @_reports_errors("build the model")
+    def build(self):
+        """Build a fresh SequenceDNN from the controls; returns it (None on error)."""
+        from .models import SequenceDNN
+
+        self._apply_limits()
+        params = self.parameters()
+        data = None if isinstance(self.source, int) else _resolve_data(self.source)
+        if data is not None:
+            params["num_tasks"] = int(np.asarray(data.y_train).shape[1])
+        self.dnn = SequenceDNN(**params)
+        self.summary.value = model_summary_html(self.dnn)
+        return self.dnn
+
+
+def model_summary_html(dnn) -> str:
+    """HTML table of a SequenceDNN's layers: name, output shape, trainable parameters."""
+    rows = "".join(
+        f"<tr><td>{html.escape(layer.name)}</td>"
+        f"<td>{html.escape(str(tuple(layer.output.shape)))}</td>"
+        f"<td>{layer.count_params():,}</td></tr>"
+        for layer in dnn.model.layers
+    )
+    return (
+        "<table><tr><th>layer</th><th>output shape</th><th>parameters</th></tr>"
+        f"{rows}</table><b>total parameters:</b> {dnn.model.count_params():,}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Trainer
+
+
+def learning_curve_png(train_losses, valid_losses, title: str = "") -> bytes:
+    """PNG of training (blue) and validation (red) loss per epoch, best validation epoch dashed."""
+    figure = _new_figure(7, 3)
+    ax = figure.add_subplot()
+    epochs = np.arange(len(train_losses))
+    ax.plot(epochs, train_losses, "b.-", lw=2, label="Training")
+    ax.plot(np.arange(len(valid_losses)), valid_losses, "r.-", lw=2, label="Validation")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if len(valid_losses):
+        best = int(np.argmin(valid_losses))
+        ax.axvline(best, color="k", ls="--", label=f"best validation (epoch {best})")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss (binary cross-entropy)")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    return figure_to_png(figure)
+
+
+def metrics_table_html(results: dict) -> str:
+    """HTML table: one row per metric, one column per named ``ClassificationResult`` (task 0..T)."""
+    names = list(results)
+    first = results[names[0]]
+    header = "".join(
+        f"<th>{html.escape(name)}{'' if first.num_tasks == 1 else f' task {t}'}</th>"
+        for name in names
+        for t in range(first.num_tasks)
+    )
+    rows = []
+    for metric in first.keys():
+        cells = []
+        for name in names:
+            for value in results[name][metric]:
+                text = f"{int(value)}" if metric.startswith("Num") else f"{value:.3f}"
+                cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><td>{html.escape(metric)}</td>{''.join(cells)}</tr>")
+    return f"<table><tr><th>metric</th>{header}</tr>{''.join(rows)}</table>"
+
+
+class Trainer(_Panel):
+    """Train a model with *Train* and *Stop* buttons and a learning curve redrawn every epoch.
+
+    Parameters
+    ----------
+    model : a SequenceDNN or a :class:`ModelBuilder` (its last built model is trained).
+    data : ``Data`` or a :class:`SimulationPicker`.
+
+    Attributes
+    ----------
+    train_losses, valid_losses : list of float, per finished epoch of the current run.
+    results : dict split name -> ClassificationResult after training ("validation", "test").
+    thread : the background ``threading.Thread`` of a non-blocking run (None otherwise).
+    """
+
+    def __init__(self, model, data):
+        self.model_source = model
+        self.data_source = data
+        self.dnn = None
+        self.train_losses: list[float] = []
+        self.valid_losses: list[float] = []
+        self.results: dict = {}
+        self.thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        style = {"description_width": "110px"}
+        # the SequenceDNN.train defaults; a small data set learns faster with smaller batches
+        self.max_epochs = w.IntSlider(
+            value=100, min=1, max=300, description="max epochs", style=style
+        )
+        self.patience = w.IntSlider(
+            value=3,
+            min=1,
+            max=20,
+            description="patience",
+            style=style,
+            tooltip="stop after this many epochs without a lower validation loss",
+        )
+        self.batch_size = w.Dropdown(
+            options=[16, 32, 64, 128, 256, 512], value=128, description="batch size", style=style
+        )
+        self.learning_rate = w.Dropdown(
+            options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
+            value=1e-3,
+            description="learning rate",
+            style=style,
+        )
+        self.train_button = w.Button(description="Train", button_style="success", icon="play")
+        self.stop_button = w.Button(
+            description="Stop", button_style="danger", icon="stop", disabled=True
+        )
+        self.status = w.HTML("Press Train to fit the model (early stopping on validation loss).")
+        self.error = w.HTML()
+        self.curve = w.Image(format="png")
+        self.metrics = w.HTML()
+        self.widget = w.VBox(
+            [
+                w.HBox([self.max_epochs, self.patience]),
+                w.HBox([self.batch_size, self.learning_rate]),
+                w.HBox([self.train_button, self.stop_button]),
+                self.status,
+                self.error,
+                self.curve,
+                self.metrics,
+            ]
+        )
+        self.train_button.on_click(lambda _button: self.train(blocking=False))
+        self.stop_button.on_click(lambda _button: self.stop())
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    @_reports_errors("train")
+    def train(self, blocking: bool = True):
+        """Train the model on the data's training split, validating on its validation split.
+
+        Parameters
+        ----------
+        blocking : if True (default) train here and return the validation ``ClassificationResult``;
+            if False train in a background thread (what the button does) and return the thread.
+        """
+        if self.running:
+            raise RuntimeError("training is already running; press Stop first")
+        dnn = _resolve_model(self.model_source)
+        data = _resolve_data(self.data_source)
+        self.dnn = dnn
+        self._stop.clear()
+        self.train_losses, self.valid_losses, self.results = [], [], {}
+        self.metrics.value = ""
+        self.curve.value = b""
+        self.train_button.disabled = True
+        self.stop_button.disabled = False
+        self.status.value = "training: starting the first epoch..."
+        if blocking:
+            return self._run(dnn, data)
+        # Keras fits fine outside the main thread; widget updates are comm messages that
+        # ipykernel sends from any thread, and the figure is drawn without pyplot.
+        self.thread = threading.Thread(target=self._run, args=(dnn, data), daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def stop(self) -> None:
+        """Ask a running training to stop after the current batch (sets ``model.stop_training``)."""
+        self._stop.set()
+        self.status.value = "stopping after the current batch..."
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until a background run started by the button (or ``train(blocking=False)``) ends."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    @_reports_errors("train")
+    def _run(self, dnn, data):
+        callback = self._callback()
+        try:
+            with _extra_fit_callback(dnn, callback):
+                dnn.train(
+                    data.X_train,
+                    data.y_train,
+                    (data.X_valid, data.y_valid),
+                    num_epochs=self.max_epochs.value,
+                    patience=self.patience.value,
+                    batch_size=self.batch_size.value,
+                    learning_rate=self.learning_rate.value,
+                    verbose=0,
+                )
+        finally:
+            self.train_button.disabled = False
+            self.stop_button.disabled = True
+        stopped = " (stopped by the user)" if self._stop.is_set() else ""
+        # redraw once from the model's own record, which is final after early stopping
+        self.train_losses, self.valid_losses = list(dnn.train_losses), list(dnn.valid_losses)
+        self.curve.value = learning_curve_png(self.train_losses, self.valid_losses)
+        self.results = {
+            "validation": dnn.test(data.X_valid, data.y_valid),
+            "test": dnn.test(data.X_test, data.y_test),
+        }
+        self.status.value = (
+            f"finished after {len(self.valid_losses)} epochs{stopped}; kept the weights of "
+            f"epoch {dnn.best_epoch} (lowest validation loss)."
+        )
+        self.metrics.value = metrics_table_html(self.results)
+        return self.results["validation"]
+
+    def _callback(self):
+        import keras
+
+        trainer = self
+
+        class LiveCurve(keras.callbacks.Callback):
+            """Redraws the panel's learning curve after every epoch; honours the Stop button.
+
+            ``source`` is the callback that records the model's per-epoch losses (SequenceDNN's
+            validation monitor, which runs before this one); its lists are read, not recomputed.
+            """
+
+            source = None
+
+            def on_train_batch_end(self, batch, logs=None):
+                if trainer._stop.is_set():
+                    self.model.stop_training = True
+
+            def on_epoch_end(self, epoch, logs=None):
+                if self.source is not None:
+                    trainer.train_losses = list(self.source.train_losses)
+                    trainer.valid_losses = list(self.source.valid_losses)
+                else:
+                    logs = logs or {}
+                    trainer.train_losses.append(float(logs.get("loss", np.nan)))
+                    trainer.valid_losses.append(float(logs.get("val_loss", np.nan)))
+                trainer.curve.value = learning_curve_png(trainer.train_losses, trainer.valid_losses)
+                trainer.status.value = (
+                    f"epoch {epoch}: training loss {trainer.train_losses[-1]:.3f}, "
+                    f"validation loss {trainer.valid_losses[-1]:.3f}"
+                )
+                if trainer._stop.is_set():
+                    self.model.stop_training = True
+
+        return LiveCurve()
+
+
+@contextlib.contextmanager
+def _extra_fit_callback(dnn, callback):
+    """Add ``callback`` to the Keras ``fit`` that ``dnn.train`` runs, for the duration of the block.
+
+    ``SequenceDNN.train`` takes no callbacks, so the model instance's ``fit`` is shadowed by one
+    that appends ours (the class's method is untouched, and restored on exit). Our callback
+    reads the losses from the callback that records them (one with ``valid_losses``).
+    """
+    keras_model = dnn.model
+    original = keras_model.fit
+
+    def fit(*args, callbacks=None, **kwargs):
+        callbacks = list(callbacks or [])
+        callback.source = next((cb for cb in callbacks if hasattr(cb, "valid_losses")), None)
+        return original(*args, callbacks=[*callbacks, callback], **kwargs)
+
+    object.__setattr__(keras_model, "fit", fit)
+    try:
+        yield
+    finally:
+        object.__delattr__(keras_model, "fit")
+
+
+# --------------------------------------------------------------------------------------------
+# InterpretationExplorer
+
+METHODS = ("ISM", "DeepLIFT", "gradient × input")
+
+
+def attribution_track(dnn, x: np.ndarray, method: str, task: int = 0) -> np.ndarray:
+    """Per-position importance of one sequence for one task's logit.
+
+    Parameters
+    ----------
+    dnn : SequenceDNN.
+    x : float32 (1, L, 4), one one-hot sequence.
+    method : "ISM" (minus the mean logit change over the three substitutions: high where a
+        mutation destroys the prediction), "DeepLIFT" (10 dinucleotide-shuffled references) or
+        "gradient × input"; both of the latter summed over the 4 bases (only the observed base
+        is non-zero).
+    task : output index, default 0.
+
+    Returns
+    -------
+    track : float32 (L,), in logit units.
+    """
+    check_choice("method", method, METHODS)
+    if method == "ISM":
+        from .ism import in_silico_mutagenesis
+
+        scores = in_silico_mutagenesis(dnn, x, output="logit", task=task, progress=False)[0, 0]
+        return (-scores.sum(axis=-1) / 3.0).astype(np.float32)
+    from .attribution import deeplift, gradient_times_input
+
+    if method == "DeepLIFT":
+        scores = deeplift(dnn, x, reference="shuffle", num_refs=10, task=task)
+    else:
+        scores = gradient_times_input(dnn, x, task=task)
+    return scores[0].sum(axis=-1).astype(np.float32)
+
+
+def _shade_sites(ax, embeddings) -> None:
+    colour_of: dict[str, str] = {}
+    for embedding in embeddings:
+        new = embedding.name not in colour_of
+        colour = colour_of.setdefault(
+            embedding.name, SITE_COLOURS[len(colour_of) % len(SITE_COLOURS)]
+        )
+        ax.axvspan(
+            embedding.start - 0.5,
+            embedding.start + len(embedding.sequence) - 0.5,
+            color=colour,
+            alpha=0.35,
+            label=f"true {embedding.name} site" if new else None,
+        )
+
+
+def attribution_png(track, x, embeddings, view: str, window, title: str = "") -> bytes:
+    """PNG of an importance track (line) or logo (observed base, height = score) with true sites.
+
+    Parameters
+    ----------
+    track : (L,) scores. x : (1, L, 4) one-hot sequence. embeddings : list of ``Embedding``.
+    view : "track" or "logo". window : (start, end) 0-based half-open positions to draw.
+    """
+    check_choice("view", view, ("track", "logo"))
+    start, end = window
+    figure = _new_figure(10 if view == "track" else max(6, (end - start) / 8), 3)
+    ax = figure.add_subplot()
+    positions = np.arange(start, end)
+    if view == "track":
+        ax.plot(positions, track[start:end], color="k", lw=1)
+    else:
+        import logomaker
+        import pandas as pd
+
+        matrix = pd.DataFrame(
+            x[0, start:end] * track[start:end, None], columns=list("ACGT"), index=positions
+        )
+        logomaker.Logo(matrix, ax=ax, color_scheme="classic")
+    ax.axhline(0, color="grey", lw=0.5)
+    _shade_sites(ax, [e for e in embeddings if e.start < end and e.start + len(e.sequence) > start])
+    ax.set_xlim(start - 0.5, end - 0.5)
+    ax.set_xlabel("Position (bp, 0-based)")
+    ax.set_ylabel("importance (logit)")
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=8)
+    return figure_to_png(figure)
+
+
+class InterpretationExplorer(_Panel):
+    """Pick a sequence and a method; see its importance track or logo with the true motif sites.
+
+    Parameters
+    ----------
+    model : a trained SequenceDNN, or a :class:`ModelBuilder` / :class:`Trainer` holding one.
+    data : ``Data`` or a :class:`SimulationPicker`.
+
+    Attributes
+    ----------
+    track : float32 (L,), the last computed importance track (None before the first *Explain*).
+    """
+
+    def __init__(self, model, data):
+        self.model_source = model
+        self.data_source = data
+        self.track = None
+        style = {"description_width": "90px"}
+        self.split = w.ToggleButtons(
+            options=["test", "valid", "train"], value="test", description="split", style=style
+        )
+        self.index = w.IntSlider(value=0, min=0, max=0, description="sequence", style=style)
+        self.task = w.Dropdown(options=[("0", 0)], value=0, description="task", style=style)
+        self.method = w.Dropdown(
+            options=METHODS, value="DeepLIFT", description="method", style=style
+        )
+        self.view = w.ToggleButtons(
+            options=["track", "logo"], value="track", description="view", style=style
+        )
+        self.window = w.IntRangeSlider(value=(0, 1), min=0, max=1, description="positions")
+        self.window.style = style
+        self.window.layout.width = "520px"
+        self.explain_button = w.Button(description="Explain", button_style="primary", icon="search")
+        self.info = w.HTML()
+        self.error = w.HTML()
+        self.image = w.Image(format="png")
+        self.widget = w.VBox(
+            [
+                w.HBox([self.split, self.task]),
+                self.index,
+                w.HBox([self.method, self.view]),
+                self.window,
+                self.explain_button,
+                self.error,
+                self.info,
+                self.image,
+            ]
+        )
+        self.split.observe(lambda _change: self.refresh(), names="value")
+        self.index.observe(lambda _change: self._default_window(), names="value")
+        self.view.observe(lambda _change: self._default_window(), names="value")
+        self.explain_button.on_click(lambda _button: self.explain())
+        self.refresh()
+
+    @_reports_errors("read the data")
+    def refresh(self) -> None:
+        """Re-read the data (after a new simulation): index range, tasks, window."""
+        data = _resolve_data(self.data_source)
+        X = getattr(data, f"X_{self.split.value}")
+        self.index.max = max(len(X) - 1, 0)
+        num_tasks = np.asarray(data.y_train).shape[1]
+        names = data.motif_names if len(data.motif_names) == num_tasks > 1 else None
+        self.task.options = [(names[t] if names else str(t), t) for t in range(num_tasks)]
+        self.window.max = X.shape[1]
+        self._default_window()
+
+    def _default_window(self) -> None:
+        """Whole sequence for a track; for a logo, 60 bp around the first true site."""
+        data = self.data_source if not isinstance(self.data_source, SimulationPicker) else None
+        data = data or getattr(self.data_source, "data", None)
+        if data is None:
+            return
+        length = self.window.max
+        sites = getattr(data, f"{self.split.value}_embeddings")[self.index.value]
+        if self.view.value == "track" or length <= 60:
+            self.window.value = (0, length)
+            return
+        centre = sites[0].start + len(sites[0].sequence) // 2 if sites else length // 2
+        start = int(np.clip(centre - 30, 0, length - 60))
+        self.window.value = (start, start + 60)
+
+    @_reports_errors("explain the prediction")
+    def explain(self):
+        """Compute the chosen method for the chosen sequence and draw it; returns the track."""
+        dnn = _resolve_model(self.model_source)
+        data = _resolve_data(self.data_source)
+        X = getattr(data, f"X_{self.split.value}")
+        y = np.asarray(getattr(data, f"y_{self.split.value}"))
+        i = check_int("sequence index", self.index.value, min_value=0, max_value=len(X) - 1)
+        task = self.task.value
+        x = X[i : i + 1]
+        sites = getattr(data, f"{self.split.value}_embeddings")[i]
+        probability = float(np.asarray(dnn.predict(x))[0, task])
+        self.track = attribution_track(dnn, x, self.method.value, task=task)
+        start, end = self.window.value
+        if end - start < 1:
+            raise ValueError(f"positions must span at least 1 bp, got {start}..{end}")
+        title = f"{self.method.value}, {self.split.value} sequence {i}"
+        self.image.value = attribution_png(
+            self.track, x, sites, self.view.value, (start, end), title
+        )
+        site_text = "; ".join(f"{e.name} at {e.start} ({e.strand})" for e in sites) or "none"
+        self.info.value = (
+            f"label <b>{int(y[i, task])}</b>, predicted probability <b>{probability:.3f}</b>; "
+            f"true sites: {html.escape(site_text)}"
+        )
+        return self.track
