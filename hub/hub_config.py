@@ -84,6 +84,8 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
                 "read:users",
                 "read:servers",
                 "read:hub",
+                # doctor and status talk to users' servers (kernels) like an instructor can
+                "access:servers",
             ],
             "services": [CLI_SERVICE],
         }

@@ -22,7 +22,7 @@ from hub_fixtures import (
     start_hub,
 )
 
-from hub.client import api_with_cookies, browser_login, open_user_server
+from hub.client import api_with_cookies, browser_login, open_user_server, run_code_in_kernel
 from hub.credentials import is_private
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -228,3 +228,20 @@ def test_workshop_down_stops_hub_and_servers(tmp_path):
         assert not (hub.data_dir / "workshop.pid").exists()
     finally:
         hub.stop()
+
+
+def test_code_runs_in_a_users_kernel_and_errors_are_reported(local_hub):
+    """What `workshop doctor` does with the tutorial's first cells."""
+    local_hub.client.start_server("mustermann_max")
+    local_hub.client.wait_ready("mustermann_max", timeout=240)
+    results = run_code_in_kernel(
+        f"{local_hub.url}user/mustermann_max/",
+        local_hub.credentials.api_token,
+        ["import os; print(6 * 7, os.getcwd())", "1 / 0", "print('not reached')"],
+        timeout=120,
+    )
+    assert results[0]["status"] == "ok"
+    assert results[0]["stdout"].split()[0] == "42"
+    assert results[0]["stdout"].split()[1].endswith("homes/mustermann_max")
+    assert results[1]["status"] == "error" and "ZeroDivisionError" in results[1]["error"]
+    assert len(results) == 2  # stops at the first error

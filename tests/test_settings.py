@@ -274,3 +274,18 @@ def test_cli_roster_and_settings_commands(tmp_path, capsys):
     assert cli.main(["settings", "terraform", "--data-dir", data]) == 0
     assert json.loads(capsys.readouterr().out)["class_size"] == 30
     assert cli.main(["roster", "import", str(tmp_path / "missing.csv"), "--data-dir", data]) == 2
+
+
+def test_doctor_without_spawn_reports_each_step(tmp_path):
+    from hub.doctor import run_doctor
+
+    lines = []
+    settings = load(tmp_path)
+    load_or_create(tmp_path, environ={})
+    assert run_doctor(settings, spawn_test=False, echo=lines.append)
+    names = [line.split(":")[0] for line in lines if line[:1] in "✓✗–"]
+    assert names == ["✓ python packages", "✓ proxy", "✓ data dir", "✓ secrets", "✓ settings"]
+    (tmp_path / "secrets.json").chmod(0o644)
+    lines.clear()
+    assert not run_doctor(settings, spawn_test=False, echo=lines.append)
+    assert any(line.startswith("✗ secrets") for line in lines)
