@@ -33,7 +33,8 @@ def gradient(fn: Callable, x: np.ndarray) -> np.ndarray:
         import tensorflow as tf
 
         tensor = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
+        # watch only the input: recording the weights would add a kernel gradient per conv
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(tensor)
             total = tf.reduce_sum(fn(tensor))
         return tape.gradient(total, tensor).numpy()

@@ -164,7 +164,10 @@ def _rescale(fn, h, h_ref, out_ref):
     big = ops.abs(delta) > _EPS
     slope = (fn(h) - out_ref) / ops.where(big, delta, 1.0)
     # tiny differences: the local slope at the reference (their contribution is tiny anyway)
-    local = (fn(h_ref + 1e-3) - fn(h_ref - 1e-3)) / 2e-3
+    if fn is ops.relu:  # the common case, without two extra evaluations of fn
+        local = ops.cast(h_ref > 0, h.dtype)
+    else:
+        local = (fn(h_ref + 1e-3) - fn(h_ref - 1e-3)) / 2e-3
     multiplier = ops.stop_gradient(ops.where(big, slope, local))
     return out_ref + multiplier * delta
 

@@ -1,0 +1,159 @@
+"""Motif discovery with TF-MoDISco on DeepLIFT scores, and the tutorial-scale quality checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+TUTORIAL_HETERODIMER = dict(
+    motif1="SPI1_known4",
+    motif2="IRF_known20",
+    seq_length=500,
+    min_spacing=2,
+    max_spacing=5,
+    num_pos=10000,
+    num_neg=10000,
+    GC_fraction=0.4,
+)
+
+
+def tutorial_data_and_model(num_epochs=30, verbose=0):
+    """The tutorial heterodimer data and the deep CNN (3 x 15 filters of width 15, pool 35)."""
+    from tutorial_utils.datasets import get_simulation_data
+    from tutorial_utils.models import SequenceDNN
+
+    data = get_simulation_data(
+        "simulate_heterodimer_grammar",
+        TUTORIAL_HETERODIMER,
+        test_set_size=4000,
+        validation_set_size=3200,
+        seed=0,
+    )
+    dnn = SequenceDNN(
+        500,
+        use_deep_CNN=True,
+        num_filters=15,
+        conv_width=15,
+        num_filters_2=15,
+        conv_width_2=15,
+        num_filters_3=15,
+        conv_width_3=15,
+        pool_width=35,
+        verbose=verbose,
+        seed=0,
+    )
+    dnn.train(data.X_train, data.y_train, (data.X_valid, data.y_valid), num_epochs=num_epochs)
+    return data, dnn
+
+
+def top_window_hits(contributions, embeddings, window=20):
+    """Per sequence: does the highest-scoring ``window``-bp window overlap a true motif site?"""
+    per_position = contributions.sum(axis=-1)  # (N, L)
+    cumulative = np.concatenate([np.zeros((len(per_position), 1)), per_position.cumsum(axis=1)], 1)
+    window_sums = cumulative[:, window:] - cumulative[:, :-window]  # window starting at each i
+    starts = window_sums.argmax(axis=1)
+    hits = []
+    for start, sites in zip(starts, embeddings, strict=True):
+        hits.append(
+            any(s.start < start + window and start < s.start + len(s.sequence) for s in sites)
+        )
+    return np.array(hits)
+
+
+def planted_data(n=400, length=200, seed=0):
+    """Random sequences with SPI1_known4 and IRF_known20 sampled instances at random places."""
+    from tutorial_utils.motifs import get_motif
+
+    rng = np.random.default_rng(seed)
+    X = np.eye(4, dtype=np.float32)[rng.choice(4, size=(n, length), p=[0.3, 0.2, 0.2, 0.3])]
+    for name, row_start in (("SPI1_known4", 20), ("IRF_known20", 110)):
+        probs = get_motif(name).probabilities
+        for i in range(n):
+            bases = [rng.choice(4, p=p / p.sum()) for p in probs]
+            start = row_start + rng.integers(0, 60)
+            X[i, start : start + len(probs)] = np.eye(4)[bases]
+    return X
+
+
+def two_filter_model(length=200):
+    """Hand-set model: one conv filter per motif (its log-odds), ReLU, max-pool, sum."""
+    import keras
+
+    from tutorial_utils.motifs import get_motif
+
+    motifs = [get_motif("SPI1_known4"), get_motif("IRF_known20")]
+    width = max(len(m) for m in motifs)
+    kernel = np.zeros((width, 4, 2), np.float32)
+    for k, motif in enumerate(motifs):
+        kernel[: len(motif), :, k] = motif.log_odds()
+    inputs = keras.Input((length, 4))
+    conv = keras.layers.Conv1D(2, width)
+    h = keras.layers.Activation("relu")(conv(inputs))
+    h = keras.layers.MaxPooling1D(length - width + 1)(h)
+    dense = keras.layers.Dense(1)
+    model = keras.Model(inputs, dense(keras.layers.Flatten()(h)))
+    conv.set_weights([kernel, np.array([-3.0, -3.0], np.float32)])
+    dense.set_weights([np.ones((2, 1), np.float32), np.zeros(1, np.float32)])
+    return model
+
+
+@pytest.mark.slow
+def test_discover_motifs_finds_the_planted_motifs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tutorial_utils.discovery import discover_motifs, plot_discovered_motifs
+
+    X = planted_data()
+    table = discover_motifs(
+        two_filter_model(),
+        X,
+        num_refs=3,
+        motif_names=["SPI1_known4", "IRF_known20"],
+        max_seqlets=1000,
+    )
+    print(
+        table[
+            ["pattern", "n_seqlets", "match", "similarity", "library_match", "library_similarity"]
+        ]
+    )
+    positive = table[table.sign > 0]
+    assert {"SPI1_known4", "IRF_known20"} <= set(positive.match[positive.similarity > 0.6])
+    figure = plot_discovered_motifs(table)
+    assert len(figure.axes) == len(table)
+
+
+@pytest.mark.slow
+def test_tutorial_heterodimer_quality():
+    """Deep CNN on the tutorial heterodimer data: DeepLIFT finds the sites, MoDISco the motifs."""
+    from tutorial_utils.discovery import discover_motifs
+
+    data, dnn = tutorial_data_and_model()
+    positives = np.flatnonzero(data.y_test[:, 0])
+    contributions = dnn.deeplift(data.X_test[positives], num_refs=10)
+    hits = top_window_hits(contributions, [data.test_embeddings[i] for i in positives])
+    print(
+        f"top 20-bp DeepLIFT window overlaps a true motif in {hits.mean():.1%} "
+        f"of {len(hits)} test positives"
+    )
+    assert hits.mean() >= 0.9
+    table = discover_motifs(
+        dnn, data.X_test[positives[:1000]], num_refs=10, motif_names=data.motif_names
+    )
+    print(
+        table[
+            ["pattern", "n_seqlets", "match", "similarity", "library_match", "library_similarity"]
+        ]
+    )
+    found = set(table.match[(table.sign > 0) & (table.similarity > 0.6)])
+    assert {"SPI1_known4", "IRF_known20"} <= found
+
+
+def test_top_window_hits_reads_embeddings():
+    from tutorial_utils.simulations import Embedding
+
+    contributions = np.zeros((2, 100, 4))
+    contributions[0, 50, 0] = 5.0  # peak inside the site at 45..55
+    contributions[1, 10, 0] = 5.0  # peak far from the site at 80..90
+    sites = [[Embedding("m", 45, "+", "A" * 10)], [Embedding("m", 80, "+", "A" * 10)]]
+    assert list(top_window_hits(contributions, sites)) == [True, False]

@@ -1,0 +1,153 @@
+"""De novo motif discovery from a model: TF-MoDISco (``modisco-lite``) on DeepLIFT scores.
+
+``discover_motifs`` computes hypothetical DeepLIFT contributions (dinucleotide-shuffled
+references), hands them with the one-hot sequences to ``modiscolite.tfmodisco.TFMoDISco``
+(channels-last (N, L, 4), as Keras uses), and tabulates the patterns it finds, each with its
+best match among the simulation's motifs and among the ENCODE motif library.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tutorial_utils._validation import check_float, check_int
+from tutorial_utils.attribution import deeplift
+from tutorial_utils.ism import check_sequences
+from tutorial_utils.motif_scan import match_filters_to_motifs
+
+
+def discover_motifs(
+    dnn,
+    X: np.ndarray,
+    task: int = 0,
+    num_refs: int = 10,
+    seed=0,
+    motif_names=None,
+    library: str | None = "encode",
+    max_seqlets: int = 2000,
+    sliding_window_size: int = 21,
+    flank_size: int = 10,
+    trim_threshold: float = 0.3,
+    **modisco_options,
+) -> pd.DataFrame:
+    """Find the sequence patterns a model relies on, and name them.
+
+    Parameters
+    ----------
+    dnn : SequenceDNN or keras.Model.
+    X : float array (N, L, 4), one-hot sequences to explain (e.g. the test positives).
+    task : logit index explained (default 0).
+    num_refs : dinucleotide shuffles per sequence for DeepLIFT (default 10).
+    seed : seed of the shuffles (default 0).
+    motif_names : known motifs to match first (e.g. ``data.motif_names``), or None.
+    library : motif collection also searched ("encode", default; "hocomoco"; None to skip).
+    max_seqlets : most seqlets per metacluster (default 2000).
+    sliding_window_size, flank_size : TF-MoDISco seqlet window and flank in bp (defaults 21, 10).
+    trim_threshold : before matching, a pattern's contribution-weight matrix (CWM) is trimmed to
+        the span of columns whose total |contribution| is at least this fraction of the largest
+        (default 0.3).
+    **modisco_options : passed to ``modiscolite.tfmodisco.TFMoDISco``.
+
+    Returns
+    -------
+    DataFrame, one row per pattern (positive patterns first, by seqlet count), columns:
+    ``pattern`` ("pos_0", ...), ``sign`` (+1 / -1), ``n_seqlets``, ``ppm`` (w, 4 base
+    frequencies), ``cwm`` (w, 4 mean contributions), ``hypothetical_cwm`` (w, 4), ``trimmed_cwm``,
+    and per motif source ``match``/``similarity`` (simulation) and ``library_match`` /
+    ``library_similarity`` (Pearson of CWM and log-odds, see ``match_filters_to_motifs``).
+    An empty table (same columns) if TF-MoDISco finds no pattern.
+    """
+    from modiscolite.tfmodisco import TFMoDISco
+
+    X = check_sequences(dnn, X)
+    num_refs = check_int("num_refs", num_refs, min_value=1)
+    max_seqlets = check_int("max_seqlets", max_seqlets, min_value=1)
+    trim_threshold = check_float("trim_threshold", trim_threshold, min_value=0.0, max_value=1.0)
+    hypothetical = deeplift(dnn, X, num_refs=num_refs, seed=seed, task=task, hypothetical=True)
+    pos_patterns, neg_patterns = TFMoDISco(
+        one_hot=X,
+        hypothetical_contribs=hypothetical,
+        max_seqlets_per_metacluster=max_seqlets,
+        sliding_window_size=sliding_window_size,
+        flank_size=flank_size,
+        **modisco_options,
+    )
+    rows = []
+    for sign, patterns in ((1, pos_patterns), (-1, neg_patterns)):
+        prefix = "pos" if sign > 0 else "neg"
+        for i, pattern in enumerate(patterns or []):
+            cwm = np.asarray(pattern.contrib_scores, dtype=np.float64)
+            rows.append(
+                {
+                    "pattern": f"{prefix}_{i}",
+                    "sign": sign,
+                    "n_seqlets": len(pattern.seqlets),
+                    "ppm": np.asarray(pattern.sequence, dtype=np.float64),
+                    "cwm": cwm,
+                    "hypothetical_cwm": np.asarray(pattern.hypothetical_contribs, np.float64),
+                    "trimmed_cwm": _trim(cwm, trim_threshold),
+                }
+            )
+    table = pd.DataFrame(
+        rows,
+        columns=["pattern", "sign", "n_seqlets", "ppm", "cwm", "hypothetical_cwm", "trimmed_cwm"],
+    )
+    for column, motifs in (("match", motif_names), ("library_match", library)):
+        if motifs is None:
+            continue
+        if isinstance(motifs, str):
+            from tutorial_utils.motifs import load_motifs
+
+            motifs = load_motifs(motifs)
+        table[column] = pd.Series(dtype=object)
+        table[column.replace("match", "similarity")] = pd.Series(dtype=float)
+        for row, cwm in enumerate(table.trimmed_cwm):
+            # the CWM of a negative pattern points down: flip it so the motif correlates
+            best = match_filters_to_motifs(
+                cwm * np.sign(table.sign[row]), motifs, min_overlap=min(8, len(cwm))
+            ).iloc[0]
+            table.loc[row, column] = best.motif
+            table.loc[row, column.replace("match", "similarity")] = best.similarity
+    return table
+
+
+def _trim(cwm: np.ndarray, threshold: float) -> np.ndarray:
+    """The span of columns whose total |contribution| reaches ``threshold`` x the largest."""
+    weight = np.abs(cwm).sum(axis=1)
+    keep = np.flatnonzero(weight >= threshold * weight.max())
+    return cwm[keep[0] : keep[-1] + 1] if len(keep) else cwm
+
+
+def plot_discovered_motifs(table: pd.DataFrame, column: str = "cwm"):
+    """Logos of the patterns of :func:`discover_motifs`, one row each, titled with their matches.
+
+    Parameters
+    ----------
+    table : the DataFrame returned by :func:`discover_motifs` (at least one row).
+    column : matrix to draw: "cwm" (default), "trimmed_cwm", "hypothetical_cwm" (drawn as
+        weights) or "ppm" (drawn as an information-content logo).
+
+    Returns
+    -------
+    Figure with one logo per pattern.
+    """
+    import matplotlib.pyplot as plt
+
+    from tutorial_utils._validation import check_choice
+    from tutorial_utils.logos import plot_logo
+
+    check_choice("column", column, ["cwm", "trimmed_cwm", "hypothetical_cwm", "ppm"])
+    if len(table) == 0:
+        raise ValueError("table has no patterns to plot")
+    figure, axes = plt.subplots(len(table), 1, figsize=(10, 2.2 * len(table)), squeeze=False)
+    for ax, (_, row) in zip(axes[:, 0], table.iterrows(), strict=True):
+        title = f"{row.pattern}: {row.n_seqlets} seqlets"
+        for key, label in (("match", "simulation"), ("library_match", "library")):
+            if key in row and isinstance(row[key], str):
+                similarity = row[key.replace("match", "similarity")]
+                title += f" | {label}: {row[key]} (r={similarity:.2f})"
+        kind = "information" if column == "ppm" else "weights"
+        plot_logo(row[column], ax=ax, kind=kind, title=title)
+    figure.tight_layout()
+    return figure
