@@ -105,14 +105,16 @@ def browser_login(url: str, username: str, password: str, verify=True, timeout=3
     """
     url = url if url.endswith("/") else url + "/"
     s = requests.Session()
+    # per request too: a session's verify loses to REQUESTS_CA_BUNDLE in the environment
     s.verify = verify
-    s.get(f"{url}hub/login", timeout=timeout)
+    s.get(f"{url}hub/login", timeout=timeout, verify=verify)
     xsrf = s.cookies.get("_xsrf", path=urlsplit(url).path + "hub/") or s.cookies.get("_xsrf")
     r = s.post(
         f"{url}hub/login",
         data={"username": username, "password": password, "_xsrf": xsrf or ""},
         allow_redirects=False,
         timeout=timeout,
+        verify=verify,
     )
     return s, r
 

@@ -32,8 +32,10 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     c.ConfigurableHTTPProxy.command = proxy_command()
     c.ConfigurableHTTPProxy.auth_token = credentials.proxy_token
     if settings.https:
-        # Caddy forwards X-Forwarded-Proto; cookies then get the Secure flag
+        # Caddy is the only client of the proxy: trust its X-Forwarded-For (per-IP login
+        # limits see the attendee's address) and mark cookies Secure
         c.JupyterHub.trusted_downstream_ips = ["127.0.0.1"]
+        c.JupyterHub.cookie_options = {"secure": True}
 
     # --- state ---------------------------------------------------------------------------------
     c.JupyterHub.db_url = f"sqlite:///{data / 'jupyterhub.sqlite'}"

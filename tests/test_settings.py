@@ -243,7 +243,7 @@ def test_caddyfile_for_domain_and_internal(tmp_path):
     text = render_caddyfile(domain)
     assert "ws.example.org:443 {" in text and "email me@example.org" in text
     assert "tls internal" not in text
-    assert f"reverse_proxy 127.0.0.1:{domain.port}" in text
+    assert f"reverse_proxy 127.0.0.1:{domain.port}" in text and "header_up X-Scheme https" in text
     internal = load(tmp_path, {"https": "internal", "https_port": 8443, "http_port": 8080})
     text = render_caddyfile(internal)
     assert "tls internal" in text and "skip_install_trust" in text

@@ -1,0 +1,194 @@
+"""A room logging in at once: N attendees log in and start their servers concurrently.
+
+Starts a real hub (``workshop up``: JupyterHub + configurable-http-proxy) on free loopback ports
+in a temporary data dir, with a roster of N attendees. Each simulated attendee, in its own
+thread, does what a browser does: log in through the form, ask for its server (retrying after a
+429 spawn throttle, as the spawn page does), wait until the hub reports it ready, then open it
+(the OAuth hand-off) and call its API. Time-to-ready runs from the login request to that first
+successful API answer.
+
+    .venv/bin/python bench/hub_load.py                      # 50 users, local spawner
+    .venv/bin/python bench/hub_load.py --spawner docker     # 20 users, one container each
+
+Prints median / p95 / max time-to-ready and failures, and writes JSON to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from hub.client import api_with_cookies, browser_login, open_user_server  # noqa: E402
+from hub.process import HubProcess  # noqa: E402
+from hub.roster import Roster  # noqa: E402
+from tutorial_utils._validation import check_choice, check_int  # noqa: E402
+
+PASSWORD = "bench-room-password"
+ADMIN_PASSWORD = "bench-admin-" + "k9" * 16
+
+
+def attendee(url: str, name: str, deadline: float, stats: dict, lock) -> dict:
+    """One attendee's login -> spawn -> ready; returns its timings or its failure."""
+    t0 = time.monotonic()
+    result = {"user": name, "ok": False, "throttled": 0}
+    try:
+        session, r = browser_login(url, name, PASSWORD, timeout=120)
+        if r.status_code != 302:
+            raise RuntimeError(f"login answered {r.status_code}")
+        result["login_s"] = time.monotonic() - t0
+        spawn_url = f"{url}hub/api/users/{name}/server"
+        for _attempt in range(50):  # bounded: the deadline below ends it sooner
+            r = api_with_cookies(session, "POST", spawn_url, timeout=120)
+            if r.status_code in (201, 202):
+                break
+            if r.status_code == 429:  # spawn throttle: wait as told, like the spawn page
+                result["throttled"] += 1
+                time.sleep(min(float(r.headers.get("Retry-After", 5)), 30))
+            else:
+                raise RuntimeError(f"spawn answered {r.status_code}: {r.text[:200]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("spawn never accepted")
+        else:
+            raise RuntimeError("spawn still throttled after 50 tries")
+        while True:
+            model = api_with_cookies(session, "GET", f"{url}hub/api/users/{name}", timeout=60)
+            server = model.json().get("servers", {}).get("")
+            if server is None:
+                raise RuntimeError("server stopped while starting (spawn failed)")
+            if server.get("ready"):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("server not ready before the deadline")
+            time.sleep(0.5)
+        result["spawned_s"] = time.monotonic() - t0
+        if open_user_server(session, url, name, timeout=120).status_code != 200:
+            raise RuntimeError("server ready but not reachable through the proxy")
+        status = session.get(f"{url}user/{name}/api/status", timeout=60)
+        if status.status_code != 200:
+            raise RuntimeError(f"server API answered {status.status_code}")
+        result["ready_s"] = time.monotonic() - t0
+        result["ok"] = True
+    except Exception as err:  # every failure is counted and reported, never hidden
+        result["error"] = f"{type(err).__name__}: {err}"
+        result["failed_after_s"] = time.monotonic() - t0
+    with lock:
+        stats["done"] += 1
+        print(
+            f"  [{stats['done']:>3}] {name}: "
+            + (f"ready in {result['ready_s']:.1f} s" if result["ok"] else result["error"]),
+            flush=True,
+        )
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in [0, 100])."""
+    ordered = sorted(values)
+    rank = max(1, int(-(-q * len(ordered) // 100)))  # ceil without floats drifting
+    return ordered[rank - 1]
+
+
+def run(users: int, spawner: str, timeout: float, keep: bool = False) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="hub-load-"))
+    roster = Roster()
+    roster.add_people([(f"User{i:03d}", "Bench") for i in range(users)])
+    roster.save(tmp)
+    names = sorted(roster.usernames)
+    settings = {
+        "spawner": spawner,
+        "class_size": users,
+        "idle_timeout": 0,
+        "start_timeout": int(timeout),
+        "http_timeout": int(min(timeout, 3600)),
+    }
+    env = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    hub = HubProcess(tmp, settings=settings, env=env)
+    print(f"starting hub ({spawner} spawner) in {tmp} ...", flush=True)
+    hub.start(timeout=180)
+    print(
+        f"hub up at {hub.url}; concurrent_spawn_limit={hub.settings.concurrent_spawn_limit}; "
+        f"{users} attendees log in now",
+        flush=True,
+    )
+    stats, lock = {"done": 0}, threading.Lock()
+    t_start = time.monotonic()
+    deadline = t_start + timeout
+    try:
+        with ThreadPoolExecutor(max_workers=users) as pool:
+            results = list(pool.map(lambda n: attendee(hub.url, n, deadline, stats, lock), names))
+        wall = time.monotonic() - t_start
+    finally:
+        t_stop = time.monotonic()
+        hub.stop(timeout=300)
+        stop_s = time.monotonic() - t_stop
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    ready = [r["ready_s"] for r in results if r["ok"]]
+    failures = [r for r in results if not r["ok"]]
+    return {
+        "spawner": spawner,
+        "users": users,
+        "ok": len(ready),
+        "failures": len(failures),
+        "failure_reasons": sorted({r["error"] for r in failures}),
+        "ready_median_s": round(statistics.median(ready), 2) if ready else None,
+        "ready_p95_s": round(percentile(ready, 95), 2) if ready else None,
+        "ready_max_s": round(max(ready), 2) if ready else None,
+        "login_median_s": round(
+            statistics.median([r["login_s"] for r in results if "login_s" in r]), 3
+        )
+        if ready
+        else None,
+        "throttled_requests": sum(r["throttled"] for r in results),
+        "wall_s": round(wall, 1),
+        "hub_stop_s": round(stop_s, 1),
+        "concurrent_spawn_limit": hub.settings.concurrent_spawn_limit,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--spawner", default="local", help="local (default) or docker")
+    parser.add_argument(
+        "--users", type=int, default=None, help="attendees (default 50 local, 20 docker)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds the whole room may take to be ready"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    parser.add_argument("--output", default=None, help="JSON result path")
+    args = parser.parse_args(argv)
+    spawner = check_choice("--spawner", args.spawner, ["local", "docker"])
+    users = check_int(
+        "--users", args.users or (50 if spawner == "local" else 20), min_value=1, max_value=500
+    )
+    check_int("--timeout", int(args.timeout), min_value=30, max_value=3600)
+    summary = run(users, spawner, args.timeout, keep=args.keep)
+    out = (
+        Path(args.output)
+        if args.output
+        else (REPO_ROOT / "bench" / "results" / f"hub_load-{spawner}-{users}.json")
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    print(
+        f"\n{summary['ok']}/{users} ready; time-to-ready median {summary['ready_median_s']} s, "
+        f"p95 {summary['ready_p95_s']} s; {summary['failures']} failures  ({out})"
+    )
+    return 0 if summary["failures"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
