@@ -33,11 +33,7 @@ import numpy as np
 from ._validation import check_float, check_int, check_int_range, check_min_max, check_seed
 from .motifs import Motif, UnknownMotifError, get_motif
 
-_LETTERS = np.frombuffer(b"ACGT", dtype=np.uint8)
-_CODE_POINTS = np.array([ord(b) for b in "ACGT"], dtype=np.uint32)
-_CODE_OF = np.full(256, 255, dtype=np.uint8)
-for _code, _letter in enumerate(b"ACGT"):
-    _CODE_OF[_letter] = _code
+_CODE_POINTS = np.array([ord(b) for b in "ACGT"], dtype=np.uint32)  # code -> letter (UTF-32)
 _BACKGROUND_CHUNK = 1 << 20  # bases per background chunk: temporaries stay in cache
 
 
