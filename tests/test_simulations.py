@@ -228,6 +228,16 @@ def test_placement_is_uniform_over_non_overlapping_configurations():
     assert _chi_square_p(observed, np.full(10, 0.1)) > P_MIN
 
 
+def test_placement_of_different_motifs_is_uniform_over_orders_and_gaps():
+    two = Motif("toy_2bp", [[1.0, 0, 0, 0]] * 2)
+    three = Motif("toy_3bp", [[0, 0, 0, 1.0]] * 3)
+    # 2 + 3 bp in 7 bp: 2 orders x C(2 + 2, 2) gap splits = 12 configurations, all equally likely
+    _, _, embeddings = simulate_multi_motif_embedding([two, three], 7, 2, 2, 6000, 0.5, seed=14)
+    configurations = Counter(tuple((e.name, e.start) for e in items) for items in embeddings)
+    assert len(configurations) == 12
+    assert _chi_square_p(list(configurations.values()), np.full(12, 1 / 12)) > P_MIN
+
+
 def test_tightly_packed_instances_fill_the_region_without_retrying():
     palindrome = Motif("toy_ACGT", np.eye(4))  # reads ACGT on both strands
     sequences, _, embeddings = simulate_motif_counting(
