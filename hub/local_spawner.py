@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import Unicode, default
+from traitlets import Int, Unicode, default
 
 
 def seed_notebooks(source: Path, home: Path) -> list[Path]:
@@ -46,6 +46,23 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
     notebooks_dir = Unicode(help="Directory whose files are copied into new homes.").tag(
         config=True
     )
+
+    niceness = Int(
+        10,
+        help="Nice value of user servers and their kernels: a room starting at once, or one "
+        "heavy training run, must not starve the hub and proxy that everyone goes through.",
+    ).tag(config=True)
+
+    def make_preexec_fn(self, name):
+        parent = super().make_preexec_fn(name)
+        niceness = self.niceness
+
+        def preexec():
+            parent()
+            if niceness:
+                os.nice(niceness)
+
+        return preexec
 
     @default("cmd")
     def _default_cmd(self):

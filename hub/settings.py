@@ -142,8 +142,8 @@ class WorkshopSettings(Configurable):
         "never, 'all' always (fails to spawn without GPUs).",
     ).tag(config=True)
     concurrent_spawn_limit = Int(
-        help="Servers allowed to be starting at once (more get 429 and retry); default: "
-        "class_size, between 10 and 100, so a room logging in together is not turned away."
+        help="Servers allowed to be starting at once (more get 429 and retry shortly); "
+        "default: 8 per CPU core, between 10 and 100, and at most class_size."
     ).tag(config=True)
     start_timeout = Int(
         300,
@@ -192,7 +192,9 @@ class WorkshopSettings(Configurable):
 
     @default("concurrent_spawn_limit")
     def _default_spawn_limit(self):
-        return min(100, max(10, self.class_size))
+        # a server start is CPU-bound (~5-10 CPU-seconds for JupyterLab): more parallel
+        # starts than the cores can carry only slow everyone down and starve the hub
+        return min(self.class_size, max(10, min(100, 8 * host_cpu_count())))
 
     @default("public_host")
     def _default_public_host(self):

@@ -17,7 +17,7 @@ from hub.caddy import render_caddyfile
 from hub.credentials import is_private, load_or_create, store_passwords
 from hub.hub_config import configure
 from hub.local_spawner import seed_notebooks
-from hub.settings import WorkshopSettings, host_memory_bytes, parse_memory
+from hub.settings import WorkshopSettings, host_cpu_count, host_memory_bytes, parse_memory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Z2JH_SCHEMA = REPO_ROOT.parent / "shared" / "z2jh" / "values.schema.json"
@@ -39,7 +39,8 @@ def test_defaults_are_sized_from_the_host_and_class(tmp_path):
     # a bigger class gets smaller shares
     big = load(tmp_path, {"class_size": 200})
     assert big.mem_limit_bytes <= s.mem_limit_bytes
-    assert big.concurrent_spawn_limit == 100
+    assert big.concurrent_spawn_limit == max(10, min(100, 8 * host_cpu_count()))
+    assert load(tmp_path, {"class_size": 3}).concurrent_spawn_limit == 3
 
 
 def test_sources_in_order_json_then_env_then_command_line(tmp_path):
