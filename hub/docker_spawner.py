@@ -29,6 +29,14 @@ GPU_LABEL = "org.dragonn-workshop.gpu"
 NVIDIA_GPU_CAPS = [["gpu"]]
 
 
+def volume_name(prefix: str, username: str) -> str:
+    """Name of ``username``'s home volume: DockerSpawner's own escape (``doe_jane`` ->
+    ``<prefix>-doe-5fjane``), so tools find the volume the spawner mounts."""
+    from dockerspawner import DockerSpawner
+
+    return f"{prefix}-{DockerSpawner._escape(username)}"
+
+
 def docker_client(timeout: int = 30):
     """A Docker SDK client from the environment (``DOCKER_HOST`` or the local socket)."""
     import docker

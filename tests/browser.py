@@ -1,0 +1,148 @@
+"""Headless Chromium for the browser tier: Debian's ``/usr/bin/chromium`` driven by Playwright.
+
+Playwright never downloads a browser here (``executable_path``); the flags keep Chromium from
+talking to anything but the pages the test opens. Helpers speak JupyterHub's login form and
+JupyterLab's file browser and notebook the way a person would (clicks and keys).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+# the notebook in the active tab
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+
+
+def chromium_or_skip() -> str:
+    """Path of the Chromium binary; skips the test when it (or Playwright) is missing."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"{CHROMIUM} is missing (tests/system_deps.sh installs Debian's chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright (PyPI) is not installed")
+    return CHROMIUM
+
+
+def launch(playwright):
+    """A headless Chromium browser from Debian's package."""
+    return playwright.chromium.launch(
+        executable_path=chromium_or_skip(), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def new_page(browser):
+    """A fresh context (own cookies) and page with generous timeouts for a busy 2-core host."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def login(page, base_url: str, username: str, password: str) -> None:
+    """Fill in the hub's login form and submit it."""
+    page.goto(base_url.rstrip("/") + "/hub/login")
+    page.fill("#username_input", username)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+
+
+def wait_for_lab(page, timeout_ms: int = 300_000) -> None:
+    """Wait until JupyterLab's file browser lists files (spawn included)."""
+    page.wait_for_selector(".jp-DirListing-content .jp-DirListing-item", timeout=timeout_ms)
+
+
+def listed_files(page) -> list[str]:
+    """Names shown in JupyterLab's file browser."""
+    return page.locator(".jp-DirListing-item .jp-DirListing-itemText").all_inner_texts()
+
+
+def open_from_file_browser(page, name: str) -> None:
+    """Double-click ``name`` in the file browser and wait for the notebook's kernel to be idle."""
+    page.locator(".jp-DirListing-item", has_text=name).first.dblclick()
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=TIMEOUT_MS)
+    wait_kernel_idle(page)
+
+
+def wait_kernel_idle(page, timeout_ms: int = 180_000) -> None:
+    """Wait for the notebook toolbar's kernel status to read idle."""
+    page.wait_for_function(
+        """() => {
+            const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) '
+                + '.jp-Toolbar-kernelStatus, .jp-Notebook-ExecutionIndicator');
+            if (!el) { return false; }
+            const state = (el.getAttribute('data-status') || el.getAttribute('title') || '')
+                .toLowerCase();
+            return state.includes('idle');
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def run_first_code_cells(page, n: int, timeout_ms: int = 300_000) -> list[str]:
+    """Run the notebook's first ``n`` code cells with Shift+Enter; return each one's output text.
+
+    Markdown cells in between are run (rendered) too, as a person pressing Shift+Enter would.
+    """
+    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
+    cells.first.click()
+    page.keyboard.press("Escape")  # command mode: Shift+Enter runs the cell and moves on
+    code_seen = 0
+    index = 0
+    outputs = []
+    while code_seen < n:
+        is_code = "jp-CodeCell" in (cells.nth(index).get_attribute("class") or "")
+        page.keyboard.press("Shift+Enter")
+        if is_code:
+            code_seen += 1
+            # the prompt reads [N]: once the cell has run ([*]: while it runs); JupyterLab may
+            # re-create the node, so look it up again on every poll
+            page.wait_for_function(
+                """([sel, i]) => {
+                    const cell = document.querySelectorAll(sel)[i];
+                    const prompt = cell && cell.querySelector('.jp-InputPrompt');
+                    return !!prompt && /\\[\\d+\\]/.test(prompt.textContent);
+                }""",
+                arg=[f"{NOTEBOOK} .jp-Cell", index],
+                timeout=timeout_ms,
+            )
+            texts = cells.nth(index).locator(".jp-OutputArea-output").all_inner_texts()
+            outputs.append("\n".join(texts))
+        index += 1
+    return outputs
+
+
+def save_notebook(page) -> None:
+    """Save the open notebook (Ctrl+S) and wait for the dirty mark to clear."""
+    page.keyboard.press("Control+s")
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-dirty')",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def fetch_json(page, path: str, method: str = "GET", body=None):
+    """Call a same-origin JSON API from the page (the user's cookies and XSRF token)."""
+    return page.evaluate(
+        """async ([path, method, body]) => {
+            const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || '';
+            const r = await fetch(path, {
+                method, credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-XSRFToken': decodeURIComponent(xsrf)},
+                body: body === null ? undefined : JSON.stringify(body),
+            });
+            const text = await r.text();
+            return {status: r.status, body: text ? JSON.parse(text) : null};
+        }""",
+        [path, method, body],
+    )

@@ -1,0 +1,203 @@
+"""End to end: `workshop up --spawner docker` on loopback, an attendee in headless Chromium.
+
+One scenario, in order, on real components (Docker engine, the image built from ``image/`` on the
+stand-in base, JupyterHub + CHP, DockerSpawner, jupyterhub-idle-culler, Debian's Chromium):
+
+1. the roster is imported with ``workshop roster import``; the hub starts with the docker spawner;
+2. the attendee ``doe_jane`` logs in, sees ``workshop_tutorial.ipynb`` in the JupyterLab file
+   browser, opens it, runs its first cells and reads their output, and saves the notebook;
+3. the server is stopped and the hub restarted, the server started again (hub API): the container
+   is a new one, the saved notebook (with its outputs) and a note file are still there;
+4. the real idle culler (short timeout) stops the idle server; its home volume remains.
+
+Screenshots go to the test's tmp dir (path printed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from browser import (
+    fetch_json,
+    launch,
+    listed_files,
+    login,
+    new_page,
+    open_from_file_browser,
+    run_first_code_cells,
+    save_notebook,
+    wait_for_lab,
+)
+from docker_support import (
+    REPO_ROOT,
+    TUTORIAL,
+    docker_client,  # noqa: F401 - fixture
+    standin_base,  # noqa: F401 - fixture
+    unique,
+    workshop_image,  # noqa: F401 - fixture
+)
+
+pytestmark = [pytest.mark.docker, pytest.mark.browser]
+
+PASSWORD = "correct-horse-battery"
+ADMIN_PASSWORD = "an-admin-password-of-at-least-32-characters"
+USER = "doe_jane"
+
+
+@pytest.fixture
+def docker_hub(tmp_path, docker_client, workshop_image):  # noqa: F811 - fixtures
+    """A hub with the docker spawner on free loopback ports, its own network and volume prefix."""
+    from hub.docker_spawner import volume_name
+    from hub.process import HubProcess
+
+    data = tmp_path / "hub"
+    data.mkdir()
+    registrations = tmp_path / "registrations.csv"
+    registrations.write_text("First Name,Last Name\nJane,Doe\n", encoding="utf-8")
+    env = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    out = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "roster", "import", str(registrations),
+         "--data-dir", str(data)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert USER in out.stdout
+
+    network, prefix = unique("wstest-net"), unique("wstest-home")
+    settings = {
+        "spawner": "docker",
+        "image": workshop_image,
+        "docker_network": network,
+        "volume_prefix": prefix,
+        "mem_limit": "3G",
+        "cpu_limit": 2.0,
+        "gpu": "none",
+        "start_timeout": 300,
+    }
+    hub = HubProcess(data, settings=settings, env=env)
+    hub.volume = volume_name(prefix, USER)
+    hub.network = network
+    try:
+        yield hub.start(timeout=120)
+    finally:
+        hub.stop()
+        for c in docker_client.containers.list(all=True, filters={"network": network}):
+            c.remove(force=True)
+        for v in docker_client.volumes.list(filters={"name": prefix}):
+            v.remove(force=True)
+        for n in docker_client.networks.list(names=[network]):
+            n.remove()
+
+
+def _container_of(docker_client, network):  # noqa: F811
+    running = docker_client.containers.list(filters={"network": network})
+    return running[0] if running else None
+
+
+def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    from hub.client import wait_for
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    timings = {}
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = new_page(browser)
+
+        # --- log in, the server spawns, the tutorial is in the file browser -------------------
+        start = time.monotonic()
+        login(page, docker_hub.url, USER, PASSWORD)
+        wait_for_lab(page)
+        timings["login_to_lab_s"] = time.monotonic() - start
+        assert f"/user/{USER}/lab" in page.url
+        assert TUTORIAL in listed_files(page)
+        page.screenshot(path=str(shots / "1-file-browser.png"))
+
+        container = _container_of(docker_client, docker_hub.network)
+        assert container is not None, "no user container on the hub's network"
+        first_id = container.id
+        container.reload()
+        host = container.attrs["HostConfig"]
+        assert host["Memory"] == 3 * 2**30
+        assert host["NanoCpus"] in (0, None) and host["CpuQuota"] == 200_000
+        mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
+        assert mounts["/home/jovyan"]["Name"] == docker_hub.volume
+
+        # --- open the tutorial, run its first cells, read the output ------------------------
+        start = time.monotonic()
+        try:
+            open_from_file_browser(page, TUTORIAL)
+            outputs = run_first_code_cells(page, 2)
+        finally:
+            page.screenshot(path=str(shots / "2-tutorial-cells.png"))
+            print(f"\nscreenshots: {shots}")
+        timings["first_cells_s"] = time.monotonic() - start
+        assert all("Traceback" not in o and "Error" not in o for o in outputs), outputs
+        save_notebook(page)
+
+        note = fetch_json(
+            page,
+            f"/user/{USER}/api/contents/note.txt",
+            "PUT",
+            {"type": "file", "format": "text", "content": "my notes"},
+        )
+        assert note["status"] in (200, 201), note
+        saved = fetch_json(page, f"/user/{USER}/api/contents/{TUTORIAL}")["body"]
+        executed = [c for c in saved["content"]["cells"] if c["cell_type"] == "code"][:2]
+        assert all(c["execution_count"] for c in executed), "the saved notebook was not run"
+        page.context.close()
+
+        # --- stop the server, restart the hub, start the server again: the edits are there --
+        docker_hub.client.stop_server(USER, timeout=120)
+        wait_for(
+            lambda: _container_of(docker_client, docker_hub.network) is None,
+            60,
+            "the container to be removed",
+        )
+        docker_hub.stop()
+        docker_hub.start(timeout=120)
+        start = time.monotonic()
+        docker_hub.client.start_server(USER)
+        docker_hub.client.wait_ready(USER, timeout=300)
+        timings["restart_s"] = time.monotonic() - start
+        container = _container_of(docker_client, docker_hub.network)
+        assert container is not None and container.id != first_id
+
+        page = new_page(browser)
+        login(page, docker_hub.url, USER, PASSWORD)
+        wait_for_lab(page)
+        assert {"note.txt", TUTORIAL} <= set(listed_files(page))
+        text = fetch_json(page, f"/user/{USER}/api/contents/note.txt")["body"]["content"]
+        assert text == "my notes"
+        again = fetch_json(page, f"/user/{USER}/api/contents/{TUTORIAL}")["body"]
+        kept = [c for c in again["content"]["cells"] if c["cell_type"] == "code"][:2]
+        assert [c["execution_count"] for c in kept] == [c["execution_count"] for c in executed]
+        page.screenshot(path=str(shots / "3-after-restart.png"))
+        page.context.close()
+        browser.close()
+
+    # --- the idle culler stops the idle server; the home volume stays -----------------------------
+    culler = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=20", "--cull-every=5",
+         f"--url={docker_hub.url}hub/api"],
+        env={"JUPYTERHUB_API_TOKEN": docker_hub.credentials.api_token, "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    start = time.monotonic()
+    try:
+        wait_for(lambda: not docker_hub.client.user(USER)["servers"], 180, "the idle culler")
+        timings["culled_after_s"] = time.monotonic() - start
+    finally:
+        culler.terminate()
+        log = culler.communicate(timeout=30)[0]
+    assert f"Culling server {USER}" in log or "Culling server" in log, log[-2000:]
+    wait_for(
+        lambda: _container_of(docker_client, docker_hub.network) is None, 60, "container removal"
+    )
+    assert docker_client.volumes.get(docker_hub.volume).name == docker_hub.volume
+    print(f"\nscreenshots: {shots}\ntimings: {timings}")
