@@ -158,13 +158,28 @@ def cmd_roster(args) -> int:
     elif args.roster_cmd == "remove":
         entry = roster.remove(args.username)
         roster.save(settings.data_dir)
-        print(
-            f"removed {entry.username} ({entry.first_name} {entry.last_name}); their files "
-            "stay in the data dir"
-        )
+        print(f"removed {entry.username} ({entry.first_name} {entry.last_name}) from the roster")
+        _remove_from_running_hub(settings, entry.username)
     else:
         print(format_handout(roster.entries, settings.public_url, password))
     return 0
+
+
+def _remove_from_running_hub(settings, username: str) -> None:
+    """Stop the user's server and end their login on a running hub (their files stay)."""
+    from hub.client import HubClient
+    from hub.credentials import load_or_create
+    from hub.process import running_hub
+
+    info = running_hub(settings.data_dir)
+    if info is None:
+        return
+    client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
+    r = client.api("DELETE", f"users/{username}", timeout=120)
+    if r.status_code in (204, 404):
+        print(f"{username} signed out and server stopped on the running hub; files kept")
+    else:
+        print(f"warning: the running hub answered {r.status_code} when removing {username}")
 
 
 # --- settings ------------------------------------------------------------------------------------

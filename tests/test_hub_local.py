@@ -245,3 +245,29 @@ def test_code_runs_in_a_users_kernel_and_errors_are_reported(local_hub):
     assert results[0]["stdout"].split()[1].endswith("homes/mustermann_max")
     assert results[1]["status"] == "error" and "ZeroDivisionError" in results[1]["error"]
     assert len(results) == 2  # stops at the first error
+
+
+def test_roster_remove_signs_the_attendee_out_of_the_running_hub(local_hub):
+    session = logged_in(local_hub, "obrien_zoe")
+    assert api_with_cookies(session, "GET", f"{local_hub.url}hub/api/user").status_code == 200
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "roster",
+            "remove",
+            "OBrien_Zoe",
+            "--data-dir",
+            str(local_hub.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "signed out" in out.stdout
+    assert api_with_cookies(session, "GET", f"{local_hub.url}hub/api/user").status_code == 403
+    _, r = browser_login(local_hub.url, "obrien_zoe", WORKSHOP_PASSWORD)
+    assert r.status_code == 403  # no longer on the roster
