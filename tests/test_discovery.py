@@ -17,7 +17,7 @@ TUTORIAL_HETERODIMER = dict(
 )
 
 
-def tutorial_data_and_model(num_epochs=30, verbose=0):
+def tutorial_data_and_model(num_epochs=60, patience=10, verbose=0):
     """The tutorial heterodimer data and the deep CNN (3 x 15 filters of width 15, pool 35)."""
     from tutorial_utils.datasets import get_simulation_data
     from tutorial_utils.models import SequenceDNN
@@ -42,7 +42,13 @@ def tutorial_data_and_model(num_epochs=30, verbose=0):
         verbose=verbose,
         seed=0,
     )
-    dnn.train(data.X_train, data.y_train, (data.X_valid, data.y_valid), num_epochs=num_epochs)
+    dnn.train(
+        data.X_train,
+        data.y_train,
+        (data.X_valid, data.y_valid),
+        num_epochs=num_epochs,
+        patience=patience,
+    )
     return data, dnn
 
 
