@@ -66,7 +66,7 @@ def one_hot_encode(sequences: Iterable[str] | str, dtype=np.float32) -> np.ndarr
             f"sequence {n} has invalid character {sequences[n][pos]!r} at position {pos}; "
             "allowed: A, C, G, T, N (any case)"
         )
-    return _IDENTITY.astype(dtype, copy=False)[index]
+    return _IDENTITY.astype(dtype, copy=False).take(index, axis=0)
 
 
 def one_hot_decode(X: np.ndarray) -> np.ndarray:
