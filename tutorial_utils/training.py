@@ -1,0 +1,98 @@
+"""The 2016 tutorial's model helpers: inspect, build, train, plot the learning curve, test."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from tutorial_utils.metrics import ClassificationResult
+
+
+def inspect_SequenceDNN() -> None:
+    """Print the SequenceDNN documentation and the names of its public methods."""
+    from tutorial_utils.models import SequenceDNN
+
+    print(inspect.getdoc(SequenceDNN))
+    print("")
+    print("Available methods:")
+    print("")
+    methods = sorted(
+        name
+        for name, member in vars(SequenceDNN).items()
+        if not name.startswith("_") and (callable(member) or isinstance(member, classmethod))
+    )
+    for name in methods:
+        print(name)
+
+
+def get_SequenceDNN(parameters: dict):
+    """``SequenceDNN(**parameters)``; see :func:`inspect_SequenceDNN` for the parameters."""
+    from tutorial_utils.models import SequenceDNN
+
+    if not isinstance(parameters, dict):
+        raise TypeError(
+            f"parameters must be a dict of SequenceDNN arguments, got {type(parameters).__name__}"
+        )
+    return SequenceDNN(**parameters)
+
+
+def _check_data(simulation_data, fields: tuple[str, ...]) -> None:
+    missing = [field for field in fields if not hasattr(simulation_data, field)]
+    if not isinstance(simulation_data, tuple) or missing:
+        raise TypeError(
+            "simulation_data must be the Data tuple from get_simulation_data "
+            f"(fields {', '.join(fields)}), got {type(simulation_data).__name__}"
+        )
+
+
+def train_SequenceDNN(dnn, simulation_data, **train_kwargs):
+    """Train ``dnn`` on the training split, early-stopping on the validation split.
+
+    Extra keyword arguments go to :meth:`SequenceDNN.train` (e.g. ``num_epochs``,
+    ``patience``). Returns the trained model.
+    """
+    _check_data(simulation_data, ("X_train", "y_train", "X_valid", "y_valid"))
+    return dnn.train(
+        simulation_data.X_train,
+        simulation_data.y_train,
+        (simulation_data.X_valid, simulation_data.y_valid),
+        **train_kwargs,
+    )
+
+
+def SequenceDNN_learning_curve(dnn):
+    """Plot training and validation loss per epoch with the early-stopping epoch.
+
+    Returns the matplotlib Figure (10 x 4 in): training loss in blue, validation loss in red,
+    a dashed black "Early Stop" line at ``dnn.best_epoch`` (the epoch whose weights the model
+    keeps). Raises ``ValueError`` for a model that has not been trained.
+    """
+    import matplotlib.pyplot as plt
+
+    if not getattr(dnn, "valid_losses", None):
+        raise ValueError("learning curve can only be obtained after training!")
+    epochs = np.arange(len(dnn.valid_losses))
+    figure, axis = plt.subplots(figsize=(10, 4))
+    axis.plot(epochs, dnn.train_losses, "b", linewidth=4, label="Training")
+    axis.plot(epochs, dnn.valid_losses, "r", linewidth=4, label="Validation")
+    top = max(1.0, float(np.nanmax([*dnn.train_losses, *dnn.valid_losses])) * 1.05)
+    axis.plot([dnn.best_epoch] * 2, [0, top], "k--", label="Early Stop")
+    axis.legend(loc="upper right")
+    axis.set_ylabel("Loss")
+    axis.set_xlabel("Epoch")
+    axis.set_ylim(0, top)
+    return figure
+
+
+def test_SequenceDNN(dnn, simulation_data) -> ClassificationResult:
+    """Print "Test performance:" and the metrics on the test split; return the result."""
+    _check_data(simulation_data, ("X_test", "y_test"))
+    result = dnn.test(simulation_data.X_test, simulation_data.y_test)
+    print("Test performance:")
+    print(result)
+    return result
+
+
+# pytest would otherwise collect this public tutorial function as a test
+test_SequenceDNN.__test__ = False
