@@ -1,0 +1,200 @@
+"""The workshop notebooks: committed clean, and run top to bottom (small sizes injected).
+
+The executed runs use ``execute_notebook`` from ``bench/notebook_runall.py`` (nbclient, a fresh
+kernel, cwd = notebooks/), which injects the sizes after the cell tagged ``parameters`` and raises
+on the first cell that errors. Each run then checks what the cells produced: printed metrics
+above chance and figures as image/png outputs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = ["workshop_tutorial.ipynb", "extras.ipynb", "explore.ipynb"]
+AUROC = re.compile(r"auROC: ([0-9.]+)")
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location(
+        "notebook_runall", ROOT / "bench/notebook_runall.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def _text(cell) -> str:
+    """Everything a cell printed or returned as text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type in ("execute_result", "display_data"):
+            parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _images(cell) -> int:
+    return sum(
+        "image/png" in output.get("data", {})
+        for output in cell.get("outputs", [])
+        if output.output_type in ("execute_result", "display_data")
+    )
+
+
+def _cell(nb, snippet: str):
+    """The first code cell whose source contains ``snippet``."""
+    return next(cell for cell in _code_cells(nb) if snippet in cell.source)
+
+
+def _execute(name: str, parameters: dict):
+    nb, timings, total = _runner().execute_notebook(NOTEBOOK_DIR / name, parameters, timeout=900)
+    errors = [
+        output
+        for cell in _code_cells(nb)
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors, errors
+    print(f"{name}: {total:.0f} s; slowest cells {sorted(t for _, t in timings)[-3:]}")
+    return nb
+
+
+# ---------------------------------------------------------------------------------------------
+# committed state (fast, unmarked)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_is_clean(name):
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    nbformat.validate(nb)
+    for cell in _code_cells(nb):
+        assert cell.outputs == [], f"{name}: a cell has outputs:\n{cell.source[:80]}"
+        assert cell.execution_count is None, f"{name}: execution count set:\n{cell.source[:80]}"
+    tagged = [c for c in _code_cells(nb) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{name}: needs exactly one cell tagged 'parameters'"
+    assert _code_cells(nb)[0] is tagged[0], (
+        f"{name}: the parameters cell must be the first code cell"
+    )
+
+
+def test_parameter_injection_rejects_unknown_names():
+    nb = nbformat.read(NOTEBOOK_DIR / "workshop_tutorial.ipynb", as_version=4)
+    with pytest.raises(ValueError, match="NUM_SEQUENCES"):
+        _runner().inject_parameters(nb, {"NUM_SEQUENCES": 10})
+
+
+def test_parameter_injection_follows_the_parameters_cell():
+    nb = nbformat.read(NOTEBOOK_DIR / "workshop_tutorial.ipynb", as_version=4)
+    runner = _runner()
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    runner.inject_parameters(nb, {"NUM_SEQS": 300, "LEARNING_RATE": 0.01})
+    injected = nb.cells[index + 1]
+    assert injected.metadata["tags"] == ["injected-parameters"]
+    assert "NUM_SEQS = 300\n" in injected.source and "LEARNING_RATE = 0.01\n" in injected.source
+
+
+# ---------------------------------------------------------------------------------------------
+# executed end to end
+
+
+@pytest.mark.notebook
+def test_workshop_tutorial_runs_end_to_end():
+    nb = _execute(
+        "workshop_tutorial.ipynb",
+        # the heterodimer grammar needs data to be learnt; this is the smallest size at which the
+        # deep CNN gets clearly above chance in 10 epochs (with more, bigger steps per epoch)
+        dict(
+            NUM_SEQS=2000,
+            SEQ_LENGTH=150,
+            MAX_EPOCHS=10,
+            BATCH_SIZE=32,
+            LEARNING_RATE=0.01,
+            NUM_INTERPRET=60,
+        ),
+    )
+    assert "simulate_heterodimer_grammar" in _text(_cell(nb, "print_available_simulations()"))
+    assert "train: X (2560, 150, 4)" in _text(_cell(nb, "get_simulation_data("))
+    assert "Epoch 0: validation loss:" in _text(_cell(nb, "train_SequenceDNN(shallow_cnn"))
+    shallow = [float(v) for v in AUROC.findall(_text(_cell(nb, "test_SequenceDNN(shallow_cnn")))]
+    deep = [float(v) for v in AUROC.findall(_text(_cell(nb, "deep_cnn_parameters = {")))]
+    assert len(shallow) == 1 and 0 <= shallow[0] <= 1
+    assert len(deep) == 1 and deep[0] > 0.6, f"deep CNN test auROC {deep}"
+    for snippet, figures in [
+        ("plot_motifs(simulation_data)", 1),
+        ("SequenceDNN_learning_curve(shallow_cnn)", 1),
+        ("interpret_SequenceDNN_filter_centric", 2),
+        ("interpret_SequenceDNN_sequence_centric", 1),
+        ("deep_cnn_parameters = {", 1),
+        ("interpret_SequenceDNN_integrative", 1),
+        ("plot_deeplift_grammar", 1),
+    ]:
+        assert _images(_cell(nb, snippet)) >= figures, snippet
+    assert "deep CNN" in _text(_cell(nb, "comparison = pd.DataFrame"))
+    assert "pattern" in _text(_cell(nb, "discover_motifs("))
+
+
+@pytest.mark.notebook
+def test_extras_runs_end_to_end():
+    nb = _execute(
+        "extras.ipynb",
+        dict(
+            NUM_SEQS=1000,
+            SEQ_LENGTH=100,
+            CENTER_SIZE=40,
+            MAX_EPOCHS=12,
+            BATCH_SIZE=32,
+            LEARNING_RATE=0.01,
+        ),
+    )
+    single = [float(v) for v in AUROC.findall(_text(_cell(nb, "single_motif_cnn = get_")))]
+    density = [float(v) for v in AUROC.findall(_text(_cell(nb, "density_cnn = get_")))]
+    assert len(single) == 1 and single[0] > 0.8, f"single motif test auROC {single}"
+    assert len(density) == 1 and 0 <= density[0] <= 1
+    ism_cell = _cell(nb, "def ism_and_deeplift")
+    assert _images(ism_cell) == 2
+    fractions = re.findall(
+        r"single motif ([0-9.]+), density localization ([0-9.]+)", _text(ism_cell)
+    )
+    assert len(fractions) == 2  # ISM and DeepLIFT lines
+
+
+@pytest.mark.notebook
+def test_explore_runs_end_to_end():
+    nb = _execute(
+        "explore.ipynb",
+        dict(
+            SIMULATION="simulate_single_motif_detection",
+            NUM_SEQS=1000,
+            SEQ_LENGTH=100,
+            DEEP=False,
+            POOL_WIDTH=76,
+            MAX_EPOCHS=12,
+            BATCH_SIZE=32,
+            LEARNING_RATE=0.01,
+        ),
+    )
+    widgets = [
+        cell
+        for cell in _code_cells(nb)
+        for output in cell.outputs
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    assert len(widgets) == 4  # picker, builder, trainer, explorer
+    trained = _text(_cell(nb, "result = trainer.train(blocking=True)"))
+    assert trained.startswith("ok")
+    auroc = [float(v) for v in AUROC.findall(trained)]
+    assert len(auroc) == 1 and auroc[0] > 0.8, f"validation auROC {auroc}"
+    assert _text(_cell(nb, "explorer.explain()")).strip() == "ok"
+    assert _images(_cell(nb, "display(Image(")) == 2
