@@ -82,7 +82,7 @@ def test_baseline_detects_a_planted_motif(model):
 
 def test_multitask_labels_fit_one_classifier_per_task():
     X, y = planted_motif_data(400, seq_length=60, seed=6)
-    labels = np.hstack([y, ~y])
+    labels = np.stack([y, ~y], axis=1)
     baseline = KmerBaseline(k=4).fit(X, labels)
     assert baseline.predict(X).shape == (400, 2)
 

@@ -36,7 +36,7 @@ def small_data():
 def trained(small_data):
     X, y, X_valid, y_valid, _, _ = small_data
     dnn = SequenceDNN(60, num_filters=8, conv_width=10, pool_width=10, verbose=0, seed=3)
-    return dnn.train(X, y, (X_valid, y_valid), num_epochs=12, batch_size=32, learning_rate=1e-2)
+    return dnn.train(X, y, (X_valid, y_valid), num_epochs=8, batch_size=32, learning_rate=1e-2)
 
 
 @pytest.mark.backend
@@ -129,7 +129,7 @@ def test_same_seed_same_training(small_data):
     runs = []
     for _ in range(2):
         dnn = SequenceDNN(60, num_filters=4, conv_width=8, pool_width=10, verbose=0, seed=11)
-        dnn.train(X[:200], y[:200], (X_valid, y_valid), num_epochs=2)
+        dnn.train(X[:128], y[:128], (X_valid, y_valid), num_epochs=2, batch_size=64)
         runs.append((dnn.valid_losses, dnn.get_sequence_filters()))
     assert runs[0][0] == runs[1][0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])

@@ -1,0 +1,82 @@
+"""The 2016 tutorial helpers: inspect, get, train, learning curve, test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tutorial_utils.datasets import Data
+from tutorial_utils.encoding import one_hot_encode
+from tutorial_utils.training import (
+    SequenceDNN_learning_curve,
+    get_SequenceDNN,
+    inspect_SequenceDNN,
+    test_SequenceDNN,
+    train_SequenceDNN,
+)
+
+PARAMETERS = dict(seq_length=50, num_filters=6, conv_width=10, pool_width=10, verbose=0, seed=2)
+
+
+def tiny_data(n=500, seq_length=50, motif="TGACTCA", seed=0):
+    """A Data tuple: positives carry ``motif`` once; 60/20/20 split."""
+    rng = np.random.default_rng(seed)
+    sequences = rng.choice(list("ACGT"), size=(n, seq_length))
+    labels = (np.arange(n) % 2 == 0)[:, None]
+    for i in np.flatnonzero(labels[:, 0]):
+        start = rng.integers(0, seq_length - len(motif) + 1)
+        sequences[i, start : start + len(motif)] = list(motif)
+    X = one_hot_encode(["".join(s) for s in sequences])
+    a, b = int(0.6 * n), int(0.8 * n)
+    fields = dict(
+        X_train=X[:a], X_valid=X[a:b], X_test=X[b:],
+        y_train=labels[:a], y_valid=labels[a:b], y_test=labels[b:],
+        train_embeddings=[], valid_embeddings=[], test_embeddings=[], motif_names=["test"],
+    )  # fmt: skip
+    return Data(**{name: fields[name] for name in Data._fields})
+
+
+@pytest.fixture(scope="module")
+def trained():
+    data = tiny_data()
+    dnn = get_SequenceDNN(PARAMETERS)
+    train_SequenceDNN(dnn, data, num_epochs=6, batch_size=32, learning_rate=1e-2)
+    return dnn, data
+
+
+def test_inspect_lists_the_methods(capsys):
+    inspect_SequenceDNN()
+    out = capsys.readouterr().out
+    head, methods = out.split("Available methods:\n\n")
+    assert "Convolutional neural network" in head
+    listed = methods.split()
+    for name in ("train", "predict", "test", "deeplift", "in_silico_mutagenesis", "save", "load"):
+        assert name in listed
+    assert listed == sorted(listed)
+
+
+def test_train_learning_curve_and_test(trained, capsys):
+    dnn, data = trained
+    figure = SequenceDNN_learning_curve(dnn)
+    axis = figure.axes[0]
+    lines = {line.get_label(): line for line in axis.get_lines()}
+    assert set(lines) == {"Training", "Validation", "Early Stop"}
+    np.testing.assert_allclose(lines["Validation"].get_ydata(), dnn.valid_losses)
+    assert list(lines["Early Stop"].get_xdata()) == [dnn.best_epoch] * 2
+    assert lines["Early Stop"].get_linestyle() == "--"
+    assert tuple(figure.get_size_inches()) == (10, 4)
+
+    result = test_SequenceDNN(dnn, data)
+    out = capsys.readouterr().out
+    assert out.startswith("Test performance:\n" + str(result))
+    assert result["auROC"][0] > 0.8
+
+
+def test_helpers_reject_bad_input():
+    with pytest.raises(TypeError, match="parameters must be a dict"):
+        get_SequenceDNN([500])
+    dnn = get_SequenceDNN(PARAMETERS)
+    with pytest.raises(ValueError, match="only be obtained after training"):
+        SequenceDNN_learning_curve(dnn)
+    with pytest.raises(TypeError, match="simulation_data must be the Data tuple"):
+        train_SequenceDNN(dnn, {"X_train": None})
