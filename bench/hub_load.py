@@ -102,7 +102,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def run(users: int, spawner: str, timeout: float, keep: bool = False) -> dict:
+def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
+    """Delete the bench's per-user home volumes and its network; returns volumes removed."""
+    from hub.docker_spawner import docker_client
+
+    client = docker_client()
+    removed = 0
+    for volume in client.volumes.list(filters={"name": f"{volume_prefix}-"}):
+        if volume.name.startswith(f"{volume_prefix}-"):
+            volume.remove(force=True)
+            removed += 1
+    for net in client.networks.list(names=[network]):
+        net.remove()
+    return removed
+
+
+def run(
+    users: int, spawner: str, timeout: float, keep: bool = False, extra: dict | None = None
+) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="hub-load-"))
     roster = Roster()
     roster.add_people([(f"User{i:03d}", "Bench") for i in range(users)])
@@ -115,6 +132,9 @@ def run(users: int, spawner: str, timeout: float, keep: bool = False) -> dict:
         "start_timeout": int(timeout),
         "http_timeout": int(min(timeout, 3600)),
     }
+    if spawner == "docker":  # names of its own: never touch a real workshop's volumes
+        settings.update(docker_network="hub-load-bench", volume_prefix="hub-load-bench")
+    settings.update(extra or {})
     env = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
     hub = HubProcess(tmp, settings=settings, env=env)
     print(f"starting hub ({spawner} spawner) in {tmp} ...", flush=True)
@@ -137,6 +157,8 @@ def run(users: int, spawner: str, timeout: float, keep: bool = False) -> dict:
         stop_s = time.monotonic() - t_stop
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
+            if spawner == "docker":
+                remove_docker_leftovers(hub.settings.volume_prefix, hub.settings.docker_network)
     ready = [r["ready_s"] for r in results if r["ok"]]
     failures = [r for r in results if not r["ok"]]
     return {
@@ -171,13 +193,26 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
     parser.add_argument("--output", default=None, help="JSON result path")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="hub setting, e.g. --set image=dragonn-workshop:test",
+    )
     args = parser.parse_args(argv)
     spawner = check_choice("--spawner", args.spawner, ["local", "docker"])
     users = check_int(
         "--users", args.users or (50 if spawner == "local" else 20), min_value=1, max_value=500
     )
     check_int("--timeout", int(args.timeout), min_value=30, max_value=3600)
-    summary = run(users, spawner, args.timeout, keep=args.keep)
+    extra = {}
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
+        extra[name] = value
+    summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra)
     out = (
         Path(args.output)
         if args.output

@@ -59,8 +59,6 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
 
     # --- spawning a room at once -----------------------------------------------------------------
     c.JupyterHub.concurrent_spawn_limit = settings.concurrent_spawn_limit
-    # over the limit, the spawn page says "try again in N s": keep N short for a room
-    c.JupyterHub.spawn_throttle_retry_range = (5, 20)
     c.Spawner.start_timeout = settings.start_timeout
     c.Spawner.http_timeout = settings.http_timeout
     c.Spawner.default_url = settings.default_url

@@ -202,9 +202,12 @@ class HubProcess:
 
     def start(self, timeout: float = 120.0) -> HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = WorkshopSettings.load(
-            self.data_dir, overrides=self.overrides, environ=self.env
-        )
+        probe = WorkshopSettings()  # strings (e.g. from a command line) parse like env values
+        overrides = {
+            k: probe._from_string(k, v) if isinstance(v, str) else v
+            for k, v in self.overrides.items()
+        }
+        self.settings = WorkshopSettings.load(self.data_dir, overrides=overrides, environ=self.env)
         self.credentials = load_or_create(self.data_dir, environ=self.env)
         args = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(self.data_dir)]
         for name, value in self.overrides.items():

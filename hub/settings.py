@@ -133,7 +133,8 @@ class WorkshopSettings(Configurable):
         "at least 512M. Enforced by Docker; the local spawner only advertises it (MEM_LIMIT)."
     ).tag(config=True)
     cpu_limit = Float(
-        help="CPU cores per user; default: this machine's cores / class_size, at least 0.25."
+        help="CPU cores one user may use at most; default: this machine's cores / "
+        "class_size, at least 1 (a lower hard cap makes server starts crawl)."
     ).tag(config=True)
     gpu = Enum(
         ["auto", "none", "all"],
@@ -188,7 +189,9 @@ class WorkshopSettings(Configurable):
 
     @default("cpu_limit")
     def _default_cpu_limit(self):
-        return max(0.25, round(host_cpu_count() / self.class_size, 2))
+        # a hard quota below one core makes every server start (CPU-bound, ~5-10 CPU-s)
+        # crawl; contention already shares the cores fairly, so the cap is at least 1
+        return max(1.0, round(host_cpu_count() / self.class_size, 2))
 
     @default("concurrent_spawn_limit")
     def _default_spawn_limit(self):

@@ -33,7 +33,7 @@ def test_defaults_are_sized_from_the_host_and_class(tmp_path):
     assert s.data_dir == str(tmp_path.resolve())
     expected = max(512 * 2**20, int(0.85 * host_memory_bytes() / 10) // 2**20 * 2**20)
     assert s.mem_limit_bytes == expected
-    assert s.cpu_limit >= 0.25
+    assert s.cpu_limit >= 1.0
     assert 10 <= s.concurrent_spawn_limit <= 100
     assert s.start_timeout >= 120  # a room starting at once shares the CPUs
     # a bigger class gets smaller shares
