@@ -17,7 +17,7 @@ TUTORIAL_HETERODIMER = dict(
 )
 
 
-def tutorial_data_and_model(num_epochs=60, patience=10, verbose=0):
+def tutorial_data_and_model(num_epochs=60, patience=10, verbose=0, seed=0):
     """The tutorial heterodimer data and the deep CNN (3 x 15 filters of width 15, pool 35)."""
     from tutorial_utils.datasets import get_simulation_data
     from tutorial_utils.models import SequenceDNN
@@ -40,7 +40,7 @@ def tutorial_data_and_model(num_epochs=60, patience=10, verbose=0):
         conv_width_3=15,
         pool_width=35,
         verbose=verbose,
-        seed=0,
+        seed=seed,
     )
     dnn.train(
         data.X_train,
