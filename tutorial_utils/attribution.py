@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 from keras import ops
+from tqdm.auto import tqdm
 
 from tutorial_utils._gradients import gradient
 from tutorial_utils._validation import check_float, check_int, check_seed
@@ -46,6 +47,7 @@ def deeplift(
     hypothetical: bool = False,
     batch_size: int = 64,
     gc_fraction: float = 0.4,
+    progress: bool = True,
 ) -> np.ndarray:
     """DeepLIFT contributions of each base to one task's logit (Rescale rule).
 
@@ -64,6 +66,7 @@ def deeplift(
         the contribution base ``b`` would have if it were there (the input for TF-MoDISco).
     batch_size : sequences per gradient evaluation (default 64; times the references each).
     gc_fraction : GC fraction of the "gc" reference (default 0.4).
+    progress : show a tqdm progress bar when there is more than one batch (default True).
 
     Returns
     -------
@@ -80,7 +83,10 @@ def deeplift(
     n, refs = references.shape[:2]
     hyp = np.empty(X.shape, dtype=np.float32)
     worst = 0.0
-    for start in range(0, n, batch_size):
+    starts = range(0, n, batch_size)
+    for start in tqdm(
+        starts, desc="DeepLIFT", disable=not progress or len(starts) < 2, leave=False
+    ):
         x = X[start : start + batch_size]
         ref = references[start : start + batch_size].reshape(-1, *X.shape[1:])
         x_rep = np.repeat(x, refs, axis=0)
