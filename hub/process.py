@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -71,7 +72,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
     if pid is not None:
         raise RuntimeError(f"a hub is already running for {data} (pid {pid}); `workshop down`")
     proxy = proxy_command()[0]
-    if os.sep in proxy and not Path(proxy).exists() or os.sep not in proxy and not _which(proxy):
+    if not Path(proxy).exists() and shutil.which(proxy) is None:
         raise FileNotFoundError(
             "configurable-http-proxy not found: run hub/bootstrap.sh (npm install into "
             "./node_modules)"
@@ -136,12 +137,6 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
         for s, handler in previous.items():
             signal.signal(s, handler)
         (data / PID_FILENAME).unlink(missing_ok=True)
-
-
-def _which(cmd: str) -> bool:
-    import shutil
-
-    return shutil.which(cmd) is not None
 
 
 def _ready_message(settings: WorkshopSettings) -> str:
