@@ -35,6 +35,12 @@ def chromium_or_skip() -> str:
     return CHROMIUM
 
 
+def _playwright_timeout():
+    from playwright.sync_api import TimeoutError
+
+    return TimeoutError
+
+
 def launch(playwright):
     """A headless Chromium browser from Debian's package."""
     return playwright.chromium.launch(
@@ -68,9 +74,24 @@ def listed_files(page) -> list[str]:
 
 
 def open_from_file_browser(page, name: str) -> None:
-    """Double-click ``name`` in the file browser and wait for the notebook's kernel to be idle."""
+    """Double-click ``name`` in the file browser; wait for its cells and an idle kernel.
+
+    JupyterLab first shows a placeholder cell, then the notebook's own cells: this waits until
+    the first cells on screen are the file's (their types read through the contents API).
+    """
     page.locator(".jp-DirListing-item", has_text=name).first.dblclick()
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=TIMEOUT_MS)
+    model = fetch_json(page, f"{page.url.split('/lab')[0]}/api/contents/{name}")["body"]
+    types = [c["cell_type"] for c in model["content"]["cells"][:3]]
+    page.wait_for_function(
+        """([sel, types]) => {
+            const cells = Array.from(document.querySelectorAll(sel)).slice(0, types.length);
+            return cells.length === types.length && cells.every((c, i) =>
+                c.classList.contains(types[i] === 'code' ? 'jp-CodeCell' :
+                    types[i] === 'markdown' ? 'jp-MarkdownCell' : 'jp-RawCell'));
+        }""",
+        arg=[f"{NOTEBOOK} .jp-Cell", types],
+        timeout=TIMEOUT_MS,
+    )
     wait_kernel_idle(page)
 
 
@@ -89,46 +110,67 @@ def wait_kernel_idle(page, timeout_ms: int = 180_000) -> None:
     )
 
 
+_PROMPT_JS = """([sel, i, pattern]) => {
+    const cell = document.querySelectorAll(sel)[i];
+    const prompt = cell && cell.querySelector('.jp-InputPrompt');
+    return !!prompt && new RegExp(pattern).test(prompt.textContent);
+}"""
+
+
 def run_first_code_cells(page, n: int, timeout_ms: int = 300_000) -> list[str]:
     """Run the notebook's first ``n`` code cells with Shift+Enter; return each one's output text.
 
-    Markdown cells in between are run (rendered) too, as a person pressing Shift+Enter would.
+    Markdown cells before them are skipped. Each code cell is selected by a click on its prompt
+    and run with Shift+Enter; a press that a just-started kernel drops (the prompt does not turn
+    to ``[*]`` or ``[N]``) is repeated, as a person would.
     """
-    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
-    cells.first.click()
-    page.keyboard.press("Escape")  # command mode: Shift+Enter runs the cell and moves on
-    code_seen = 0
+    selector = f"{NOTEBOOK} .jp-Cell"
+    cells = page.locator(selector)
+    outputs: list[str] = []
     index = 0
-    outputs = []
-    while code_seen < n:
-        is_code = "jp-CodeCell" in (cells.nth(index).get_attribute("class") or "")
-        page.keyboard.press("Shift+Enter")
-        if is_code:
-            code_seen += 1
-            # the prompt reads [N]: once the cell has run ([*]: while it runs); JupyterLab may
-            # re-create the node, so look it up again on every poll
-            page.wait_for_function(
-                """([sel, i]) => {
-                    const cell = document.querySelectorAll(sel)[i];
-                    const prompt = cell && cell.querySelector('.jp-InputPrompt');
-                    return !!prompt && /\\[\\d+\\]/.test(prompt.textContent);
-                }""",
-                arg=[f"{NOTEBOOK} .jp-Cell", index],
-                timeout=timeout_ms,
-            )
-            texts = cells.nth(index).locator(".jp-OutputArea-output").all_inner_texts()
-            outputs.append("\n".join(texts))
+    while len(outputs) < n:
+        cell = cells.nth(index)
+        if "jp-CodeCell" not in (cell.get_attribute("class") or ""):
+            index += 1
+            continue
+        for attempt in range(3):
+            cell.locator(".jp-InputPrompt").click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                # queued or running ([*]) or done ([N]); JupyterLab may re-create the node
+                page.wait_for_function(
+                    _PROMPT_JS, arg=[selector, index, "\\[(\\*|\\d+)\\]"], timeout=15_000
+                )
+                break
+            except _playwright_timeout():
+                if attempt == 2:
+                    raise
+        page.wait_for_function(_PROMPT_JS, arg=[selector, index, "\\[\\d+\\]"], timeout=timeout_ms)
+        outputs.append("\n".join(cell.locator(".jp-OutputArea-output").all_inner_texts()))
         index += 1
     return outputs
 
 
-def save_notebook(page) -> None:
-    """Save the open notebook (Ctrl+S) and wait for the dirty mark to clear."""
+def save_notebook(page, name: str, timeout_s: float = 60.0) -> dict:
+    """Save the open notebook ``name`` with Ctrl+S; return its contents model once on disk.
+
+    Waits until the server reports a newer ``last_modified`` than before the key press, so the
+    file really was written (the tab's dirty mark alone says nothing about the disk).
+    """
+    import time
+
+    api = f"{page.url.split('/lab')[0]}/api/contents/{name}"
+    before = fetch_json(page, api + "?content=0")["body"]["last_modified"]
+    page.locator(f"{NOTEBOOK} .jp-Cell").first.click()  # focus the notebook, not the browser
+    page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
-    page.wait_for_function(
-        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-dirty')",
-        timeout=TIMEOUT_MS,
-    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        model = fetch_json(page, api)["body"]
+        if model["last_modified"] != before:
+            return model
+        time.sleep(0.5)
+    raise TimeoutError(f"{name} was not saved within {timeout_s:.0f} s of Ctrl+S")
 
 
 def fetch_json(page, path: str, method: str = "GET", body=None):

@@ -29,7 +29,9 @@ _STANDIN_NOTEBOOK = """{
   {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
    "source": ["import tutorial_utils\\n", "print('tutorial_utils ready')"]},
   {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
-   "source": ["import keras\\n", "print('keras', keras.__version__, keras.backend.backend())"]}
+   "source": ["import keras\\n", "print('keras', keras.__version__, keras.backend.backend())"]},
+  {"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
+   "source": ["print(sorted(tutorial_utils.__all__)[:3])"]}
  ],
  "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
                               "name": "python3"}},
