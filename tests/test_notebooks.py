@@ -115,11 +115,11 @@ def test_parameter_injection_follows_the_parameters_cell():
 def test_workshop_tutorial_runs_end_to_end():
     nb = _execute(
         "workshop_tutorial.ipynb",
-        # the heterodimer grammar needs data to be learnt; this is the smallest size at which the
-        # deep CNN gets clearly above chance in 10 epochs (with more, bigger steps per epoch)
+        # the grammar needs data to be learnt: 3,000 per class of 100 bp with small batches and a
+        # large step gave the deep CNN test auROC 0.95 in 10 epochs (2,000 of 150 bp: chance)
         dict(
-            NUM_SEQS=2000,
-            SEQ_LENGTH=150,
+            NUM_SEQS=3000,
+            SEQ_LENGTH=100,
             MAX_EPOCHS=10,
             BATCH_SIZE=32,
             LEARNING_RATE=0.01,
@@ -127,24 +127,24 @@ def test_workshop_tutorial_runs_end_to_end():
         ),
     )
     assert "simulate_heterodimer_grammar" in _text(_cell(nb, "print_available_simulations()"))
-    assert "train: X (2560, 150, 4)" in _text(_cell(nb, "get_simulation_data("))
+    assert "train: X (3840, 100, 4)" in _text(_cell(nb, "get_simulation_data("))
     assert "Epoch 0: validation loss:" in _text(_cell(nb, "train_SequenceDNN(shallow_cnn"))
     shallow = [float(v) for v in AUROC.findall(_text(_cell(nb, "test_SequenceDNN(shallow_cnn")))]
     deep = [float(v) for v in AUROC.findall(_text(_cell(nb, "deep_cnn_parameters = {")))]
     assert len(shallow) == 1 and 0 <= shallow[0] <= 1
-    assert len(deep) == 1 and deep[0] > 0.6, f"deep CNN test auROC {deep}"
+    assert len(deep) == 1 and deep[0] > 0.75, f"deep CNN test auROC {deep}"
     for snippet, figures in [
         ("plot_motifs(simulation_data)", 1),
         ("SequenceDNN_learning_curve(shallow_cnn)", 1),
-        ("interpret_SequenceDNN_filter_centric", 2),
-        ("interpret_SequenceDNN_sequence_centric", 1),
+        ("interpret_SequenceDNN_filter_centric(shallow_cnn", 2),
+        ("interpret_SequenceDNN_sequence_centric(shallow_cnn", 1),
         ("deep_cnn_parameters = {", 1),
-        ("interpret_SequenceDNN_integrative", 1),
-        ("plot_deeplift_grammar", 1),
+        ("interpret_SequenceDNN_integrative(deep_cnn", 1),
+        ("plot_deeplift_grammar(deep_cnn", 1),
     ]:
         assert _images(_cell(nb, snippet)) >= figures, snippet
     assert "deep CNN" in _text(_cell(nb, "comparison = pd.DataFrame"))
-    assert "pattern" in _text(_cell(nb, "discover_motifs("))
+    assert "pattern" in _text(_cell(nb, "discover_motifs(deep_cnn"))
 
 
 @pytest.mark.notebook
