@@ -1107,7 +1107,7 @@ def attribution_track(dnn, x: np.ndarray, method: str, task: int = 0) -> np.ndar
     from .attribution import deeplift, gradient_times_input
 
     if method == "DeepLIFT":
-        scores = deeplift(dnn, x, reference="shuffle", num_refs=10, task=task)
+        scores = deeplift(dnn, x, reference="shuffle", num_refs=10, task=task, progress=False)
     else:
         scores = gradient_times_input(dnn, x, task=task)
     return scores[0].sum(axis=-1).astype(np.float32)
