@@ -141,7 +141,7 @@ def _multipliers(steps, x: np.ndarray, ref: np.ndarray, task: int) -> tuple[np.n
     ref_acts = [ops.convert_to_tensor(ref)]
     for step in steps:  # the reference stream: plain forward, constants for the gradient
         ref_acts.append(apply_step(step, ref_acts[-1]))
-    multipliers = gradient(lambda t: _rescaled_forward(steps, t, ref_acts)[:, task], x)
+    multipliers = gradient(lambda t, acts: _rescaled_forward(steps, t, acts)[:, task], x, ref_acts)
     # completeness per (sequence, reference) pair, before averaging
     logit_x = ops.convert_to_numpy(forward(steps, x))[:, task]
     logit_ref = ops.convert_to_numpy(ref_acts[-1])[:, task]
