@@ -151,34 +151,6 @@ def run_first_code_cells(page, n: int, timeout_ms: int = 300_000) -> list[str]:
     return outputs
 
 
-def save_notebook(page, name: str, until=None, timeout_s: float = 60.0) -> dict:
-    """Save the open notebook ``name`` (toolbar's save button); return its model once on disk.
-
-    Waits until ``until(model)`` holds for the file the server has (default: a newer
-    ``last_modified`` than before the click), so the file really was written: the tab's dirty
-    mark alone says nothing about the disk.
-    """
-    import time
-
-    api = f"{page.url.split('/lab')[0]}/api/contents/{name}"
-    before = fetch_json(page, api + "?content=0")["body"]["last_modified"]
-    button = page.locator(
-        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command='docmanager:save']"
-    ).first
-    deadline = time.monotonic() + timeout_s
-    next_click = 0.0
-    while time.monotonic() < deadline:
-        if time.monotonic() >= next_click:
-            # a click while the document is still settling can be a no-op: click again
-            button.click()
-            next_click = time.monotonic() + 10
-        model = fetch_json(page, api)["body"]
-        if until(model) if until else model["last_modified"] != before:
-            return model
-        time.sleep(0.5)
-    raise TimeoutError(f"{name} was not saved within {timeout_s:.0f} s of clicking save")
-
-
 def fetch_json(page, path: str, method: str = "GET", body=None):
     """Call a same-origin JSON API from the page (the user's cookies and XSRF token)."""
     return page.evaluate(

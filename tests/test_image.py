@@ -117,7 +117,7 @@ def test_server_culls_idle_kernels(docker_client, workshop_image):  # noqa: F811
         ):
             assert time.monotonic() < deadline, "idle kernel was not culled within 120 s"
             time.sleep(2)
-        assert b"Culling 'idle' kernel" in container.logs()
+        assert b"seconds of inactivity" in container.logs()  # the culler, not a crash
     finally:
         container.remove(force=True)
         network.remove()
