@@ -102,9 +102,15 @@ def make_context(dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def workshop_image(docker_client, standin_base, tmp_path_factory) -> str:
     """Tag of the workshop image built from ``image/`` on the stand-in base (once a session)."""
+    import docker.errors
+
     from hub.doctor_docker import build_image
 
     context = make_context(tmp_path_factory.mktemp("image-context"))
+    try:
+        previous = docker_client.images.get(IMAGE_TAG).id
+    except docker.errors.ImageNotFound:
+        previous = None
     log_path = context.parent / "build.log"
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as log:
@@ -119,6 +125,12 @@ def workshop_image(docker_client, standin_base, tmp_path_factory) -> str:
         except RuntimeError as err:
             raise RuntimeError(f"{err}\n(full log: {log_path})") from None
     BUILD_STATS["image_seconds"] = time.monotonic() - start
+    if previous and previous != docker_client.images.get(IMAGE_TAG).id:
+        # the last session's build is now untagged: drop it (its shared layers stay cached)
+        try:
+            docker_client.images.remove(previous, noprune=False)
+        except docker.errors.APIError:
+            pass  # still used by a container: leave it
     BUILD_STATS["image_bytes"] = docker_client.images.get(IMAGE_TAG).attrs["Size"]
     print(
         f"\nworkshop image {IMAGE_TAG}: built in {BUILD_STATS['image_seconds']:.0f} s, "
