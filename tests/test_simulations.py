@@ -272,6 +272,18 @@ def test_heterodimer_grammar_spacing_order_and_negatives():
     assert y[:600].all() and not y[600:].any()
 
 
+def test_heterodimer_forward_orientation_keeps_the_pair_on_the_plus_strand():
+    sequences, y, embeddings = simulate_heterodimer_grammar(
+        **HETERODIMER, pair_orientation="forward", seed=8
+    )
+    _check_embeddings_in_place(sequences, embeddings)
+    assert all(e.strand == "+" for items in embeddings[:600] for e in items)
+    negative_strands = Counter(e.strand for items in embeddings[600:] for e in items)
+    assert negative_strands["-"] > 0.4 * sum(negative_strands.values())  # negatives stay random
+    with pytest.raises(ValueError, match="pair_orientation"):
+        simulate_heterodimer_grammar(**HETERODIMER, pair_orientation="reverse")
+
+
 def test_motif_counting_counts_and_negative_class_size():
     sequences, y, embeddings = simulate_motif_counting(
         "TAL1_known4", 200, (3, 5), (0, 2), 30, 70, 0.4, seed=9

@@ -30,7 +30,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_int_range, check_min_max, check_seed
+from ._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_int_range,
+    check_min_max,
+    check_seed,
+)
 from .motifs import Motif, UnknownMotifError, get_motif
 
 _CODE_POINTS = np.array([ord(b) for b in "ACGT"], dtype=np.uint32)  # code -> letter (UTF-32)
@@ -135,8 +142,11 @@ class _Embedder:
         self.cumulative = [np.cumsum(m.probabilities, axis=1)[:, :3] for m in motifs]
         self.records: list[tuple[np.ndarray, ...]] = []
 
-    def embed(self, motif: int, rows: np.ndarray, starts: np.ndarray) -> None:
-        """Sample one instance of ``motif`` per entry (random strand) and write it at ``starts``."""
+    def embed(
+        self, motif: int, rows: np.ndarray, starts: np.ndarray, reverse_rate: float = 0.5
+    ) -> None:
+        """Sample one instance of ``motif`` per entry and write it at ``starts``; each instance is
+        reverse-complemented with probability ``reverse_rate``."""
         n = rows.shape[0]
         if n == 0:
             return
@@ -147,7 +157,7 @@ class _Embedder:
         sample = (u >= cumulative[:, 0]).view(np.uint8)
         sample += u >= cumulative[:, 1]
         sample += u >= cumulative[:, 2]
-        minus = self.rng.random(n) < 0.5
+        minus = self.rng.random(n) < reverse_rate
         sample[minus] = 3 - sample[minus, ::-1]  # reverse complement: A<->T, C<->G, reversed
         # flat indices: 1-D fancy assignment is several times faster than 2-D
         seq_length = self.codes.shape[1]
@@ -480,9 +490,12 @@ def _heterodimer_grammar(
     num_neg,
     GC_fraction,
     *,
+    pair_orientation="independent",
     seed=None,
 ):
     first = _motif("motif1", motif1)
+    check_choice("pair_orientation", pair_orientation, ("independent", "forward"))
+    pair_reverse_rate = 0.5 if pair_orientation == "independent" else 0.0
     second = _motif("motif2", motif2)
     seq_length, GC_fraction, rng = _common(
         seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
@@ -505,8 +518,8 @@ def _heterodimer_grammar(
     span = len(first) + spacing + len(second)
     starts = rng.integers(0, seq_length - span + 1)
     rows = np.arange(num_pos)
-    embedder.embed(0, rows, starts)
-    embedder.embed(1, rows, starts + len(first) + spacing)
+    embedder.embed(0, rows, starts, pair_reverse_rate)
+    embedder.embed(1, rows, starts + len(first) + spacing, pair_reverse_rate)
     # negatives: both motifs once each, independently placed (the 2016 definition)
     negatives = np.arange(num_pos, num_pos + num_neg)
     embedder.embed_matrix(negatives, np.tile(np.array([[0, 1]]), (num_neg, 1)), 0, seq_length)
@@ -736,6 +749,7 @@ def simulate_heterodimer_grammar(
     num_neg,
     GC_fraction,
     *,
+    pair_orientation="independent",
     seed=None,
 ):
     """Positives hold motif1 then motif2 at a fixed-range spacing; negatives hold both, anywhere.
@@ -743,6 +757,10 @@ def simulate_heterodimer_grammar(
     Each instance is reverse-complemented independently with probability 0.5; on the + strand
     motif1 always lies 5' (left) of motif2. Negatives contain each motif once at independent
     uniform non-overlapping positions (so a negative can reproduce the grammar by chance).
+
+    With ``pair_orientation="forward"`` the positives' pair is always on the + strand, as in the
+    June 2016 workshop engine (negatives keep random strands). That makes strand itself a cue
+    for the label: the workshop's recorded accuracies were measured on such data.
 
     Parameters
     ----------
@@ -762,6 +780,8 @@ def simulate_heterodimer_grammar(
         Number of negative sequences.
     GC_fraction : float in [0, 1]
         Probability of C or G for each background base.
+    pair_orientation : {"independent", "forward"}
+        Strands of the positives' two instances (keyword only). Default "independent".
     seed : int >= 0, numpy Generator or None
         Random seed (keyword only). Default None.
 
@@ -780,6 +800,7 @@ def simulate_heterodimer_grammar(
         num_pos,
         num_neg,
         GC_fraction,
+        pair_orientation=pair_orientation,
         seed=seed,
     ).as_tuple()
 
