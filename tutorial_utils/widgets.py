@@ -273,6 +273,8 @@ def _parameter_kind(name: str, hint: str, default) -> str:
     is_list = re.search(r"\b(list|sequence|tuple) of str", hint) is not None or (
         isinstance(default, list | tuple) and all(isinstance(v, str) for v in default)
     )
+    if re.search(r"\{.+\}", hint):
+        return "choice"
     if is_list and "motif" in name.lower():
         return "motifs"
     if is_str and "motif" in name.lower():
@@ -360,7 +362,13 @@ class SimulationPicker(_Panel):
         style = {"description_width": "150px"}
         for spec in self.specs.values():
             tooltip = spec.doc[:300]
-            if spec.kind == "motif":
+            if spec.kind == "choice":
+                # a {"a", "b"} docstring type lists the allowed values
+                options = re.findall(r"[\"']([^\"']+)[\"']", spec.doc.split(".")[0])
+                control = w.Dropdown(
+                    options=options, value=spec.default if spec.default in options else options[0]
+                )
+            elif spec.kind == "motif":
                 control = w.Combobox(
                     options=motif_names,
                     value=spec.default or "",
@@ -896,12 +904,14 @@ class Trainer(_Panel):
         self.thread: threading.Thread | None = None
         self._stop = threading.Event()
         style = {"description_width": "110px"}
-        # the SequenceDNN.train defaults; a small data set learns faster with smaller batches
+        from .models import DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE
+
+        # start from SequenceDNN.train's recipe; small data sets learn faster with smaller batches
         self.max_epochs = w.IntSlider(
             value=100, min=1, max=300, description="max epochs", style=style
         )
         self.patience = w.IntSlider(
-            value=3,
+            value=DEFAULT_PATIENCE,
             min=1,
             max=20,
             description="patience",
@@ -909,11 +919,14 @@ class Trainer(_Panel):
             tooltip="stop after this many epochs without a lower validation loss",
         )
         self.batch_size = w.Dropdown(
-            options=[16, 32, 64, 128, 256, 512], value=128, description="batch size", style=style
+            options=sorted({16, 32, 64, 128, 256, 512, DEFAULT_BATCH_SIZE}),
+            value=DEFAULT_BATCH_SIZE,
+            description="batch size",
+            style=style,
         )
         self.learning_rate = w.Dropdown(
-            options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-            value=1e-3,
+            options=sorted({1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, DEFAULT_LEARNING_RATE}),
+            value=DEFAULT_LEARNING_RATE,
             description="learning rate",
             style=style,
         )
