@@ -14,6 +14,7 @@ TUTORIAL_HETERODIMER = dict(
     num_pos=10000,
     num_neg=10000,
     GC_fraction=0.4,
+    pair_orientation="forward",  # the 2016 workshop's data, on which its results were recorded
 )
 
 
