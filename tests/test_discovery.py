@@ -151,7 +151,8 @@ def test_tutorial_heterodimer_quality():
             ["pattern", "n_seqlets", "match", "similarity", "library_match", "library_similarity"]
         ]
     )
-    found = set(table.match[(table.sign > 0) & (table.similarity > 0.6)])
+    print(table[["pattern", "n_seqlets", "matches"]])
+    found = set().union(*table.matches[table.sign > 0])
     assert {"SPI1_known4", "IRF_known20"} <= found
 
 
@@ -163,3 +164,16 @@ def test_top_window_hits_reads_embeddings():
     contributions[1, 10, 0] = 5.0  # peak far from the site at 80..90
     sites = [[Embedding("m", 45, "+", "A" * 10)], [Embedding("m", 80, "+", "A" * 10)]]
     assert list(top_window_hits(contributions, sites)) == [True, False]
+
+
+def test_a_grammar_pattern_contains_both_of_its_motifs():
+    from tutorial_utils.discovery import _contained_motifs
+    from tutorial_utils.motifs import get_motif
+
+    background = np.log([0.3, 0.2, 0.2, 0.3])
+    spi1 = np.log(get_motif("SPI1_known4").probabilities) - background
+    irf = np.log(get_motif("IRF_known20").probabilities) - background
+    pair = np.concatenate([spi1, np.zeros((3, 4)), irf])  # SPI1, 3 bp gap, IRF
+    names = ["SPI1_known4", "IRF_known20", "TAL1_known4"]
+    assert set(_contained_motifs(pair, names, 0.6)) == {"SPI1_known4", "IRF_known20"}
+    assert _contained_motifs(irf, names, 0.6) == ["IRF_known20"]

@@ -29,6 +29,7 @@ def discover_motifs(
     sliding_window_size: int = 21,
     flank_size: int = 10,
     trim_threshold: float = 0.3,
+    min_similarity: float = 0.6,
     **modisco_options,
 ) -> pd.DataFrame:
     """Find the sequence patterns a model relies on, and name them.
@@ -47,6 +48,8 @@ def discover_motifs(
     trim_threshold : before matching, a pattern's contribution-weight matrix (CWM) is trimmed to
         the span of columns whose total |contribution| is at least this fraction of the largest
         (default 0.3).
+    min_similarity : a simulation motif counts as contained in a pattern when its best Pearson
+        similarity anywhere in the (untrimmed) CWM reaches this (default 0.6).
     **modisco_options : passed to ``modiscolite.tfmodisco.TFMoDISco``.
 
     Returns
@@ -56,6 +59,9 @@ def discover_motifs(
     frequencies), ``cwm`` (w, 4 mean contributions), ``hypothetical_cwm`` (w, 4), ``trimmed_cwm``,
     and per motif source ``match``/``similarity`` (simulation) and ``library_match`` /
     ``library_similarity`` (Pearson of CWM and log-odds, see ``match_filters_to_motifs``).
+    With ``motif_names``, also ``matches``: every simulation motif found in the pattern (best
+    first). A grammar pattern (e.g. a motif pair at a fixed spacing) holds several motifs, and
+    ``match`` names only the strongest.
     An empty table (same columns) if TF-MoDISco finds no pattern.
     """
     from modiscolite.tfmodisco import TFMoDISco
@@ -64,6 +70,7 @@ def discover_motifs(
     num_refs = check_int("num_refs", num_refs, min_value=1)
     max_seqlets = check_int("max_seqlets", max_seqlets, min_value=1)
     trim_threshold = check_float("trim_threshold", trim_threshold, min_value=0.0, max_value=1.0)
+    min_similarity = check_float("min_similarity", min_similarity, min_value=-1.0, max_value=1.0)
     hypothetical = deeplift(dnn, X, num_refs=num_refs, seed=seed, task=task, hypothetical=True)
     pos_patterns, neg_patterns = TFMoDISco(
         one_hot=X,
@@ -109,7 +116,22 @@ def discover_motifs(
             ).iloc[0]
             table.loc[row, column] = best.motif
             table.loc[row, column.replace("match", "similarity")] = best.similarity
+    if motif_names is not None:
+        table["matches"] = [
+            _contained_motifs(cwm * sign, motif_names, min_similarity)
+            for cwm, sign in zip(table.cwm, table.sign, strict=True)
+        ]
     return table
+
+
+def _contained_motifs(cwm: np.ndarray, motif_names, min_similarity: float) -> list[str]:
+    """Simulation motifs whose best match anywhere in ``cwm`` reaches ``min_similarity``."""
+    scored = []
+    for motif in motif_names:
+        best = match_filters_to_motifs(cwm, [motif], min_overlap=min(8, len(cwm))).iloc[0]
+        if best.similarity >= min_similarity:
+            scored.append((best.similarity, best.motif))
+    return [name for _, name in sorted(scored, reverse=True)]
 
 
 def _trim(cwm: np.ndarray, threshold: float) -> np.ndarray:
