@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 
-def check_int(name: str, value, *, min_value: int | None = None, max_value: int | None = None) -> int:
+def check_int(
+    name: str, value, *, min_value: int | None = None, max_value: int | None = None
+) -> int:
     """Return ``value`` as ``int`` if it is an integer within [min_value, max_value]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
@@ -56,9 +58,7 @@ def check_int_range(name: str, value) -> tuple[int, int]:
 def check_min_max(min_name: str, min_value, max_name: str, max_value) -> None:
     """Raise if ``min_value`` is above ``max_value``."""
     if min_value > max_value:
-        raise ValueError(
-            f"{min_name} ({min_value}) must be at most {max_name} ({max_value})"
-        )
+        raise ValueError(f"{min_name} ({min_value}) must be at most {max_name} ({max_value})")
 
 
 def check_seed(value) -> np.random.Generator:

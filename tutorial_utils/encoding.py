@@ -43,7 +43,9 @@ def one_hot_encode(sequences: Iterable[str] | str, dtype=np.float32) -> np.ndarr
         sequences = [sequences]
     sequences = np.asarray(list(sequences) if not isinstance(sequences, np.ndarray) else sequences)
     if sequences.ndim != 1:
-        raise ValueError(f"sequences must be a 1-D collection of strings, got shape {sequences.shape}")
+        raise ValueError(
+            f"sequences must be a 1-D collection of strings, got shape {sequences.shape}"
+        )
     if len(sequences) == 0:
         raise ValueError("sequences must contain at least one sequence, got 0")
     if sequences.dtype.kind not in "US":
@@ -123,7 +125,9 @@ def read_fasta(path: str | os.PathLike) -> tuple[list[str], list[str]]:
                 names.append(line[1:].split()[0] if line[1:].strip() else f"sequence_{len(names)}")
                 chunks.append([])
             elif not chunks:
-                raise ValueError(f"{path}: line {line_number} has sequence data before any '>' header")
+                raise ValueError(
+                    f"{path}: line {line_number} has sequence data before any '>' header"
+                )
             else:
                 chunks[-1].append(line.upper())
     if not names:
