@@ -124,3 +124,17 @@ def test_filters_match_their_own_motif():
     assert table.offset[0] == 2 and table.strand[0] == "+" and table.strand[1] == "-"
     assert table.similarity[0] > 0.99 and table.similarity[1] > 0.99
     assert table.similarity[2] < 0.9
+
+
+def test_narrow_filter_finds_its_motif_in_the_whole_library():
+    from tutorial_utils.motifs import get_motif, load_motifs
+
+    library = load_motifs("encode")
+    irf = get_motif("IRF_known20")
+    # an 8-column filter cut from the middle of IRF's reverse complement: the motif then
+    # starts before the filter, at a negative offset
+    window = irf.reverse_complement().log_odds()[4:12]
+    table = match_filters_to_motifs(window, library)
+    assert table.motif[0] == "IRF_known20"
+    assert table.strand[0] == "-" and table.offset[0] == -4
+    assert table.similarity[0] > 0.999

@@ -133,34 +133,44 @@ def match_filters_to_motifs(
         raise ValueError(f"filters must have shape (F, w, 4), got {filters.shape}")
     min_overlap = check_int("min_overlap", min_overlap, min_value=1)
     named = _named_matrices(motifs)
+    names = list(named)
     bg = np.asarray(background, dtype=np.float64)
     centred = filters - filters.mean(axis=2, keepdims=True)
-    width = filters.shape[1]
-    best = np.full(len(filters), -np.inf)
-    best_info: list[tuple] = [("", "+", 0)] * len(filters)
-    for name, probs in named.items():
-        log_odds = np.log(probs) - np.log(bg)
-        for strand, matrix in (("+", log_odds), ("-", log_odds[::-1, ::-1])):
-            matrix = matrix - matrix.mean(axis=1, keepdims=True)
-            m = len(matrix)
-            need = min(min_overlap, width, m)
-            for offset in range(need - m, width - need + 1):
-                f_lo, f_hi = max(offset, 0), min(offset + m, width)
-                a = centred[:, f_lo:f_hi].reshape(len(filters), -1)
-                b = matrix[f_lo - offset : f_hi - offset].ravel()
-                r = _pearson_rows(a, b)
-                better = r > best
-                if np.any(better):
-                    best[better] = r[better]
-                    for i in np.flatnonzero(better):
-                        best_info[i] = (name, strand, offset)
+    n_filters, width = filters.shape[:2]
+    # per filter and motif: best similarity, and the (strand, offset) that reached it first
+    best = np.full((n_filters, len(names)), -np.inf)
+    best_strand = np.zeros((n_filters, len(names)), dtype=np.int64)
+    best_offset = np.zeros((n_filters, len(names)), dtype=np.int64)
+    by_length: dict[int, list[int]] = {}
+    for j, name in enumerate(names):
+        by_length.setdefault(len(named[name]), []).append(j)
+    for m, members in by_length.items():
+        log_odds = np.log(np.stack([named[names[j]] for j in members])) - np.log(bg)
+        # (motifs, strands, m, 4): + strand, then the reverse complement
+        stranded = np.stack([log_odds, log_odds[:, ::-1, ::-1]], axis=1)
+        stranded = stranded - stranded.mean(axis=3, keepdims=True)
+        need = min(min_overlap, width, m)
+        offsets = range(need - m, width - need + 1)
+        scores = np.empty((n_filters, len(members), 2, len(offsets)))
+        for k, offset in enumerate(offsets):
+            f_lo, f_hi = max(offset, 0), min(offset + m, width)
+            a = centred[:, f_lo:f_hi].reshape(n_filters, -1)
+            b = stranded[:, :, f_lo - offset : f_hi - offset].reshape(len(members) * 2, -1)
+            scores[:, :, :, k] = _pearson(a, b).reshape(n_filters, len(members), 2)
+        flat = scores.reshape(n_filters, len(members), -1)
+        first = flat.argmax(axis=2)  # strand-major, offsets ascending: the first maximum wins
+        best[:, members] = np.take_along_axis(flat, first[..., None], axis=2)[..., 0]
+        best_strand[:, members] = first // len(offsets)
+        best_offset[:, members] = np.asarray(offsets)[first % len(offsets)]
+    winner = best.argmax(axis=1)  # motifs in the given order: the first maximum wins
+    rows = np.arange(n_filters)
     return pd.DataFrame(
         {
-            "filter": np.arange(len(filters)),
-            "motif": [info[0] for info in best_info],
-            "similarity": best,
-            "strand": [info[1] for info in best_info],
-            "offset": [info[2] for info in best_info],
+            "filter": rows,
+            "motif": [names[j] for j in winner],
+            "similarity": best[rows, winner],
+            "strand": np.where(best_strand[rows, winner] == 0, "+", "-"),
+            "offset": best_offset[rows, winner],
         }
     ).set_index("filter")
 
@@ -178,9 +188,10 @@ def _named_matrices(motifs) -> dict[str, np.ndarray]:
     return dict(zip(names, _as_probability_matrices([m for _, m in items]), strict=True))
 
 
-def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each row of ``a`` (F, n) with ``b`` (n,); 0 for constant rows."""
+def _pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every row of ``a`` (F, n) with every row of ``b`` (G, n) -> (F, G);
+    0 where a row is constant."""
     a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean()
-    denom = np.sqrt((a * a).sum(axis=1) * (b * b).sum())
-    return np.where(denom > 0, (a @ b) / np.where(denom > 0, denom, 1.0), 0.0)
+    b = b - b.mean(axis=1, keepdims=True)
+    denom = np.sqrt(np.outer((a * a).sum(axis=1), (b * b).sum(axis=1)))
+    return np.where(denom > 0, (a @ b.T) / np.where(denom > 0, denom, 1.0), 0.0)
