@@ -177,3 +177,11 @@ def test_a_grammar_pattern_contains_both_of_its_motifs():
     names = ["SPI1_known4", "IRF_known20", "TAL1_known4"]
     assert set(_contained_motifs(pair, names, 0.6)) == {"SPI1_known4", "IRF_known20"}
     assert _contained_motifs(irf, names, 0.6) == ["IRF_known20"]
+
+
+def test_modisco_errors_come_back_in_words():
+    from tutorial_utils._modisco_process import run_modisco
+
+    X = np.eye(4, dtype=np.float32)[np.zeros((3, 50), dtype=int)]
+    with pytest.raises(RuntimeError, match="not_an_option"):
+        run_modisco(X, X, not_an_option=1)

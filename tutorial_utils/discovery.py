@@ -2,8 +2,9 @@
 
 ``discover_motifs`` computes hypothetical DeepLIFT contributions (dinucleotide-shuffled
 references), hands them with the one-hot sequences to ``modiscolite.tfmodisco.TFMoDISco``
-(channels-last (N, L, 4), as Keras uses), and tabulates the patterns it finds, each with its
-best match among the simulation's motifs and among the ENCODE motif library.
+(channels-last (N, L, 4), as Keras uses; run in a fresh process, see ``_modisco_process``), and
+tabulates the patterns it finds, each with its best match among the simulation's motifs and
+among the ENCODE motif library.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tutorial_utils._modisco_process import run_modisco
 from tutorial_utils._validation import check_float, check_int
 from tutorial_utils.attribution import deeplift
 from tutorial_utils.ism import check_sequences
@@ -50,7 +52,7 @@ def discover_motifs(
         (default 0.3).
     min_similarity : a simulation motif counts as contained in a pattern when its best Pearson
         similarity anywhere in the (untrimmed) CWM reaches this (default 0.6).
-    **modisco_options : passed to ``modiscolite.tfmodisco.TFMoDISco``.
+    **modisco_options : passed to ``modiscolite.tfmodisco.TFMoDISco`` (JSON values).
 
     Returns
     -------
@@ -64,35 +66,33 @@ def discover_motifs(
     ``match`` names only the strongest.
     An empty table (same columns) if TF-MoDISco finds no pattern.
     """
-    from modiscolite.tfmodisco import TFMoDISco
-
     X = check_sequences(dnn, X)
     num_refs = check_int("num_refs", num_refs, min_value=1)
     max_seqlets = check_int("max_seqlets", max_seqlets, min_value=1)
     trim_threshold = check_float("trim_threshold", trim_threshold, min_value=0.0, max_value=1.0)
     min_similarity = check_float("min_similarity", min_similarity, min_value=-1.0, max_value=1.0)
     hypothetical = deeplift(dnn, X, num_refs=num_refs, seed=seed, task=task, hypothetical=True)
-    pos_patterns, neg_patterns = TFMoDISco(
-        one_hot=X,
-        hypothetical_contribs=hypothetical,
+    patterns = run_modisco(
+        X,
+        hypothetical,
         max_seqlets_per_metacluster=max_seqlets,
         sliding_window_size=sliding_window_size,
         flank_size=flank_size,
         **modisco_options,
     )
     rows = []
-    for sign, patterns in ((1, pos_patterns), (-1, neg_patterns)):
+    for sign in (1, -1):
         prefix = "pos" if sign > 0 else "neg"
-        for i, pattern in enumerate(patterns or []):
-            cwm = np.asarray(pattern.contrib_scores, dtype=np.float64)
+        for i, pattern in enumerate(p for p in patterns if p["sign"] == sign):
+            cwm = pattern["contrib_scores"]
             rows.append(
                 {
                     "pattern": f"{prefix}_{i}",
                     "sign": sign,
-                    "n_seqlets": len(pattern.seqlets),
-                    "ppm": np.asarray(pattern.sequence, dtype=np.float64),
+                    "n_seqlets": pattern["n_seqlets"],
+                    "ppm": pattern["sequence"],
                     "cwm": cwm,
-                    "hypothetical_cwm": np.asarray(pattern.hypothetical_contribs, np.float64),
+                    "hypothetical_cwm": pattern["hypothetical_contribs"],
                     "trimmed_cwm": _trim(cwm, trim_threshold),
                 }
             )
