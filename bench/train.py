@@ -17,6 +17,7 @@ metrics; then the project/reference time ratio and the targets. Usage::
     python bench/train.py --quick    # 2,000 + 2,000 sequences, shallow model: a smoke run
     python bench/train.py --models deep --order reference,project --json out.json
     python bench/train.py --orientation independent   # both instances on random strands
+    python bench/train.py --epoch-ab 3   # per-epoch seconds with and without XLA, interleaved
 
 ``--orientation forward`` (default) keeps the positives' pair on the + strand, as the June 2016
 workshop engine did; the workshop's recorded accuracies (the targets) were measured on such data.
@@ -115,6 +116,28 @@ def run_reference(architecture, data, seed):
     )
 
 
+def epoch_ab(architecture, data, reps):
+    """Seconds per training epoch with XLA (the project's compile) and without (Keras' default
+    on CPU), the two models' epochs interleaved so that machine noise hits both alike."""
+    models = {}
+    for jit in (True, False):
+        model = SequenceDNN(data.X_train.shape[1], **architecture, verbose=0, seed=0).model
+        model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy", jit_compile=jit)
+        model.fit(data.X_train[:1280], data.y_train[:1280].astype(np.float32), verbose=0)
+        models[jit] = model
+    seconds = {True: [], False: []}
+    for _ in range(reps):
+        for jit, model in models.items():
+            start = time.perf_counter()
+            model.fit(data.X_train, data.y_train.astype(np.float32), batch_size=128, verbose=0)
+            seconds[jit].append(round(time.perf_counter() - start, 2))
+    return dict(
+        xla_seconds=seconds[True],
+        default_seconds=seconds[False],
+        median_ratio=round(float(np.median(seconds[True]) / np.median(seconds[False])), 2),
+    )
+
+
 def summary(name, run):
     epoch_seconds = np.asarray(run["epoch_seconds"])
     result = run["result"]
@@ -142,6 +165,13 @@ def main(argv=None):
         default="forward",
         choices=["forward", "independent"],
         help="pair_orientation of the heterodimer positives (default forward, as in 2016)",
+    )
+    parser.add_argument(
+        "--epoch-ab",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N interleaved epochs with and without XLA per model, seconds and ratio",
     )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -177,8 +207,13 @@ def main(argv=None):
         f"{len(data.X_valid)} / {len(data.X_test)}",
         flush=True,
     )
-    runners = {"project": run_project, "reference": run_reference}
     report = {}
+    if args.epoch_ab:
+        for name in models:
+            report[name] = epoch_ab(ARCHITECTURES[name], data, args.epoch_ab)
+            print(f"{name:8s} epoch seconds {json.dumps(report[name])}", flush=True)
+        return report
+    runners = {"project": run_project, "reference": run_reference}
     for name in models:
         rows = {}
         for which in order:
