@@ -2,12 +2,16 @@
 
 The names below are the 2016 DragoNN tutorial API plus its modern additions. They are loaded
 lazily, so ``import tutorial_utils`` is instant and Keras (with its backend) is imported only when
-a model or an attribution method is first used.
+a model or an attribution method is first used. Unless set already, ``TF_CPP_MIN_LOG_LEVEL`` is
+set to 2 so that TensorFlow's C++ info lines (XLA start-up and the like) stay out of notebooks.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
