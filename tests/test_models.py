@@ -269,3 +269,22 @@ def test_stopping_rule_needs_a_real_improvement_but_keeps_the_lowest_loss():
 def test_stopping_rule_without_learning_rate_cuts():
     actions, _ = _decisions([0.3, 0.2, 0.25, 0.21, 0.22], reduce_lr_patience=None)
     assert actions == [None, None, None, None, "stop"]
+
+
+def test_callbacks_see_the_live_losses_and_can_stop(small_data):
+    import keras
+
+    X, y, X_valid, y_valid, _, _ = small_data
+    dnn = SequenceDNN(60, num_filters=4, conv_width=10, pool_width=10, verbose=0, seed=0)
+    seen = []
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((len(dnn.train_losses), len(dnn.valid_losses)))
+            if epoch == 1:
+                self.model.stop_training = True
+
+    dnn.train(X, y, (X_valid, y_valid), num_epochs=10, callbacks=[StopAfterTwo()])
+    assert seen == [(1, 1), (2, 2)] and len(dnn.valid_losses) == 2
+    with pytest.raises(TypeError, match=r"callbacks\[0\] must be a keras.callbacks.Callback"):
+        dnn.train(X, y, (X_valid, y_valid), callbacks=[print])

@@ -203,6 +203,7 @@ class SequenceDNN:
         reduce_lr_factor=DEFAULT_REDUCE_LR_FACTOR,
         plateau_epochs=DEFAULT_PLATEAU_EPOCHS,
         min_delta=DEFAULT_MIN_DELTA,
+        callbacks=None,
         verbose=None,
     ):
         """Fit the model, stopping early on the validation loss and keeping the best epoch.
@@ -230,6 +231,9 @@ class SequenceDNN:
             the learning-rate cut) only if it lowers the validation loss of the last progress
             epoch by more than this (as Keras' EarlyStopping ``min_delta``); the weights of the
             lowest loss are kept either way. 0: any decrease counts.
+        callbacks : list of ``keras.callbacks.Callback`` or None. Run after the validation
+            monitor at each epoch's end, so they can read the live ``train_losses`` and
+            ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
         verbose : int or None (default: the constructor's).
 
         The defaults aim at a short wall time on CPUs: a train step compiled with XLA (on
@@ -314,6 +318,16 @@ class SequenceDNN:
             min_delta,
             chance_loss,
         )
+        callbacks = list(callbacks or [])
+        for i, callback in enumerate(callbacks):
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    f"callbacks[{i}] must be a keras.callbacks.Callback, got "
+                    f"{type(callback).__name__}"
+                )
+        # the monitor's lists, live during training
+        self.train_losses = monitor.train_losses
+        self.valid_losses = monitor.valid_losses
         if verbose >= 1:
             print("Training model...")
         self.model.fit(
@@ -323,13 +337,11 @@ class SequenceDNN:
             batch_size=batch_size,
             epochs=num_epochs,
             shuffle=True,
-            callbacks=[monitor],
+            callbacks=[monitor, *callbacks],
             verbose=1 if verbose >= 2 else 0,
         )
         monitor.restore_best()
         _predict_without_xla_on_tensorflow(self.model)
-        self.train_losses = monitor.train_losses
-        self.valid_losses = monitor.valid_losses
         self.epoch_seconds = monitor.epoch_seconds
         self.best_epoch = monitor.best_epoch
         self.trained = True

@@ -17,7 +17,6 @@ the panel as a sentence; they never escape as a traceback into the notebook.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html
 import inspect
@@ -997,19 +996,19 @@ class Trainer(_Panel):
 
     @_reports_errors("train")
     def _run(self, dnn, data):
-        callback = self._callback()
+        callback = self._callback(dnn)
         try:
-            with _extra_fit_callback(dnn, callback):
-                dnn.train(
-                    data.X_train,
-                    data.y_train,
-                    (data.X_valid, data.y_valid),
-                    num_epochs=self.max_epochs.value,
-                    patience=self.patience.value,
-                    batch_size=self.batch_size.value,
-                    learning_rate=self.learning_rate.value,
-                    verbose=0,
-                )
+            dnn.train(
+                data.X_train,
+                data.y_train,
+                (data.X_valid, data.y_valid),
+                num_epochs=self.max_epochs.value,
+                patience=self.patience.value,
+                batch_size=self.batch_size.value,
+                learning_rate=self.learning_rate.value,
+                callbacks=[callback],
+                verbose=0,
+            )
         finally:
             self.train_button.disabled = False
             self.stop_button.disabled = True
@@ -1028,32 +1027,22 @@ class Trainer(_Panel):
         self.metrics.value = metrics_table_html(self.results)
         return self.results["validation"]
 
-    def _callback(self):
+    def _callback(self, dnn):
         import keras
 
         trainer = self
 
         class LiveCurve(keras.callbacks.Callback):
             """Redraws the panel's learning curve after every epoch; honours the Stop button.
-
-            ``source`` is the callback that records the model's per-epoch losses (SequenceDNN's
-            validation monitor, which runs before this one); its lists are read, not recomputed.
-            """
-
-            source = None
+            Reads the losses that ``SequenceDNN.train`` records (live lists), not recomputed."""
 
             def on_train_batch_end(self, batch, logs=None):
                 if trainer._stop.is_set():
                     self.model.stop_training = True
 
             def on_epoch_end(self, epoch, logs=None):
-                if self.source is not None:
-                    trainer.train_losses = list(self.source.train_losses)
-                    trainer.valid_losses = list(self.source.valid_losses)
-                else:
-                    logs = logs or {}
-                    trainer.train_losses.append(float(logs.get("loss", np.nan)))
-                    trainer.valid_losses.append(float(logs.get("val_loss", np.nan)))
+                trainer.train_losses = list(dnn.train_losses)
+                trainer.valid_losses = list(dnn.valid_losses)
                 trainer.curve.value = learning_curve_png(trainer.train_losses, trainer.valid_losses)
                 trainer.status.value = (
                     f"epoch {epoch}: training loss {trainer.train_losses[-1]:.3f}, "
@@ -1063,29 +1052,6 @@ class Trainer(_Panel):
                     self.model.stop_training = True
 
         return LiveCurve()
-
-
-@contextlib.contextmanager
-def _extra_fit_callback(dnn, callback):
-    """Add ``callback`` to the Keras ``fit`` that ``dnn.train`` runs, for the duration of the block.
-
-    ``SequenceDNN.train`` takes no callbacks, so the model instance's ``fit`` is shadowed by one
-    that appends ours (the class's method is untouched, and restored on exit). Our callback
-    reads the losses from the callback that records them (one with ``valid_losses``).
-    """
-    keras_model = dnn.model
-    original = keras_model.fit
-
-    def fit(*args, callbacks=None, **kwargs):
-        callbacks = list(callbacks or [])
-        callback.source = next((cb for cb in callbacks if hasattr(cb, "valid_losses")), None)
-        return original(*args, callbacks=[*callbacks, callback], **kwargs)
-
-    object.__setattr__(keras_model, "fit", fit)
-    try:
-        yield
-    finally:
-        object.__delattr__(keras_model, "fit")
 
 
 # --------------------------------------------------------------------------------------------
