@@ -272,6 +272,13 @@ class SequenceDNN:
         )
         plateau_epochs = check_int("plateau_epochs", plateau_epochs, min_value=0)
         min_delta = check_float("min_delta", min_delta, min_value=0)
+        callbacks = list(callbacks or [])
+        for i, callback in enumerate(callbacks):
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    f"callbacks[{i}] must be a keras.callbacks.Callback, got "
+                    f"{type(callback).__name__}"
+                )
         X = self._check_sequences(X, "X", strict=True)
         y = self._check_labels(y, len(X), "y")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -318,13 +325,6 @@ class SequenceDNN:
             min_delta,
             chance_loss,
         )
-        callbacks = list(callbacks or [])
-        for i, callback in enumerate(callbacks):
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    f"callbacks[{i}] must be a keras.callbacks.Callback, got "
-                    f"{type(callback).__name__}"
-                )
         # the monitor's lists, live during training
         self.train_losses = monitor.train_losses
         self.valid_losses = monitor.valid_losses
