@@ -1,19 +1,35 @@
 """Local-process spawner: each user's server is a process on this machine, home in the data dir.
 
-No system accounts and no isolation between users: for a trusted room, a laptop, and tests.
+When the hub runs as root, learners are isolated from each other and from the hub: each server
+runs as the learner's own system account (``hub.accounts``, created on first spawn), with a home
+of mode 0700 owned by that account (a size-limited file system of its own, ``hub.home_disks``),
+a minimal environment without any hub secret, and in private mount and PID namespaces
+(``hub.sandbox``): the data dir with the secrets and the other homes, and every other process
+on the machine, are out of its sight. Memory, CPU and process limits apply through cgroups
+(``hub.cgroups``) where the system has them.
+
+When the hub runs as an ordinary user, every server runs as that user (a laptop, a trusted room,
+tests): then ``workshop up`` listens on 127.0.0.1 unless told otherwise, and warns when told.
+
 The tutorial notebooks are copied into each home on every start, but only files the user does
 not have yet, so edits survive restarts (the image's first-start copy does the same).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import Int, Unicode, default
+from traitlets import Bool, Int, List, Unicode, default
+
+from hub import accounts, cgroups, home_disks
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed_notebooks(source: Path, home: Path) -> list[Path]:
@@ -40,50 +56,203 @@ def seed_notebooks(source: Path, home: Path) -> list[Path]:
     return copied
 
 
+def runtime_dirs() -> list[str]:
+    """Directories a learner's server must read to run: the Python installation (resolved
+    through the venv's symlinks), the repository, ``PYTHONPATH`` and the tutorial package."""
+    paths = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    paths += [str(REPO_ROOT)]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    for package in ("tutorial_utils", "jupyterhub", "jupyter_server"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            paths.append(str(Path(spec.origin).resolve().parents[1]))
+    out = []
+    for p in paths:
+        real = os.path.realpath(p)
+        if os.path.isdir(real) and real not in out:
+            out.append(real)
+    return out
+
+
+def first_closed_dir(path: str) -> str | None:
+    """The outermost directory on the way to ``path`` (itself included) that others may not
+    enter (no ``o+x``), or None."""
+    current = Path("/")
+    for part in Path(path).parts[1:]:
+        current = current / part
+        try:
+            if not current.stat().st_mode & 0o001:
+                return str(current)
+        except OSError:
+            return None
+    return None
+
+
 class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
-    """``SimpleLocalProcessSpawner`` with homes under the data dir and the notebooks seeded."""
+    """``SimpleLocalProcessSpawner`` with homes under the data dir and the notebooks seeded;
+    as root, learners isolated in accounts and namespaces of their own (module docstring)."""
 
     notebooks_dir = Unicode(help="Directory whose files are copied into new homes.").tag(
         config=True
     )
-
     niceness = Int(
         10,
         help="Nice value of user servers and their kernels: a room starting at once, or one "
         "heavy training run, must not starve the hub and proxy that everyone goes through.",
     ).tag(config=True)
+    isolate = Bool(
+        help="Run each server as the learner's own account in private namespaces (default: "
+        "when the hub runs as root)."
+    ).tag(config=True)
+    system_user_prefix = Unicode(
+        "dw-", help="Prefix of learners' system account names (isolate only)."
+    ).tag(config=True)
+    hidden_dirs = List(
+        Unicode(), help="Directories learners must not see (the hub's data dir)."
+    ).tag(config=True)
+    data_dir = Unicode(help="The hub's data dir (home file systems live in its disks/).").tag(
+        config=True
+    )
+    disk_limit = Int(0, help="Size limit of each home in bytes (0: none; isolate only).").tag(
+        config=True
+    )
+    pids_limit = Int(0, help="Processes and threads per learner (0: none).").tag(config=True)
+    tmp_size = Int(0, help="Size of the private /tmp and /dev/shm in bytes (isolate only).").tag(
+        config=True
+    )
+    cgroup_tree = Unicode(help="Name of this hub's cgroup subtree ('' for no limits).").tag(
+        config=True
+    )
 
-    def make_preexec_fn(self, name):
-        parent = super().make_preexec_fn(name)
-        niceness = self.niceness
-
-        def preexec():
-            parent()
-            if niceness:
-                os.nice(niceness)
-
-        return preexec
+    @default("isolate")
+    def _default_isolate(self):
+        return os.geteuid() == 0
 
     @default("cmd")
     def _default_cmd(self):
         # the hub's own interpreter: the user's server and kernels use the same .venv
         return [sys.executable, "-m", "jupyterhub.singleuser"]
 
+    @property
+    def account(self) -> str:
+        """The learner's system account name (isolate only)."""
+        return accounts.account_name(self.system_user_prefix, self.user.name)
+
+    def make_preexec_fn(self, name):
+        home, niceness = self.home_dir, self.niceness
+        procs = list(getattr(self, "_cgroup_procs", []))
+
+        def preexec():
+            os.chdir(home)
+            if procs:
+                cgroups.join(procs)
+            if niceness:
+                os.nice(niceness)
+
+        return preexec
+
     def get_args(self):
         args = super().get_args()
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and not self.isolate:
             # containers and CI often run everything as root; Jupyter refuses that by default
             args.append("--ServerApp.allow_root=True")
         return args
 
+    def _cgroups(self) -> cgroups.CgroupTree | None:
+        if not self.cgroup_tree:
+            return None
+        tree, why = cgroups.CgroupTree.detect(self.cgroup_tree)
+        if tree is None:
+            self.log.warning("No memory/CPU limits for %s: %s", self.user.name, why)
+        return tree
+
+    def _prepare_home(self) -> tuple[int, int] | None:
+        """Create the home (and, isolated, the account and its file system); returns the
+        account's (uid, gid) when isolated."""
+        home = Path(self.home_dir)
+        home.parent.mkdir(parents=True, exist_ok=True)
+        if not self.isolate:
+            home.mkdir(mode=0o700, exist_ok=True)
+            return None
+        os.chmod(home.parent, 0o711)
+        entry = accounts.ensure_account(self.account, str(home))
+        uid, gid = entry.pw_uid, entry.pw_gid
+        if self.disk_limit and not home_disks.disks_unavailable():
+            image = home_disks.image_path(self.data_dir, f"home-{self.user.name}")
+            home_disks.ensure_home_disk(image, home, self.disk_limit, uid, gid)
+        home.mkdir(mode=0o700, exist_ok=True)
+        stat = home.stat()
+        if (stat.st_uid, stat.st_gid) != (uid, gid):
+            # a re-created account (new uid) or a home from before accounts: hand it over
+            for root, dirs, files in os.walk(home):
+                for name in dirs + files:
+                    os.lchown(os.path.join(root, name), uid, gid)
+            os.chown(home, uid, gid)
+        os.chmod(home, 0o700)
+        return uid, gid
+
     async def start(self):
+        owner = self._prepare_home()
         copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
         if copied:
             self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
+        if owner is not None:
+            for path in copied:
+                for p in [path, *path.parents]:
+                    if p == Path(self.home_dir):
+                        break
+                    os.lchown(p, *owner)
+        tree = self._cgroups()
+        self._cgroup_procs = []
+        if tree is not None:
+            limits = cgroups.Limits(
+                memory_bytes=int(self.mem_limit or 0),
+                cpus=float(self.cpu_limit or 0),
+                pids=self.pids_limit,
+            )
+            try:
+                self._cgroup_procs = tree.apply(self.user.name, limits)
+            except OSError as err:
+                self.log.warning("No limits for %s: %s", self.user.name, err)
+        if owner is not None:
+            self.cmd = [
+                sys.executable,
+                "-m",
+                "hub.sandbox",
+                json.dumps(self._sandbox_spec(owner)),
+                "--",
+            ]
+            self.cmd += [sys.executable, "-m", "jupyterhub.singleuser"]
         return await super().start()
+
+    def _sandbox_spec(self, owner: tuple[int, int]) -> dict:
+        hide = list(self.hidden_dirs)
+        expose = runtime_dirs()
+        for path in expose:
+            closed = first_closed_dir(path)
+            if closed == path:
+                self.log.warning("Learners cannot read %s (mode excludes others)", path)
+            elif closed and closed not in hide:
+                hide.append(closed)
+        return {
+            "uid": owner[0],
+            "gid": owner[1],
+            "home": str(Path(self.home_dir).resolve()),
+            "hide": [str(Path(p).resolve()) for p in hide],
+            "expose": expose,
+            "tmp_size": self.tmp_size,
+        }
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        tree = self._cgroups()
+        if tree is not None:
+            tree.remove(self.user.name)
 
     def user_env(self, env):
         env = super().user_env(env)
+        if self.isolate:
+            env["USER"] = env["LOGNAME"] = self.account
         # LocalProcessSpawner only passes a few variables through; the tutorial needs these
         env.setdefault("KERAS_BACKEND", "tensorflow")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

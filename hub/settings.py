@@ -74,9 +74,10 @@ class WorkshopSettings(Configurable):
         "the SQLite database, per-user homes (local spawner) and logs.",
     ).tag(config=True)
     ip = Unicode(
-        "0.0.0.0",
         help="Address the public proxy binds to ('0.0.0.0': every interface, so attendees on "
-        "the room's network can reach it; '127.0.0.1': this machine only).",
+        "the room's network can reach it; '127.0.0.1': this machine only). Default '0.0.0.0', "
+        "but '127.0.0.1' for the local spawner when the hub runs as an ordinary user (then "
+        "every learner's server runs as that user and could read the others' files).",
     ).tag(config=True)
     port = Int(8000, help="Public HTTP port of the hub (the proxy).").tag(config=True)
     hub_port = Int(8081, help="Port of the hub's internal API (bound to 127.0.0.1).").tag(
@@ -172,7 +173,28 @@ class WorkshopSettings(Configurable):
         "dragonn-workshop-user",
         help="Prefix of each user's named home volume: <prefix>-<escaped username>.",
     ).tag(config=True)
-    shm_size = Unicode("1G", help="/dev/shm size of user containers.").tag(config=True)
+    shm_size = Unicode(
+        "1G",
+        help="Size of a learner's /dev/shm and /tmp (both in memory, counted in mem_limit).",
+    ).tag(config=True)
+
+    # --- isolation of learners (hub/sandbox.py, hub/cgroups.py, hub/home_disks.py) -------------
+    pids_limit = Int(
+        2048,
+        help="Processes and threads one learner may run at once (a fork bomb stops there; "
+        "TensorFlow alone starts a few dozen threads per kernel); 0: no limit.",
+    ).tag(config=True)
+    disk_limit = Unicode(
+        "10G",
+        help="Most a learner's home may hold ('10G'; '0': no limit). Each home is a file system "
+        "of its own, so a learner filling it stops only themselves; needs the hub to run as "
+        "root.",
+    ).tag(config=True)
+    system_user_prefix = Unicode(
+        "dw-",
+        help="Local spawner run as root: prefix of the system account each learner's server "
+        "runs as (dw-doe_jane).",
+    ).tag(config=True)
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
@@ -198,6 +220,12 @@ class WorkshopSettings(Configurable):
         # a server start is CPU-bound (~5-10 CPU-seconds for JupyterLab): more parallel
         # starts than the cores can carry only slow everyone down and starve the hub
         return min(self.class_size, max(10, min(100, 8 * host_cpu_count())))
+
+    @default("ip")
+    def _default_ip(self):
+        if self.spawner == "local" and os.geteuid() != 0:
+            return "127.0.0.1"
+        return "0.0.0.0"
 
     @default("public_host")
     def _default_public_host(self):
@@ -245,13 +273,31 @@ class WorkshopSettings(Configurable):
     def _valid_cpu(self, proposal):
         return check_float("cpu_limit", proposal.value, min_value=0.05, max_value=1024.0)
 
-    @validate("mem_limit", "shm_size")
+    @validate("mem_limit", "shm_size", "disk_limit")
     def _valid_memory(self, proposal):
         nbytes = parse_memory(proposal.trait.name, proposal.value)
         if proposal.trait.name == "mem_limit" and nbytes < 256 * 2**20:
             raise ValueError(f"mem_limit must be at least 256M, got {proposal.value!r}")
+        if proposal.trait.name == "disk_limit" and 0 < nbytes < 64 * 2**20:
+            raise ValueError(f"disk_limit must be 0 (none) or at least 64M, got {proposal.value!r}")
         # canonical spelling ("4gib" -> "4G"): Docker, kubespawner and Terraform all read it
         return str(proposal.value).strip().upper().removesuffix("B").removesuffix("I")
+
+    @validate("pids_limit")
+    def _valid_pids(self, proposal):
+        value = check_int("pids_limit", proposal.value, min_value=0, max_value=4_194_304)
+        if 0 < value < 64:
+            raise ValueError(f"pids_limit must be 0 (none) or in [64, 4194304], got {value}")
+        return value
+
+    @validate("system_user_prefix")
+    def _valid_prefix(self, proposal):
+        if not re.match(r"^[a-z][a-z0-9-]{0,11}-$", proposal.value):
+            raise ValueError(
+                "system_user_prefix must be a lower-case letter, then up to 11 letters, digits "
+                f"or '-', ending in '-' (like 'dw-'), got {proposal.value!r}"
+            )
+        return proposal.value
 
     @validate("ip")
     def _valid_ip(self, proposal):
@@ -414,6 +460,20 @@ class WorkshopSettings(Configurable):
         return parse_memory("mem_limit", self.mem_limit)
 
     @property
+    def disk_limit_bytes(self) -> int:
+        return parse_memory("disk_limit", self.disk_limit)
+
+    @property
+    def shm_size_bytes(self) -> int:
+        return parse_memory("shm_size", self.shm_size)
+
+    @property
+    def listens_beyond_loopback(self) -> bool:
+        """Whether people on other machines can reach the hub (HTTPS through Caddy listens on
+        every interface)."""
+        return bool(self.https) or self.ip not in ("127.0.0.1", "::1", "localhost")
+
+    @property
     def gpu_enabled(self) -> bool:
         """Whether user servers get GPUs ('auto' asks nvidia-smi)."""
         return self.gpu == "all" or (self.gpu == "auto" and gpu_present())
@@ -484,7 +544,11 @@ class WorkshopSettings(Configurable):
                     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
                     "MEM_LIMIT": str(self.mem_limit_bytes),
                 },
-                "storage": {"type": "dynamic", "capacity": "10Gi", "homeMountPath": "/home/jovyan"},
+                "storage": {
+                    "type": "dynamic",
+                    "capacity": _k8s_quantity(self.disk_limit) if self.disk_limit_bytes else "10Gi",
+                    "homeMountPath": "/home/jovyan",
+                },
                 "profileList": self._z2jh_profiles(),
             },
             "cull": {
@@ -553,6 +617,11 @@ class WorkshopSettings(Configurable):
             "idle_timeout": self.idle_timeout,
             "spawner": self.spawner,
         }
+
+
+def _k8s_quantity(value: str) -> str:
+    """'10G' (binary, as Docker reads it) -> '10Gi' (Kubernetes' spelling of the same size)."""
+    return value + "i" if value[-1:] in "KMGT" else value
 
 
 def _admin_or_attendee_pattern(admins: list[str], attendee_pattern: str) -> str:

@@ -1,0 +1,168 @@
+"""Start a learner's server as their own account, in private mount and PID namespaces.
+
+Used by the local spawner when the hub runs as root::
+
+    python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]
+
+``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes}``.
+What the learner's processes then see:
+
+* ``/proc`` of a PID namespace of their own: the hub, the proxy and other learners' processes
+  (their command lines, environments, open files) do not exist for them (what ``hidepid``
+  would give, without changing the host's ``/proc``);
+* each ``hide`` directory (the hub's data dir; directories others may not enter on the way to
+  the Python installation, such as ``/root``) covered by an empty read-only tmpfs, into which
+  only their own home and the ``expose`` directories are bound back; everything else of the
+  file system as the host's permissions allow;
+* private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs of ``tmp_size`` bytes, counted in their
+  memory limit), so files others leave there cannot be read;
+* their account's uid and gid, no supplementary groups, umask 077; the mounts cannot be undone
+  (that needs CAP_SYS_ADMIN, which the account does not have).
+
+The first process stays outside the namespaces, as root: it forwards SIGINT, SIGTERM and SIGHUP
+to the server as SIGTERM and exits with the server's status, so the spawner's pid, poll and stop
+work unchanged. When the server (PID 1 of the namespace) exits, the kernel kills every process
+left in it: no kernel outlives its server.
+
+Linux only; keeps to the standard library (it runs before anything else of the hub is needed).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG = 1
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = lambda s: None if s is None else str(s).encode()  # noqa: E731
+    _check(
+        _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+        f"mount {target}",
+    )
+
+
+def plan(hide: list[str], expose: list[str], private: list[str]) -> list[tuple[str, str]]:
+    """Mount operations in the order they must run: ``(kind, path)`` with kind ``cover``
+    (read-only tmpfs), ``private`` (writable tmpfs) or ``bind`` (the real directory, bound back).
+    Parents come before what they contain, so a bind inside a cover lands on the cover."""
+    ops = {(p, "cover") for p in hide} | {(p, "private") for p in private}
+    ops |= {(p, "bind") for p in expose}
+    # a bind needs doing only if a cover or private tmpfs above it hides the real directory
+    ops = {
+        (p, kind)
+        for p, kind in ops
+        if kind != "bind"
+        or any(_inside(p, q) and k != "bind" for q, k in ops if q != p or k != "bind")
+    }
+    order = {"private": 0, "cover": 1, "bind": 2}
+    return [
+        (kind, p)
+        for p, kind in sorted(ops, key=lambda o: (len(Path(o[0]).parts), order[o[1]], o[0]))
+    ]
+
+
+def _inside(path: str, parent: str) -> bool:
+    return path != parent and Path(path).is_relative_to(parent)
+
+
+def enter(spec: dict) -> None:
+    """In the new namespaces: make the mounts, then become the learner (the calling process
+    is PID 1 of its PID namespace)."""
+    home = spec["home"]
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    expose = list(dict.fromkeys([*spec.get("expose", []), home]))
+    private = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
+    # handles on what gets bound back, taken before anything covers it
+    handles = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in expose if os.path.isdir(p)}
+    size = int(spec.get("tmp_size") or 0)
+    covered = []
+    for kind, path in plan(spec.get("hide", []), list(handles), private):
+        os.makedirs(path, mode=0o755, exist_ok=True)  # only ever inside a fresh tmpfs
+        if kind == "cover":
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+            covered.append(path)
+        elif kind == "private":
+            opts = "mode=1777" + (f",size={size}" if size else "")
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+        else:
+            _mount(f"/proc/self/fd/{handles[path]}", path, None, MS_BIND | MS_REC)
+    for fd in handles.values():
+        os.close(fd)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path in covered:
+        _mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    os.chdir(home)
+    os.setgroups([])
+    os.setgid(int(spec["gid"]))
+    os.setuid(int(spec["uid"]))
+    if os.getuid() == 0 or os.geteuid() == 0:
+        raise OSError("still root after setuid")
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    os.umask(0o077)
+
+
+def isolation_unavailable() -> str:
+    """Why learners cannot be put in namespaces here ('' when they can): a child process tries
+    ``unshare`` (refused without CAP_SYS_ADMIN, e.g. in an unprivileged container)."""
+    child = os.fork()
+    if child == 0:
+        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWPID) == 0
+        os._exit(0 if ok else (ctypes.get_errno() or 1))
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return "" if code == 0 else f"unshare: {os.strerror(code)}"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 4 or argv[2] != "--":
+        print("usage: python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    spec, command = json.loads(argv[1]), argv[3:]
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare (mount and PID namespaces)")
+    child = os.fork()
+    if child == 0:
+        try:
+            enter(spec)
+            os.execvp(command[0], command)
+        except BaseException as err:  # noqa: BLE001 - report anything, then never return
+            print(f"hub.sandbox: cannot start the server: {err}", file=sys.stderr, flush=True)
+        os._exit(127)
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            return 0
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
