@@ -324,7 +324,11 @@ def test_names_cannot_break_the_handout_or_run_as_spreadsheet_formulas(tmp_path)
     ("first", "last", "match"),
     [
         ("Jane", "X" * 65, "last name .* has 65 characters, at most 64"),
-        ("Maximiliana", "Vanderbergschmidtwolff Ostermann", "the username .* would have 43 characters, at most 36"),
+        (
+            "Maximiliana",
+            "Vanderbergschmidtwolff Ostermann",
+            "the username .* would have 43 characters, at most 36",
+        ),
     ],
 )
 def test_names_too_long_to_log_in_are_refused_at_import_naming_the_row(
