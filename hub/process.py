@@ -183,7 +183,11 @@ def isolation_notice(settings: WorkshopSettings) -> str:
     return "\n".join(lines)
 
 
-def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> int:
+def _echo(message: str) -> None:
+    print(message, flush=True)  # seen at once in a log file or a service journal too
+
+
+def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> int:
     """Start JupyterHub (and Caddy for HTTPS) and wait; SIGINT/SIGTERM stop everything.
 
     A hub that dies of a signal (a crash, the OOM killer, ``kill -9``) is started again: the

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import string
 import subprocess
 import sys
@@ -562,3 +563,69 @@ def test_a_roster_file_that_is_not_text_gets_a_clear_error(room, tmp_path):
     path.write_bytes(b"PK\x03\x04" + os.urandom(500))
     r = cli(room, "roster", "import", str(path))
     assert r.returncode == 2 and str(path) in r.stderr and "Traceback" not in r.stderr
+
+
+# --- 0. a hub run by an ordinary user (a laptop) stays on this machine unless told -------------
+def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(tmp_path):
+    """Every learner's server would run as that user: the hub binds 127.0.0.1 and says why;
+    ``--ip 0.0.0.0`` opens it, with a warning that recommends the Docker spawner."""
+    from hub.accounts import ensure_account, remove_account
+    from hub.local_spawner import first_closed_dir, runtime_dirs
+    from hub.process import free_port
+
+    name = f"wslap{TAG}"
+    home = tmp_path / "laptop"
+    home.mkdir()
+    entry = ensure_account(name, str(home))
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    expose = runtime_dirs()
+    hide = sorted({c for c in map(first_closed_dir, expose) if c})  # e.g. /root, for Python
+    spec = {"uid": entry.pw_uid, "gid": entry.pw_gid, "home": str(home), "hide": hide}
+    spec["expose"] = expose
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "HOME": str(home),
+        "WORKSHOP_PASSWORD": PASSWORD,
+    }
+    try:
+        for extra, expect_ip, expect_text in (
+            ([], "127.0.0.1", "Listening on 127.0.0.1 only"),
+            (["--ip", "0.0.0.0"], "0.0.0.0", "WARNING: this hub runs as"),
+        ):
+            port = free_port()
+            ports = [f"--set=hub_port={free_port()}", f"--set=proxy_api_port={free_port()}"]
+            up = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(home / "data")]
+            up += ["--port", str(port), *ports, *extra]
+            log = home / f"up-{expect_ip}.log"
+            with open(log, "wb") as fh:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "hub.sandbox", json.dumps(spec), "--", *up],
+                    env=env,
+                    stdout=fh,
+                    stderr=subprocess.STDOUT,
+                    cwd=REPO_ROOT,
+                )
+            try:
+                deadline = time.monotonic() + 180
+                while "is up" not in log.read_text(errors="replace"):
+                    assert proc.poll() is None, log.read_text(errors="replace")
+                    assert time.monotonic() < deadline, log.read_text(errors="replace")
+                    time.sleep(0.5)
+                listening = {
+                    c.laddr.ip
+                    for c in psutil.net_connections(kind="tcp")
+                    if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                }
+                assert listening == {expect_ip}
+                text = log.read_text(errors="replace")
+                assert expect_text in text
+                if extra:
+                    assert (
+                        "--spawner docker" in text and "read and change each other's files" in text
+                    )
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=120)
+    finally:
+        remove_account(name)
