@@ -191,8 +191,9 @@ def _remove_learner(settings, username: str, delete: bool) -> str:
     from hub.client import HubClient
     from hub.credentials import load_or_create
     from hub.homes import forget_hub_user, retire_home
-    from hub.process import running_hub
+    from hub.process import running_hub, with_last_up
 
+    settings = with_last_up(settings)  # where the hub keeps learners' files and accounts
     info = running_hub(settings.data_dir)
     if info is not None:
         client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)

@@ -68,6 +68,12 @@ def _retire_docker_home(settings, username: str, delete: bool) -> str:
         volume = client.volumes.get(name)
     except docker.errors.NotFound:
         return "no files"
+    # the spawner removes a stopped container shortly after the stop: wait until it has
+    deadline = time.monotonic() + 120
+    while client.containers.list(all=True, filters={"volume": name}):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"a container still uses {name}; try again when it is gone")
+        time.sleep(1)
     message = "home deleted"
     if not delete:
         target = _archive_dir(settings) / f"{username}-{_stamp()}.tar"
@@ -99,16 +105,18 @@ def retire_home(settings, username: str, delete: bool = False) -> str:
 
     Returns what was done, in words (``"no files"`` when they never had a home).
     """
+    account = ""
+    if os.geteuid() == 0 and settings.spawner == "local":
+        from hub.accounts import account_name, remove_account
+
+        # first: its processes (if any were left) end with it, and no longer hold the home
+        if remove_account(account_name(settings.system_user_prefix, username)):
+            account = "; system account removed"
     if settings.spawner == "docker":
         done = _retire_docker_home(settings, username, delete)
     else:
         done = _retire_local_home(settings, username, delete)
-    if os.geteuid() == 0 and settings.spawner == "local":
-        from hub.accounts import account_name, remove_account
-
-        if remove_account(account_name(settings.system_user_prefix, username)):
-            done += "; system account removed"
-    return done
+    return done + account
 
 
 def forget_hub_user(settings, username: str) -> bool:

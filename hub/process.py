@@ -97,6 +97,32 @@ def _write_pid_file(data: Path, info: dict) -> None:
     os.replace(tmp, data / PID_FILENAME)
 
 
+LAST_UP_FILENAME = "last_up.json"
+#: settings that say where learners' accounts and files are (`roster remove` needs them even
+#: when they were given on the command line of `workshop up`, not saved)
+STORAGE_SETTINGS = ("spawner", "system_user_prefix", "volume_prefix", "image")
+
+
+def record_last_up(settings: WorkshopSettings) -> None:
+    """Keep the :data:`STORAGE_SETTINGS` this `workshop up` runs with in the data dir."""
+    from hub.credentials import _write_private
+
+    values = {name: getattr(settings, name) for name in STORAGE_SETTINGS}
+    _write_private(Path(settings.data_dir) / LAST_UP_FILENAME, json.dumps(values) + "\n")
+
+
+def with_last_up(settings: WorkshopSettings) -> WorkshopSettings:
+    """``settings`` with the :data:`STORAGE_SETTINGS` of the last `workshop up` (if any)."""
+    try:
+        values = json.loads((Path(settings.data_dir) / LAST_UP_FILENAME).read_text())
+    except (OSError, ValueError):
+        return settings
+    for name in STORAGE_SETTINGS:
+        if name in values:
+            setattr(settings, name, values[name])
+    return settings
+
+
 def stop_stale_proxy(data: Path) -> int | None:
     """Stop a configurable-http-proxy a killed hub left behind (JupyterHub's pid file in the
     data dir); returns its pid, or None if none was running."""
@@ -232,6 +258,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> in
         "password_fingerprint": password_fingerprint(creds),
     }
     _write_pid_file(data, pid_info)
+    record_last_up(settings)
     stopping = []
 
     def stop(signum, _frame):

@@ -15,7 +15,8 @@ What the learner's processes then see:
   only their own home and the ``expose`` directories are bound back; everything else of the
   file system as the host's permissions allow;
 * private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs of ``tmp_size`` bytes, counted in their
-  memory limit), so files others leave there cannot be read;
+  memory limit), so files others leave there cannot be read, and System V IPC of their own (an
+  IPC namespace: shared memory segments cannot be read by others, nor outlive the server);
 * their account's uid and gid, no supplementary groups, umask 077; the mounts cannot be undone
   (that needs CAP_SYS_ADMIN, which the account does not have).
 
@@ -38,6 +39,7 @@ from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
@@ -124,7 +126,7 @@ def isolation_unavailable() -> str:
     ``unshare`` (refused without CAP_SYS_ADMIN, e.g. in an unprivileged container)."""
     child = os.fork()
     if child == 0:
-        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWPID) == 0
+        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) == 0
         os._exit(0 if ok else (ctypes.get_errno() or 1))
     _, status = os.waitpid(child, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -136,7 +138,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     spec, command = json.loads(argv[1]), argv[3:]
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare (mount and PID namespaces)")
+    _check(
+        _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC),
+        "unshare (mount, PID and IPC namespaces)",
+    )
     child = os.fork()
     if child == 0:
         try:

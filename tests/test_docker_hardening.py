@@ -217,3 +217,31 @@ def test_a_disk_filler_in_a_container_stops_at_its_limits_while_others_write(doc
     free_after = os.statvfs("/var/lib/docker")
     lost = (free_before.f_bavail - free_after.f_bavail) * free_after.f_frsize
     assert lost < 200 * 2**20
+
+
+def test_removing_a_learner_archives_their_volume(docker_room, docker_client):  # noqa: F811
+    import subprocess
+    import sys
+    import tarfile
+
+    from docker_support import REPO_ROOT
+
+    run_as(docker_room, B, "open('kept.txt', 'w').write('my results')")
+    removed = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "roster", "remove", B, "--data-dir"]
+        + [str(docker_room.data_dir)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=300,
+    )
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert "server stopped, signed out of the running hub; home archived to" in removed.stdout
+    (archive,) = (docker_room.data_dir / "archive").glob(f"{B}-*.tar")
+    with tarfile.open(archive) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("kept.txt"))
+        assert tar.extractfile(member).read() == b"my results"
+    from hub.docker_spawner import volume_name
+
+    name = volume_name(docker_room.overrides["volume_prefix"], B)
+    assert name not in [v.name for v in docker_client.volumes.list()]
