@@ -629,3 +629,47 @@ def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(
                 proc.wait(timeout=120)
     finally:
         remove_account(name)
+
+
+def test_behind_caddy_only_caddys_view_of_the_client_counts(tmp_path):
+    """With HTTPS, Caddy faces the room: the client address it puts in X-Forwarded-For counts
+    (it proves itself with a secret header only it sends); headers the client adds do not."""
+    import shutil
+
+    from hub.caddy import caddy_root_ca
+    from hub.process import free_port
+
+    if shutil.which("caddy") is None:
+        pytest.skip("caddy not installed (tests/system_deps.sh installs it)")
+    https_port, http_port = free_port(), free_port()
+    user = f"cad{TAG}_dy"
+    limits = {"login_failures_per_ip": 4, "login_failures_per_user": 3}
+    settings = {"https": "internal", "https_port": https_port, "http_port": http_port, **limits}
+    env = {"WORKSHOP_PASSWORD": PASSWORD}
+    hub = start_hub(tmp_path / "data", people=[("Dy", f"Cad{TAG}")], settings=settings, env=env)
+    try:
+        root_ca = str(caddy_root_ca(hub.settings))
+        url = f"https://127.0.0.1:{https_port}/"
+        deadline = time.monotonic() + 90
+        while True:  # Caddy issues its certificate shortly after start
+            try:
+                if requests.get(url + "hub/login", verify=root_ca, timeout=10).ok:
+                    break
+            except (requests.exceptions.SSLError, requests.ConnectionError, OSError):
+                pass
+            assert time.monotonic() < deadline, hub.log_tail()
+            time.sleep(0.5)
+        attacker, victim = "127.0.0.61", "127.0.0.62"
+        claim = {"X-Forwarded-For": victim, "X-Real-IP": victim, "X-Workshop-Front": "guess"}
+        for i in range(limits["login_failures_per_ip"]):
+            _, r = browser_login(
+                url, f"nobody{TAG}_c{i}", "wrong-pw-1", root_ca, headers=claim,
+                source_address=attacker,
+            )  # fmt: skip
+            assert r.status_code == 403
+        _, r = browser_login(url, user, PASSWORD, root_ca, headers=claim, source_address=attacker)
+        assert r.status_code == 429
+        _, r = browser_login(url, user, PASSWORD, root_ca, source_address=victim)
+        assert r.status_code == 302
+    finally:
+        hub.stop()
