@@ -111,7 +111,9 @@ class WorkshopSettings(Configurable):
         config=True
     )
     login_failures_per_user = Int(
-        5, help="Failed logins allowed per username per lockout window before refusing (429)."
+        5,
+        help="Failed logins allowed per username from one client address per lockout window "
+        "before that address is refused for that username (429); other addresses are not.",
     ).tag(config=True)
     login_failures_per_ip = Int(
         50,
@@ -436,8 +438,9 @@ class WorkshopSettings(Configurable):
 
     def save(self) -> Path:
         """Write the explicitly set settings (not computed defaults) to settings.json."""
-        path = Path(self.data_dir) / SETTINGS_FILENAME
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from hub.credentials import ensure_private_dir  # the data dir is 0700 from the start
+
+        path = ensure_private_dir(Path(self.data_dir)) / SETTINGS_FILENAME
         explicit = dict(getattr(self, "_explicit", {}))
         explicit.pop("data_dir", None)
         tmp = path.with_suffix(".json.tmp")

@@ -342,6 +342,13 @@ def test_names_too_long_to_log_in_are_refused_at_import_naming_the_row(
 
 
 def test_the_data_dir_is_private_before_the_first_up(tmp_path):
+    from hub import cli
+
     data = tmp_path / "fresh" / "data"
     Roster().save(data)
     assert oct(data.stat().st_mode & 0o777) == "0o700"
+    reg = write(tmp_path, "first,last\nJane,Doe\n")
+    for args in (["roster", "import", str(reg)], ["settings", "set", "class_size", "12"]):
+        fresh = tmp_path / f"by-{args[0]}" / "data"
+        assert cli.main([*args, "--data-dir", str(fresh)]) == 0
+        assert oct(fresh.stat().st_mode & 0o777) == "0o700", args
