@@ -17,10 +17,10 @@ not have yet, so edits survive restarts (the image's first-start copy does the s
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -28,32 +28,9 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Bool, Int, List, Unicode, default
 
 from hub import accounts, cgroups, home_disks
+from hub.seed import seed_notebooks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def seed_notebooks(source: Path, home: Path) -> list[Path]:
-    """Copy files from ``source`` into ``home`` that are not there yet.
-
-    Returns the paths copied. Existing files, edited or not, are never overwritten; hidden
-    files and checkpoints are skipped.
-    """
-    copied: list[Path] = []
-    home.mkdir(parents=True, exist_ok=True)
-    if not source.is_dir():
-        return copied
-    for src in sorted(source.rglob("*")):
-        rel = src.relative_to(source)
-        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-            continue
-        dest = home / rel
-        if src.is_dir():
-            dest.mkdir(exist_ok=True)
-        elif not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
-            copied.append(dest)
-    return copied
 
 
 def runtime_dirs() -> list[str]:
@@ -130,8 +107,10 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
 
     @default("cmd")
     def _default_cmd(self):
-        # the hub's own interpreter: the user's server and kernels use the same .venv
-        return [sys.executable, "-m", "jupyterhub.singleuser"]
+        # the hub's own interpreter: the user's server and kernels use the same .venv; -P: a
+        # json.py or random.py of the learner's (the server starts in their home) must not
+        # shadow the standard library and stop their server from starting
+        return [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
 
     @property
     def account(self) -> str:
@@ -139,11 +118,13 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
         return accounts.account_name(self.system_user_prefix, self.user.name)
 
     def make_preexec_fn(self, name):
-        home, niceness = self.home_dir, self.niceness
+        # isolated: the sandbox starts as root, never in a directory the learner can write
+        workdir = "/" if self.isolate else self.home_dir
+        niceness = self.niceness
         procs = list(getattr(self, "_cgroup_procs", []))
 
         def preexec():
-            os.chdir(home)
+            os.chdir(workdir)
             if procs:
                 cgroups.join(procs)
             if niceness:
@@ -192,16 +173,11 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
         return uid, gid
 
     async def start(self):
-        owner = self._prepare_home()
-        copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
-        if copied:
-            self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
-        if owner is not None:
-            for path in copied:
-                for p in [path, *path.parents]:
-                    if p == Path(self.home_dir):
-                        break
-                    os.lchown(p, *owner)
+        owner = await asyncio.to_thread(self._prepare_home)
+        if owner is None:  # isolated servers seed their home themselves, as the learner
+            copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
+            if copied:
+                self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
         tree = self._cgroups()
         self._cgroup_procs = []
         if tree is not None:
@@ -215,14 +191,10 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             except OSError as err:
                 self.log.warning("No limits for %s: %s", self.user.name, err)
         if owner is not None:
-            self.cmd = [
-                sys.executable,
-                "-m",
-                "hub.sandbox",
-                json.dumps(self._sandbox_spec(owner)),
-                "--",
-            ]
-            self.cmd += [sys.executable, "-m", "jupyterhub.singleuser"]
+            spec = json.dumps(self._sandbox_spec(owner))
+            # -P: no module of the working directory shadows the standard library (root!)
+            self.cmd = [sys.executable, "-P", "-m", "hub.sandbox", spec, "--"]
+            self.cmd += [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
         return await super().start()
 
     def _sandbox_spec(self, owner: tuple[int, int]) -> dict:
@@ -241,6 +213,8 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             "hide": [str(Path(p).resolve()) for p in hide],
             "expose": expose,
             "tmp_size": self.tmp_size,
+            "seed": str(Path(self.notebooks_dir).resolve()) if self.notebooks_dir else "",
+            "label": self.user.name,
         }
 
     async def stop(self, now=False):

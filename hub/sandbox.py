@@ -4,8 +4,10 @@ Used by the local spawner when the hub runs as root::
 
     python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]
 
-``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes}``.
-What the learner's processes then see:
+``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes,
+"seed": notebooks dir, "label": name for the log}``. Start it with ``python -P`` and a working
+directory the learner cannot write (``/``): it runs as root, and Python must not import modules
+from the learner's home. What the learner's processes then see:
 
 * ``/proc`` of a PID namespace of their own: the hub, the proxy and other learners' processes
   (their command lines, environments, open files) do not exist for them (what ``hidepid``
@@ -17,8 +19,15 @@ What the learner's processes then see:
 * private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs of ``tmp_size`` bytes, counted in their
   memory limit), so files others leave there cannot be read, and System V IPC of their own (an
   IPC namespace: shared memory segments cannot be read by others, nor outlive the server);
-* their account's uid and gid, no supplementary groups, umask 077; the mounts cannot be undone
+* their account's uid and gid, no supplementary groups, umask 077, and ``no_new_privs``: setuid
+  and setgid programs (su, crontab, mount...) give them nothing; the mounts cannot be undone
   (that needs CAP_SYS_ADMIN, which the account does not have).
+
+The tutorial notebooks are seeded into the home as the learner, after the switch
+(``hub.seed``), so nothing of theirs (a symlink, say) is ever followed with root's rights. The
+server's output reaches the hub's log through the first process, each line prefixed with
+``label``, at most :data:`LOG_LIMIT` bytes per start (a kernel printing forever cannot fill the
+host's disk through the hub's log).
 
 The first process stays outside the namespaces, as root: it forwards SIGINT, SIGTERM and SIGHUP
 to the server as SIGTERM and exits with the server's status, so the spawner's pid, poll and stop
@@ -43,6 +52,9 @@ CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+#: most bytes of a server's output passed on to the hub's log per start
+LOG_LIMIT = 32 * 2**20
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -118,7 +130,51 @@ def enter(spec: dict) -> None:
     if os.getuid() == 0 or os.geteuid() == 0:
         raise OSError("still root after setuid")
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
     os.umask(0o077)
+    if spec.get("seed"):
+        from hub.seed import seed_notebooks
+
+        seed_notebooks(Path(spec["seed"]), Path(home))
+
+
+def pass_output(fd: int, prefix: bytes, limit: int) -> None:
+    """Copy lines from ``fd`` to this process's stdout, each with ``prefix``, until EOF (every
+    process of the namespace gone); past ``limit`` bytes, say so once and drop the rest."""
+    written, dropped, pending = 0, False, b""
+
+    def emit(line: bytes) -> None:
+        nonlocal written, dropped
+        data = prefix + line
+        if written + len(data) > limit:
+            if not dropped:
+                dropped = True
+                data = (
+                    prefix
+                    + f"[more than {limit >> 20} MiB of output; the rest is dropped]\n".encode()
+                )
+            else:
+                return
+        written += len(data)
+        try:
+            while data:
+                data = data[os.write(1, data) :]
+        except OSError:
+            pass
+
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            emit(line + b"\n")
+        if len(pending) > 65536:  # a very long line: pass it on in pieces
+            emit(pending + b"\n")
+            pending = b""
+    if pending:
+        emit(pending + b"\n")
+    os.close(fd)
 
 
 def isolation_unavailable() -> str:
@@ -142,14 +198,20 @@ def main(argv: list[str]) -> int:
         _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC),
         "unshare (mount, PID and IPC namespaces)",
     )
+    read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
+        os.close(read_end)
+        os.dup2(write_end, 1)
+        os.dup2(write_end, 2)
+        os.close(write_end)
         try:
             enter(spec)
             os.execvp(command[0], command)
         except BaseException as err:  # noqa: BLE001 - report anything, then never return
             print(f"hub.sandbox: cannot start the server: {err}", file=sys.stderr, flush=True)
         os._exit(127)
+    os.close(write_end)
 
     def forward(signum, _frame):
         try:
@@ -159,6 +221,7 @@ def main(argv: list[str]) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, forward)
+    pass_output(read_end, f"[{spec.get('label', spec['uid'])}] ".encode(), LOG_LIMIT)
     while True:
         try:
             _, status = os.waitpid(child, 0)

@@ -246,6 +246,68 @@ def test_a_learner_cannot_write_outside_their_home(room):
     assert "written" not in found.values(), found
 
 
+def test_what_a_learner_leaves_in_their_home_never_runs_or_writes_as_root(room):
+    """Modules named like the standard library (neither the root-run sandbox nor the server may
+    import them) and a dangling symlink where a tutorial notebook was (seeding must not write
+    through it)."""
+    pwned = room.data_dir.parent / f"pwned-{TAG}"
+    target = room.data_dir / "settings.json"  # the hub would not start again with a notebook here
+    assert not target.exists()
+    trap = f"import pathlib; pathlib.Path({str(pwned)!r}).write_text('root ran my code')\n"
+    run_as(
+        room,
+        A,
+        "import os\n"
+        f"for name in ('json.py', 'ctypes.py', 'signal.py', 'pathlib.py'):\n"
+        f"    open(name, 'w').write({trap!r})\n"
+        "os.makedirs('hub', exist_ok=True)\n"
+        "for name in ('hub/__init__.py', 'hub/sandbox.py', 'hub/seed.py'):\n"
+        f"    open(name, 'w').write({trap!r})\n"
+        "os.remove('extras.ipynb')\n"
+        f"os.symlink({str(target)!r}, 'extras.ipynb')\n",
+    )
+    room.client.stop_server(A, timeout=120)
+    room.client.start_server(A)
+    room.client.wait_ready(A, timeout=300)
+    assert not pwned.exists() and not target.exists()
+    assert (room.data_dir / "homes" / A / "extras.ipynb").is_symlink()
+    cleanup = "import os, shutil\nfor n in ('json.py', 'ctypes.py', 'signal.py', 'pathlib.py', 'extras.ipynb'):\n    os.remove(n)\nshutil.rmtree('hub')"
+    run_as(room, A, cleanup)
+
+
+def test_setuid_programs_give_a_learner_nothing(room):
+    found = out(
+        room,
+        A,
+        "import json, re, subprocess\n"
+        "status = open('/proc/self/status').read()\n"
+        "su = subprocess.run(['su', '-c', 'id -u', 'root'], input='', capture_output=True, text=True)\n"
+        "print(json.dumps([re.search(r'NoNewPrivs:\\s+(\\d)', status).group(1), su.returncode, su.stdout]))",
+    )
+    assert found[0] == "1" and found[1] != 0 and found[2].strip() != "0"
+
+
+def test_a_learner_printing_forever_cannot_fill_the_hubs_log(room):
+    log = room.log_path
+    before = log.stat().st_size
+    run_as(
+        room,
+        A,
+        "import os\n"
+        "line = b'FAKE [I JupyterHub] all is well ' + b'x' * 990 + b'\\n'\n"
+        "for _ in range(48 * 1024):  # 48 MiB straight to the process's stdout\n"
+        "    os.write(1, line)",
+        timeout=600,
+    )
+    time.sleep(2)
+    grown = log.stat().st_size - before
+    assert grown < 34 * 2**20, grown  # 32 MiB per server start, then dropped
+    tail = log.read_bytes()[before:]
+    assert b"the rest is dropped" in tail
+    fake = [ln for ln in tail.splitlines() if b"FAKE" in ln]
+    assert fake and all(ln.startswith(f"[{A}] ".encode()) for ln in fake)  # never the hub's own
+
+
 # --- 1b. one learner's runaway code cannot take the machine ------------------------------------
 def test_limits_are_the_settings_read_back_from_the_kernel(room):
     tree, why = CgroupTree.detect(tree_name(str(room.data_dir.resolve())))
