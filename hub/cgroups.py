@@ -120,7 +120,7 @@ class CgroupTree:
             }
             for fname, value in files.items():
                 target = group / fname
-                if target.exists():
+                if fname != "memory.swap.max" or target.exists():  # no swap accounting: absent
                     target.write_text(value)
             return [str(group / "cgroup.procs")]
         procs = []

@@ -34,18 +34,21 @@ def connect_as(listener, uid=None):
         client = socket.create_connection(listener.getsockname())
         accepted, _ = listener.accept()
         return client, accepted
-    read, write = os.pipe()
+    ready_r, ready_w = os.pipe()  # child -> parent: connected
+    done_r, done_w = os.pipe()  # parent -> child: let go
     pid = os.fork()
     if pid == 0:  # a process of another account holds the client end
-        os.setuid(uid)
-        sock = socket.create_connection(listener.getsockname())
-        os.write(write, b"x")
-        os.read(read, 1)  # held until the parent is done
-        sock.close()
-        os._exit(0)
+        try:
+            os.setuid(uid)
+            sock = socket.create_connection(listener.getsockname())
+            os.write(ready_w, b"x")
+            os.read(done_r, 1)
+            sock.close()
+        finally:
+            os._exit(0)
     accepted, _ = listener.accept()
-    assert os.read(read, 1) == b"x"
-    return (pid, read, write), accepted
+    assert os.read(ready_r, 1) == b"x"
+    return (pid, done_w), accepted
 
 
 def request_from(accepted, headers: dict):
@@ -104,12 +107,12 @@ def test_caddys_entry_counts_only_with_its_secret(listener):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another account")
 def test_a_local_account_bypassing_the_proxy_is_keyed_by_its_uid(listener):
-    (pid, read, write), accepted = connect_as(listener, uid=65534)
+    (pid, done), accepted = connect_as(listener, uid=65534)
     try:
         forged = {"X-Forwarded-For": "10.0.0.5", "X-Real-IP": "10.0.0.5"}
         assert client_address(request_from(accepted, forged)) == "uid:65534"
     finally:
-        os.write(write, b"x")
+        os.write(done, b"x")
         os.waitpid(pid, 0)
         accepted.close()
 
@@ -160,3 +163,22 @@ def test_a_refused_password_names_its_source(tmp_path):
     with pytest.raises(ValueError, match="workshop password \\(WORKSHOP_PASSWORD\\)"):
         load_or_create(tmp_path / "data", environ=env)
     check_typeable("accented", "Grüße-aus-Köln")  # accents are fine
+
+
+def test_cgroup_v2_files_hold_the_limits(tmp_path):
+    """The cgroup v2 layout on a stand-in tree (this machine has cgroup v1, which the attack tests
+    exercise for real): controllers enabled down the tree, limits in the kernel's own spelling."""
+    from hub.cgroups import CgroupTree, Limits
+
+    tree = CgroupTree("dragonn-workshop-test", 2, {"": tmp_path})
+    procs = tree.apply("doe_jane", Limits(memory_bytes=512 * 2**20, cpus=1.5, pids=300))
+    group = tmp_path / "dragonn-workshop-test" / "doe_jane"
+    assert procs == [str(group / "cgroup.procs")]
+    for parent in (tmp_path, tmp_path / "dragonn-workshop-test"):
+        assert (parent / "cgroup.subtree_control").read_text() == "+memory +cpu +pids"
+    assert (group / "memory.max").read_text() == str(512 * 2**20)
+    assert (group / "cpu.max").read_text() == "150000 100000"
+    assert (group / "pids.max").read_text() == "300"
+    assert tree.read("doe_jane") == {"memory_bytes": 512 * 2**20, "cpus": 1.5, "pids": 300}
+    tree.apply("roe_richard", Limits())
+    assert tree.read("roe_richard") == {"memory_bytes": None, "cpus": None, "pids": None}
