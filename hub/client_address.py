@@ -16,44 +16,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
+
+from hub.sockets import owner_uid
 
 FRONT_HEADER = "X-Workshop-Front"
-
-
-def _hex_address(host: str, port: int) -> str:
-    """``/proc/net/tcp{,6}`` spelling of an address: native-endian 32-bit words in hex."""
-    packed = socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-    words = [packed[i : i + 4] for i in range(0, len(packed), 4)]
-    return "".join(w[::-1].hex().upper() for w in words) + f":{port:04X}"
-
-
-def socket_owner_uid(local: tuple, remote: tuple) -> int | None:
-    """Uid owning the TCP socket with local address ``local`` and remote ``remote`` (host, port)
-    in this network namespace, or None if there is no such socket here (another machine, a
-    container) or /proc cannot tell."""
-    variants = {(local[0], remote[0])}
-    for a, b in list(variants):  # an IPv4 peer of an IPv6 socket is listed as ::ffff:a.b.c.d
-        if ":" not in a and ":" not in b:
-            variants.add((f"::ffff:{a}", f"::ffff:{b}"))
-        if a.startswith("::ffff:") and b.startswith("::ffff:"):
-            variants.add((a[7:], b[7:]))
-    for host_a, host_b in variants:
-        try:
-            want = (_hex_address(host_a, local[1]), _hex_address(host_b, remote[1]))
-        except OSError:
-            continue
-        table = "/proc/net/tcp6" if ":" in host_a else "/proc/net/tcp"
-        try:
-            with open(table, encoding="ascii") as fh:
-                next(fh, None)
-                for line in fh:
-                    fields = line.split()
-                    if len(fields) > 7 and (fields[1], fields[2]) == want:
-                        return int(fields[7])
-        except OSError:
-            return None
-    return None
 
 
 def _valid_ip(text: str) -> str | None:
@@ -94,7 +60,7 @@ def client_address(request, front_secret: str = "") -> str:
         local = sock.getsockname()[:2] if sock is not None else None
     except OSError:
         local = None
-    owner = socket_owner_uid(peer[:2], local) if local else None
+    owner = owner_uid(peer[:2], local) if local else None
     if owner is None:
         return _valid_ip(peer[0]) or "unknown"  # a container or another machine
     if owner != os.geteuid():

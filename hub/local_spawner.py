@@ -195,7 +195,30 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             # -P: no module of the working directory shadows the standard library (root!)
             self.cmd = [sys.executable, "-P", "-m", "hub.sandbox", spec, "--"]
             self.cmd += [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
-        return await super().start()
+        url = await super().start()
+        if owner is not None:
+            await self._check_listener(owner[0])
+        return url
+
+    async def _check_listener(self, uid: int) -> None:
+        """Wait until the server listens on its port, and make sure it is the learner's own
+        account that does: learners share this machine's network, and another one holding that
+        port must never receive this learner's requests (and their cookies) in its place."""
+        from hub.sockets import listener_uids
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.start_timeout
+        while loop.time() < deadline and self.proc is not None and self.proc.poll() is None:
+            owners = listener_uids(self.port)
+            if owners - {uid}:
+                await self.stop(now=True)
+                raise RuntimeError(
+                    f"port {self.port} of {self.user.name}'s server is held by another account "
+                    f"(uid {sorted(owners - {uid})}); start again to get another port"
+                )
+            if uid in owners:
+                return
+            await asyncio.sleep(0.2)
 
     def _sandbox_spec(self, owner: tuple[int, int]) -> dict:
         hide = list(self.hidden_dirs)

@@ -51,6 +51,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 #: most bytes of a server's output passed on to the hub's log per start
@@ -97,12 +98,29 @@ def _inside(path: str, parent: str) -> bool:
     return path != parent and Path(path).is_relative_to(parent)
 
 
+def detach_hidden_mounts(hide: list[str], keep: list[str]) -> None:
+    """Unmount, in this namespace only, what is mounted below a hidden directory (other
+    learners' home file systems): they are neither listed in /proc/self/mountinfo nor kept busy
+    by this namespace. Mounts on the way to, at or inside a ``keep`` directory stay."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        points = [line.split()[4].replace("\\040", " ") for line in fh]
+    doomed = [
+        p
+        for p in points
+        if any(_inside(p, h) for h in hide)
+        and not any(p == k or _inside(p, k) or _inside(k, p) for k in keep)
+    ]
+    for point in sorted(set(doomed), key=lambda p: -len(Path(p).parts)):
+        _libc.umount2(point.encode(), MNT_DETACH)  # gone already with a parent: fine
+
+
 def enter(spec: dict) -> None:
     """In the new namespaces: make the mounts, then become the learner (the calling process
     is PID 1 of its PID namespace)."""
     home = spec["home"]
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     expose = list(dict.fromkeys([*spec.get("expose", []), home]))
+    detach_hidden_mounts(spec.get("hide", []), expose)
     private = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
     # handles on what gets bound back, taken before anything covers it
     handles = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in expose if os.path.isdir(p)}

@@ -14,8 +14,9 @@ import pytest
 from tornado.httputil import HTTPHeaders
 
 from hub.auth import passwords_match
-from hub.client_address import FRONT_HEADER, client_address, rate_key, socket_owner_uid
+from hub.client_address import FRONT_HEADER, client_address, rate_key
 from hub.credentials import check_typeable, load_or_create
+from hub.sockets import listener_uids, owner_uid
 
 
 @pytest.fixture
@@ -65,8 +66,9 @@ def request_from(accepted, headers: dict):
 def test_socket_owner_is_found_for_a_loopback_connection(listener):
     client, accepted = connect_as(listener)
     try:
-        assert socket_owner_uid(client.getsockname(), listener.getsockname()) == os.geteuid()
-        assert socket_owner_uid(("127.0.0.1", 1), listener.getsockname()) is None
+        assert owner_uid(client.getsockname(), listener.getsockname()) == os.geteuid()
+        assert owner_uid(("127.0.0.1", 1), listener.getsockname()) is None
+        assert listener_uids(listener.getsockname()[1]) == {os.geteuid()}
     finally:
         client.close()
         accepted.close()
@@ -182,3 +184,33 @@ def test_cgroup_v2_files_hold_the_limits(tmp_path):
     assert tree.read("doe_jane") == {"memory_bytes": 512 * 2**20, "cpus": 1.5, "pids": 300}
     tree.apply("roe_richard", Limits())
     assert tree.read("roe_richard") == {"memory_bytes": None, "cpus": None, "pids": None}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to listen as another account")
+def test_a_server_port_held_by_another_account_fails_the_spawn(listener):
+    """Learners share this machine's network: if another account listens on the port a server
+    was given, the spawn stops instead of routing the learner to it (the local spawner's check,
+    on a stand-in spawner)."""
+    import asyncio
+    import subprocess
+
+    from hub.local_spawner import WorkshopLocalSpawner
+
+    port = listener.getsockname()[1]
+    stopped = []
+
+    async def stop(now=False):
+        stopped.append(now)
+
+    server = subprocess.Popen(["sleep", "30"])
+    stand_in = SimpleNamespace(
+        port=port, proc=server, start_timeout=5, user=SimpleNamespace(name="vic_bob"), stop=stop
+    )
+    try:
+        with pytest.raises(RuntimeError, match=f"port {port} .* held by another account"):
+            asyncio.run(WorkshopLocalSpawner._check_listener(stand_in, uid=65534))
+        assert stopped == [True]
+        asyncio.run(WorkshopLocalSpawner._check_listener(stand_in, uid=os.geteuid()))  # its own
+    finally:
+        server.kill()
+        server.wait()
