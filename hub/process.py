@@ -24,9 +24,20 @@ CONFIG_FILE = Path(__file__).resolve().parent / "jupyterhub_config.py"
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports free on 127.0.0.1 right now (held together while chosen, so
+    two of them are never the same)."""
+    held = [socket.socket() for _ in range(n)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
 
 
 def _alive(pid, started) -> bool:
@@ -387,11 +398,12 @@ class HubProcess:
         import uuid
 
         self.data_dir = Path(data_dir)
+        port, hub_port, proxy_api_port = free_ports(3)
         self.overrides = {
             "ip": "127.0.0.1",
-            "port": free_port(),
-            "hub_port": free_port(),
-            "proxy_api_port": free_port(),
+            "port": port,
+            "hub_port": hub_port,
+            "proxy_api_port": proxy_api_port,
             # accounts of this hub's learners (as root) are its own, and removed by stop()
             "system_user_prefix": f"t{uuid.uuid4().hex[:6]}-",
             **(settings or {}),

@@ -633,7 +633,7 @@ def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(
     ``--ip 0.0.0.0`` opens it, with a warning that recommends the Docker spawner."""
     from hub.accounts import ensure_account, remove_account
     from hub.local_spawner import first_closed_dir, runtime_dirs
-    from hub.process import free_port
+    from hub.process import free_ports
 
     name = f"wslap{TAG}"
     home = tmp_path / "laptop"
@@ -655,8 +655,8 @@ def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(
             ([], "127.0.0.1", "Listening on 127.0.0.1 only"),
             (["--ip", "0.0.0.0"], "0.0.0.0", "WARNING: this hub runs as"),
         ):
-            port = free_port()
-            ports = [f"--set=hub_port={free_port()}", f"--set=proxy_api_port={free_port()}"]
+            port, hub_port, api_port = free_ports(3)
+            ports = [f"--set=hub_port={hub_port}", f"--set=proxy_api_port={api_port}"]
             up = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(home / "data")]
             up += ["--port", str(port), *ports, *extra]
             log = home / f"up-{expect_ip}.log"
@@ -699,11 +699,11 @@ def test_behind_caddy_only_caddys_view_of_the_client_counts(tmp_path):
     import shutil
 
     from hub.caddy import caddy_root_ca
-    from hub.process import free_port
+    from hub.process import free_ports
 
     if shutil.which("caddy") is None:
         pytest.skip("caddy not installed (tests/system_deps.sh installs it)")
-    https_port, http_port = free_port(), free_port()
+    https_port, http_port = free_ports(2)
     user = f"cad{TAG}_dy"
     limits = {"login_failures_per_ip": 4, "login_failures_per_user": 3}
     settings = {"https": "internal", "https_port": https_port, "http_port": http_port, **limits}
