@@ -61,6 +61,33 @@ def check_min_max(min_name: str, min_value, max_name: str, max_value) -> None:
         raise ValueError(f"{min_name} ({min_value}) must be at most {max_name} ({max_value})")
 
 
+NAMED_BACKGROUNDS = {"uniform": (0.25, 0.25, 0.25, 0.25)}
+
+
+def check_background(name: str, value) -> np.ndarray:
+    """Return a background as float64 (4,): A, C, G, T probabilities, each > 0, summing to 1
+    (within 1e-3), or a name from ``NAMED_BACKGROUNDS`` ("uniform")."""
+    allowed = (
+        f"{name} must be 4 positive probabilities (A, C, G, T) summing to 1, or one of "
+        f"{sorted(NAMED_BACKGROUNDS)}"
+    )
+    if isinstance(value, str):
+        if value in NAMED_BACKGROUNDS:
+            return np.array(NAMED_BACKGROUNDS[value], dtype=np.float64)
+        raise ValueError(f"{allowed}; got {value!r}")
+    try:
+        background = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{allowed}; got {value!r} ({type(value).__name__})") from None
+    if background.shape != (4,):
+        raise ValueError(f"{allowed}; got shape {background.shape}: {value!r}")
+    if not np.all(np.isfinite(background)) or np.any(background <= 0):
+        raise ValueError(f"{allowed} (a zero gives infinite log-odds); got {value!r}")
+    if abs(background.sum() - 1) > 1e-3:
+        raise ValueError(f"{allowed}; got {value!r}, which sums to {background.sum():.6g}")
+    return background
+
+
 def check_seed(value) -> np.random.Generator:
     """Turn ``seed`` (None, an int >= 0 or a Generator) into a ``numpy.random.Generator``."""
     if isinstance(value, np.random.Generator):
@@ -78,3 +105,122 @@ def _check_range(name: str, value, min_value, max_value) -> None:
         raise ValueError(f"{name} must be >= {min_value}, got {value!r}")
     elif max_value is not None and value > max_value:
         raise ValueError(f"{name} must be <= {max_value}, got {value!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# sizes that cannot work
+
+
+class ResourceLimitError(ValueError, MemoryError):
+    """A request whose estimated memory exceeds what this machine can still allocate.
+
+    Both a ``ValueError`` (a bad argument) and a ``MemoryError``; raised before any work starts.
+    """
+
+
+def available_memory() -> int:
+    """Bytes this process can still allocate (Linux; elsewhere a generous 1 TiB).
+
+    The smaller of the kernel's ``MemAvailable`` (``/proc/meminfo``) and, inside a container,
+    the cgroup's memory limit minus its usage (reclaimable page cache not counted): a learner's
+    container sees its own limit, not the host's memory.
+    """
+    budget = _meminfo_available()
+    for limit_file, usage_file, stat_file, inactive_key in _CGROUP_FILES:
+        limit = _read_int(limit_file)
+        if limit is None or limit >= 1 << 60:  # "max" or effectively unlimited
+            continue
+        usage = _read_int(usage_file) or 0
+        inactive = _read_stat(stat_file, inactive_key)
+        budget = min(budget, max(limit - max(usage - inactive, 0), 0))
+    return budget
+
+
+_CGROUP_FILES = (
+    (  # cgroup v2 (the container's own view)
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory.current",
+        "/sys/fs/cgroup/memory.stat",
+        "inactive_file",
+    ),
+    (  # cgroup v1
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        "/sys/fs/cgroup/memory/memory.stat",
+        "total_inactive_file",
+    ),
+)
+
+
+def _meminfo_available() -> int:
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 1 << 40
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as handle:
+            text = handle.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _read_stat(path: str, key: str) -> int:
+    try:
+        with open(path) as handle:
+            for line in handle:
+                name, _, value = line.partition(" ")
+                if name == key:
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def format_bytes(size: float) -> str:
+    """``1536`` -> ``"1.5 KiB"``: binary units, as numpy's allocation errors print them."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(size) < 1024 or unit == "PiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_memory(param: str, value, estimated_bytes: float, what: str, advice: str = "") -> None:
+    """Raise :class:`ResourceLimitError` if ``estimated_bytes`` exceeds :func:`available_memory`.
+
+    The message names the parameter and its value, the estimate (``what`` says what it holds)
+    and the memory available, e.g. "num_pos=10000000 needs about 25.1 GiB (...), but only
+    15.2 GiB of memory is available; lower num_pos".
+    """
+    budget = available_memory()
+    if estimated_bytes > budget:
+        raise ResourceLimitError(
+            f"{param}={value!r} needs about {format_bytes(estimated_bytes)} ({what}), but only "
+            f"{format_bytes(budget)} of memory is available; lower {param}{advice}"
+        )
+
+
+def is_count(value) -> bool:
+    """True for a non-negative integer (not bool): the values a size estimate can use."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
+
+
+def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the first caller outside this package (the user's line)."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
