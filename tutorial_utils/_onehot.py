@@ -22,6 +22,7 @@ def check_one_hot(
     name: str = "X",
     *,
     length: int | None = None,
+    length_text: str | None = None,
     probabilities: bool = False,
     single: bool = False,
 ) -> np.ndarray:
@@ -32,6 +33,7 @@ def check_one_hot(
     X : array-like (N, L, 4) over A, C, G, T (or (L, 4) with ``single=True``).
     name : the parameter name used in error messages.
     length : the sequence length L the caller needs (e.g. a model's input length), or None.
+    length_text : how a wrong length is explained, default "the model expects <length>".
     probabilities : also accept per-position base probabilities (entries in [0, 1] summing to at
         most 1 per position, e.g. a GC-background reference); default False: strictly one-hot.
     single : X is one sequence (L, 4) instead of a batch (N, L, 4).
@@ -74,10 +76,8 @@ def check_one_hot(
     if X.size == 0:
         raise ValueError(f"{name} must hold at least one base of one sequence, got shape {X.shape}")
     if length is not None and X.shape[-2] != length:
-        raise ValueError(
-            f"{name} has sequence length {X.shape[-2]} but {length} is needed (the model's input "
-            "length)"
-        )
+        expected = length_text or f"the model expects {length}"
+        raise ValueError(f"{name} has sequence length {X.shape[-2]} but {expected}")
     X = X.astype(np.float32, copy=False)
     batch = X if not single else X[None]
     finite = np.isfinite(batch)
