@@ -38,7 +38,7 @@ def test_invalid_character_names_sequence_and_position():
     with pytest.raises(ValueError) as info:
         one_hot_encode(["ACGT", "ACXT"])
     message = str(info.value)
-    assert "sequence 1" in message and "position 2" in message and "'X'" in message
+    assert "sequences[1]" in message and "position 2" in message and "'X'" in message
 
 
 def test_unequal_lengths_and_empty_input_are_rejected():

@@ -398,7 +398,12 @@ def test_biopython_written_files_read_back(tmp_path):
     for fmt in ("jaspar", "transfac", "pfm"):
         path = tmp_path / f"bio.{fmt}"
         path.write_text(bio_motifs.write([bio], fmt))
-        (motif,) = read_motif_file(path, fmt)
+        if fmt == "transfac":  # Biopython writes no ID line for a motif without one
+            with pytest.warns(MotifFileWarning, match="without ID, NA or AC; named 'motif_1'"):
+                (motif,) = read_motif_file(path, fmt)
+        else:
+            (motif,) = read_motif_file(path, fmt)
+            assert motif.name == {"jaspar": "MA9999.1_toy", "pfm": "bio"}[fmt]
         np.testing.assert_allclose(motif.probabilities, expected, rtol=1e-12, err_msg=fmt)
 
 

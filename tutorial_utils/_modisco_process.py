@@ -137,6 +137,9 @@ def _main(folder: str) -> None:
     with np.load(folder / "inputs.npz") as inputs:
         one_hot, hypothetical = inputs["one_hot"], inputs["hypothetical"]
     options = json.loads((folder / "options.json").read_text())
+    unknown = sorted(set(options) - set(tfmodisco_options()))
+    if unknown:
+        raise TypeError(f"TFMoDISco() got unexpected keyword arguments {unknown}")
     contributions = one_hot * hypothetical
     zero = float(np.mean(contributions.sum(axis=2) == 0))
     scores = (

@@ -340,7 +340,7 @@ def check_simulation_size(
     if not is_count(seq_length) or not all(is_count(v) for v in counts.values()):
         return
     flat = [v for v in _flatten(instances) if is_count(v)]
-    most = max(flat, default=1)
+    most = min(max(flat, default=1), seq_length)  # more cannot fit: the function says so
     num_seqs = sum(counts.values())
     estimate = simulation_bytes(seq_length, num_seqs, most, per_base)
     budget = available_memory()

@@ -25,7 +25,7 @@ from tutorial_utils._validation import (
 )
 from tutorial_utils.attribution import deeplift
 from tutorial_utils.ism import check_sequences
-from tutorial_utils.motif_scan import match_filters_to_motifs
+from tutorial_utils.motif_scan import check_motifs, match_filters_to_motifs
 
 
 def discover_motifs(
@@ -94,8 +94,8 @@ def discover_motifs(
     from tutorial_utils.ism import check_task, model_steps, num_tasks
     from tutorial_utils.motifs import COLLECTIONS
 
-    steps = model_steps(dnn)
-    X = check_sequences(dnn, X)
+    steps = model_steps(dnn, "dnn")
+    X = check_sequences(dnn, X, model_name="dnn")
     task = check_task(task, num_tasks(steps))
     num_refs = check_int("num_refs", num_refs, min_value=1)
     rng = check_seed(seed)
@@ -104,6 +104,12 @@ def discover_motifs(
     flank_size = check_int("flank_size", flank_size, min_value=0)
     trim_threshold = check_float("trim_threshold", trim_threshold, min_value=0.0, max_value=1.0)
     min_similarity = check_float("min_similarity", min_similarity, min_value=-1.0, max_value=1.0)
+    _check_modisco_options(modisco_options)
+    known = None if motif_names is None else _named_matrices_checked(motif_names, "motif_names")
+    if isinstance(library, str):
+        check_choice("library", library, COLLECTIONS)
+    elif library is not None:
+        _named_matrices_checked(library, "library")
     needed = sliding_window_size + 2 * flank_size
     if X.shape[1] < needed:
         raise ValueError(
@@ -111,12 +117,6 @@ def discover_motifs(
             f"sliding_window_size + 2 * flank_size = {sliding_window_size} + 2 * {flank_size} = "
             f"{needed} bp; lower sliding_window_size or flank_size"
         )
-    _check_modisco_options(modisco_options)
-    known = None if motif_names is None else _named_matrices_checked(motif_names, "motif_names")
-    if isinstance(library, str):
-        check_choice("library", library, COLLECTIONS)
-    elif library is not None:
-        _named_matrices_checked(library, "library")
 
     hypothetical = deeplift(dnn, X, num_refs=num_refs, seed=rng, task=task, hypothetical=True)
     patterns, reason = run_modisco(
@@ -195,23 +195,10 @@ def _check_modisco_options(options: dict) -> None:
 
 
 def _named_matrices_checked(motifs, param: str) -> dict:
-    """The motifs as name -> (m, 4) probabilities, every name looked up now (not after the work)."""
-    from tutorial_utils.motif_scan import _as_probability_matrices
+    """The motifs as name -> Motif, every name looked up now (not after the work)."""
     from tutorial_utils.motifs import Motif
 
-    if isinstance(motifs, dict):
-        items = list(motifs.items())
-    elif isinstance(motifs, (list, tuple)) and motifs:
-        items = [
-            (m if isinstance(m, str) else getattr(m, "name", f"motif_{i}"), m)
-            for i, m in enumerate(motifs)
-        ]
-    else:
-        raise TypeError(
-            f"{param} must be a list of motif names (or Motifs), a dict or None, got {motifs!r:.60}"
-        )
-    matrices = _as_probability_matrices([m for _, m in items], param)
-    return {name: Motif(name, matrix) for (name, _), matrix in zip(items, matrices, strict=True)}
+    return {name: Motif(name, matrix) for name, matrix in check_motifs(motifs, param).items()}
 
 
 def _contained_motifs(cwm: np.ndarray, motifs, min_similarity: float) -> list[str]:

@@ -52,7 +52,7 @@ def one_hot_encode(sequences: Iterable[str] | str, dtype=np.float32) -> np.ndarr
     TypeError : ``sequences`` is not a string or an iterable of strings (e.g. None, a number),
         or ``dtype`` is not a numeric dtype.
     ValueError : no sequences, an empty sequence, unequal lengths, or a character other than
-        A, C, G, T, N (message: the sequence index, position and character).
+        A, C, G, T, N (message: "sequences[i] has invalid character 'X' at position j").
     ResourceLimitError : the (N, L, 4) output would not fit in memory.
     """
     sequences = _as_string_array(sequences, "sequences")
@@ -65,13 +65,13 @@ def one_hot_encode(sequences: Iterable[str] | str, dtype=np.float32) -> np.ndarr
     lengths = np.char.str_len(sequences)
     if np.any(lengths == 0):
         raise ValueError(
-            f"sequences must not be empty; sequence {int(np.argmax(lengths == 0))} has length 0"
+            f"sequences must not be empty; sequences[{int(np.argmax(lengths == 0))}] has length 0"
         )
     if np.any(lengths != lengths[0]):
         bad = int(np.argmax(lengths != lengths[0]))
         raise ValueError(
-            f"sequences must all have the same length; sequence 0 has length {lengths[0]} "
-            f"but sequence {bad} has length {lengths[bad]}"
+            f"sequences must all have the same length; sequences[0] has length {lengths[0]} "
+            f"but sequences[{bad}] has length {lengths[bad]}"
         )
     n, length = len(sequences), int(lengths[0])
     check_memory(
@@ -89,7 +89,7 @@ def one_hot_encode(sequences: Iterable[str] | str, dtype=np.float32) -> np.ndarr
     if np.any(index < 0):
         row, pos = map(int, np.argwhere(index < 0)[0])
         raise ValueError(
-            f"sequence {row} has invalid character {_char(sequences[row], pos)!r} at position "
+            f"sequences[{row}] has invalid character {_char(sequences[row], pos)!r} at position "
             f"{pos}; allowed: A, C, G, T, N (any case){_iupac_hint(sequences[row], pos)}"
         )
     return _IDENTITY.astype(dtype, copy=False).take(index, axis=0)
@@ -270,14 +270,15 @@ def read_fasta(path: str | os.PathLike) -> tuple[list[str], list[str]]:
 def encode_fasta_sequences(path: str | os.PathLike) -> np.ndarray:
     """One-hot encode every record of a FASTA file (records must be equal length): (N, L, 4).
 
-    Errors name the record (e.g. "record 'chr1:100-200' has invalid character 'R' ...").
+    Errors name the file and the record (e.g. "x.fa: record 3 ('chr1:100-200') has invalid
+    character 'R' at position 7 ...").
     """
     names, sequences = read_fasta(path)
     try:
         return one_hot_encode(sequences)
     except ValueError as error:
         message = re.sub(
-            r"\bsequence (\d+)\b",
+            r"\bsequences\[(\d+)\]",
             lambda match: f"record {match[1]} ({names[int(match[1])]!r})",
             str(error),
         )

@@ -48,18 +48,19 @@ SUPPORTED_LAYERS = (
 # model walk
 
 
-def keras_model_of(model) -> keras.Model:
-    """The ``keras.Model`` behind a SequenceDNN (anything with ``.model``) or the model itself."""
+def keras_model_of(model, name: str = "model") -> keras.Model:
+    """The ``keras.Model`` behind a SequenceDNN (anything with ``.model``) or the model itself;
+    a TypeError naming the parameter ``name`` for anything else."""
     keras_model = getattr(model, "model", model)
     if not isinstance(keras_model, keras.Model):
         raise TypeError(
-            "model must be a SequenceDNN (an object with a .model attribute) or a keras.Model, "
+            f"{name} must be a SequenceDNN (an object with a .model attribute) or a keras.Model, "
             f"got {type(model).__name__}"
         )
     return keras_model
 
 
-def model_steps(model) -> list[tuple]:
+def model_steps(model, name: str = "model") -> list[tuple]:
     """Turn a chain of supported Keras layers into steps that compute the **logit**.
 
     Parameters
@@ -72,7 +73,7 @@ def model_steps(model) -> list[tuple]:
         ``("act", name)``, ``("pool", pool_size)``, ``("flatten",)``. Dropout is left out
         (inference) and a final sigmoid is dropped, so the steps end at the logit.
     """
-    keras_model = keras_model_of(model)
+    keras_model = keras_model_of(model, name)
     if len(keras_model.inputs) != 1 or len(keras_model.outputs) != 1:
         raise ValueError(
             "model must have one input and one output, got "
@@ -198,11 +199,11 @@ def num_tasks(steps: list[tuple]) -> int:
     return int(last_dense[1].shape[-1])
 
 
-def check_sequences(model, X, name: str = "X") -> np.ndarray:
+def check_sequences(model, X, name: str = "X", model_name: str = "model") -> np.ndarray:
     """One-hot input for ``model``: the check every model entry point shares
     (:func:`tutorial_utils._onehot.check_one_hot`) at the model's input length; float32 (N, L, 4).
     """
-    length = keras_model_of(model).inputs[0].shape[1]
+    length = keras_model_of(model, model_name).inputs[0].shape[1]
     return check_one_hot(X, name, length=length)
 
 

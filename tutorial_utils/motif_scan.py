@@ -55,6 +55,8 @@ def get_motif_scores(
     gc = check_float("GC_fraction", GC_fraction, min_value=0.0, max_value=1.0)
     if gc in (0.0, 1.0):
         raise ValueError(f"GC_fraction must be strictly between 0 and 1, got {gc}")
+    if not isinstance(return_positions, (bool, np.bool_)):
+        raise TypeError(f"return_positions must be True or False, got {return_positions!r}")
     if max_scores is not None:
         max_scores = check_int("max_scores", max_scores, min_value=1, max_value=X.shape[1])
     elif return_positions:
@@ -168,7 +170,7 @@ def match_filters_to_motifs(
         raise ValueError("filters must be finite numbers (no NaN or inf)")
     min_overlap = check_int("min_overlap", min_overlap, min_value=1)
     bg = check_background("background", background)
-    named = _named_matrices(motifs)
+    named = check_motifs(motifs, "motifs")
     names = list(named)
     centred = filters - filters.mean(axis=2, keepdims=True)
     n_filters, width = filters.shape[:2]
@@ -210,7 +212,9 @@ def match_filters_to_motifs(
     ).set_index("filter")
 
 
-def _named_matrices(motifs) -> dict[str, np.ndarray]:
+def check_motifs(motifs, param: str = "motifs") -> dict[str, np.ndarray]:
+    """Motifs as name -> (m, 4) probabilities, each looked up and validated now; errors name
+    ``param``. Accepts a dict name -> Motif / array, or a list of names / Motifs / arrays."""
     if isinstance(motifs, Mapping):
         items = list(motifs.items())
     elif isinstance(motifs, Sequence) and not isinstance(motifs, str):
@@ -220,16 +224,17 @@ def _named_matrices(motifs) -> dict[str, np.ndarray]:
         ]
     else:
         raise TypeError(
-            f"motifs must be a dict or a list of motifs, got {motifs!r:.60} ({type(motifs).__name__})"
+            f"{param} must be a dict or a list of motifs, got {motifs!r:.60} "
+            f"({type(motifs).__name__})"
         )
     if not items:
-        raise ValueError("motifs must name at least one motif, got an empty collection")
+        raise ValueError(f"{param} must name at least one motif, got an empty collection")
     names = [name for name, _ in items]
     if len(set(names)) != len(names):
         duplicate = next(name for name in names if names.count(name) > 1)
-        raise ValueError(f"motifs must have distinct names, {duplicate!r} appears twice")
+        raise ValueError(f"{param} must have distinct names, {duplicate!r} appears twice")
     labels = [repr(name) for name in names] if isinstance(motifs, Mapping) else None
-    matrices = _as_probability_matrices([m for _, m in items], "motifs", labels)
+    matrices = _as_probability_matrices([m for _, m in items], param, labels)
     return dict(zip(names, matrices, strict=True))
 
 
