@@ -73,7 +73,9 @@ def test_minimal_meme_without_background_or_matrix_keys(tmp_path):
     )
     first, second = read_quietly(path, "meme")
     assert (first.name, second.name) == ("a", "b")
-    np.testing.assert_allclose(first.probabilities, smoothed([[0.7, 0.1, 0.1, 0.1], [0.2] * 2 + [0.5, 0.1]]))
+    np.testing.assert_allclose(
+        first.probabilities, smoothed([[0.7, 0.1, 0.1, 0.1], [0.2] * 2 + [0.5, 0.1]])
+    )
     assert len(second) == 1
 
 
@@ -98,7 +100,9 @@ def test_meme_jaspar_export_and_log_odds_sections(tmp_path):
     )
     (motif,) = read_quietly(path, "meme")
     assert motif.name == "MA0004.1_Arnt"  # as the jaspar and transfac readers name it
-    np.testing.assert_allclose(motif.probabilities, smoothed([[0.2, 0.8, 0, 0], [0.95, 0, 0.05, 0]]))
+    np.testing.assert_allclose(
+        motif.probabilities, smoothed([[0.2, 0.8, 0, 0], [0.95, 0, 0.05, 0]])
+    )
 
 
 def test_meme_xml_probabilities(tmp_path):
@@ -217,12 +221,27 @@ def test_homer_line_that_is_not_a_record(tmp_path):
 
 BAD_FILES = {
     "meme": [
-        ("MEME version 4\n\nMOTIF a\nletter-probability matrix: w= 3\n0.5 0.5 0 0\n\n", 6, "a", "w= 3"),
+        (
+            "MEME version 4\n\nMOTIF a\nletter-probability matrix: w= 3\n0.5 0.5 0 0\n\n",
+            6,
+            "a",
+            "w= 3",
+        ),
         ("MEME version 4\n\nMOTIF a\nletter-probability matrix:\n0.5 0.5 0\n", 5, "a", "4 values"),
-        ("MEME version 4\n\nMOTIF zero\nletter-probability matrix:\n0 0 0 0\n", 5, "zero", "no probabilities"),
+        (
+            "MEME version 4\n\nMOTIF zero\nletter-probability matrix:\n0 0 0 0\n",
+            5,
+            "zero",
+            "no probabilities",
+        ),
         ("MEME version 4\n\nMOTIF a\nletter-probability matrix:\n0.5 -0.5 1 0\n", 5, "a", ">= 0"),
         ("MEME version 4\nALPHABET= ACDEFGHIKLMNPQRSTVWY\n", 2, None, "DNA"),
-        ("MEME version 4\n\nMOTIF lonely\n\nMOTIF b\nletter-probability matrix:\n1 0 0 0\n", 3, "lonely", "no letter-probability"),
+        (
+            "MEME version 4\n\nMOTIF lonely\n\nMOTIF b\nletter-probability matrix:\n1 0 0 0\n",
+            3,
+            "lonely",
+            "no letter-probability",
+        ),
     ],
     "jaspar": [
         (">MA1.1 x\nA [1 2]\nC [1 2]\nG [1 2]\n", 1, "MA1.1_x", "4 rows"),
@@ -315,7 +334,10 @@ def write_motifs(fmt: str, motifs: list[tuple[str, np.ndarray]], sep: str) -> st
         for i, (name, matrix) in enumerate(motifs):
             if fmt == "jaspar":
                 out.append(f">MA{i:04d}.1 {name}\n")
-            out += [f"{b}  [ {_row_text(column, sep)} ]\n" for b, column in zip("ACGT", matrix.T, strict=True)]
+            out += [
+                f"{b}  [ {_row_text(column, sep)} ]\n"
+                for b, column in zip("ACGT", matrix.T, strict=True)
+            ]
     elif fmt == "transfac":
         for name, matrix in motifs:
             out.append(f"AC  M{len(out):05d}\nXX\nID  {name}\nXX\nP0{sep}A{sep}C{sep}G{sep}T\n")
@@ -348,7 +370,9 @@ matrices = st.integers(1, 12).flatmap(
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,11}", fullmatch=True)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     fmt=st.sampled_from(FILE_FORMATS),
     motifs=st.lists(st.tuples(names, matrices), min_size=1, max_size=3, unique_by=lambda m: m[0]),

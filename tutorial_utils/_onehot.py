@@ -80,32 +80,43 @@ def check_one_hot(
         raise ValueError(f"{name} has sequence length {X.shape[-2]} but {expected}")
     X = X.astype(np.float32, copy=False)
     batch = X if not single else X[None]
-    finite = np.isfinite(batch)
+    # in blocks of sequences, so the temporary masks stay small next to X
+    step = max(1, _BLOCK_VALUES // max(1, batch.shape[1] * 4))
+    for start in range(0, len(batch), step):
+        _check_block(batch[start : start + step], start, name, probabilities, single)
+    return X
+
+
+_BLOCK_VALUES = 1 << 22  # values per checked block (4 M: 4 MB per boolean mask)
+
+
+def _check_block(block: np.ndarray, offset: int, name: str, probabilities: bool, single: bool):
+    finite = np.isfinite(block)
     if not finite.all():
         n, i, _ = np.argwhere(~finite)[0]
         raise ValueError(
-            f"{name} must be finite one-hot values; {_where(n, i, single)} holds "
-            f"{batch[n, i].tolist()}"
+            f"{name} must be finite one-hot values; {_where(offset + n, i, single)} holds "
+            f"{block[n, i].tolist()}"
         )
     if probabilities:
-        ok = (batch >= 0).all(axis=2) & (batch <= 1).all(axis=2) & (batch.sum(axis=2) <= 1 + 1e-5)
+        ok = (block >= 0).all(axis=2) & (block <= 1).all(axis=2) & (block.sum(axis=2) <= 1 + 1e-5)
         rule = PROBABILITY_RULE
     else:
-        binary = (batch == 0) | (batch == 1)
-        ok = binary.all(axis=2) & (batch.sum(axis=2) <= 1)
+        binary = (block == 0) | (block == 1)
+        ok = binary.all(axis=2) & (block.sum(axis=2) <= 1)
         rule = ONE_HOT_RULE
     if not ok.all():
         n, i = np.argwhere(~ok)[0]
+        values = block[n, i]
         hint = ""
-        if not probabilities and np.all((batch >= 0) & (batch <= 1)):
+        if not probabilities and np.all((values >= 0) & (values <= 1)):
             hint = " (base probabilities are not one-hot)"
-        elif batch.max() > 1:
+        elif values.max() > 1:
             hint = " (scaled input? one-hot values are at most 1)"
         raise ValueError(
             f"{name} must be {'' if probabilities else 'one-hot: '}{rule}; "
-            f"{_where(n, i, single)} holds {batch[n, i].tolist()}{hint}"
+            f"{_where(offset + n, i, single)} holds {values.tolist()}{hint}"
         )
-    return X
 
 
 def _where(n, i, single: bool) -> str:

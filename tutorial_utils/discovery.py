@@ -170,7 +170,7 @@ def discover_motifs(
         ]
     table.attrs["reason"] = reason if table.empty else None
     if table.empty:
-        warn_caller(f"discover_motifs found no pattern: {reason}")
+        warn_caller(f"discover_motifs found no pattern; {reason}")
     return table
 
 
