@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -31,6 +30,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from peak_memory import PeakRss, mib  # noqa: E402
 
 
 def dense_features(baseline, X: np.ndarray) -> np.ndarray:
@@ -80,7 +82,7 @@ def measure(variant: str, n: int, k: int, gapped: bool, length: int) -> dict:
 
     baseline = KmerBaseline(k=k, gapped=gapped)
     X = one_hot(n, length)
-    sampler = _RssSampler()
+    sampler = PeakRss()
     tracemalloc.start()
     started = time.perf_counter()
     if variant == "dense":
@@ -100,32 +102,6 @@ def measure(variant: str, n: int, k: int, gapped: bool, length: int) -> dict:
         "result_bytes": stored,
         "seconds": seconds,
     }
-
-
-class _RssSampler:
-    """Peak growth of the resident set over its size at start, sampled every 2 ms."""
-
-    def __init__(self):
-        self.page = os.sysconf("SC_PAGE_SIZE")
-        self.start = self.peak = self._rss()
-        self.running = True
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    def _rss(self) -> int:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * self.page
-
-    def _loop(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self._rss())
-            time.sleep(0.002)
-
-    def stop(self) -> int:
-        self.running = False
-        self.thread.join()
-        self.peak = max(self.peak, self._rss())
-        return self.peak - self.start
 
 
 def run_child(variant: str, n: int, k: int, gapped: bool, length: int) -> dict:
@@ -150,10 +126,6 @@ def check_equal(k: int, gapped: bool, length: int) -> None:
     X = one_hot(300, length)
     X[0, 10] = 0  # an N
     assert np.array_equal(baseline.features(X).toarray(), dense_features(baseline, X))
-
-
-def mib(value: float) -> str:
-    return f"{value / 2**20:9.1f} MiB"
 
 
 def main() -> None:
