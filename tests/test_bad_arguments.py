@@ -163,7 +163,7 @@ def x_kinds(probabilities_ok: bool = False):
         ("list of str", ["ACGT"]),
         ("object array", np.array([[None]], dtype=object)),
         ("NaN", lambda c: np.where(c.X == 1, NAN, c.X)),
-        ("inf", lambda c: c.X * INF),
+        ("inf", lambda c: np.where(c.X == 1, INF, c.X)),
         ("scaled", lambda c: c.X * 5),
         ("negative", lambda c: -c.X),
         ("wrong last axis", lambda c: c.X[..., :3]),

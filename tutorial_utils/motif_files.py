@@ -594,7 +594,7 @@ def _parse_transfac(path, lines) -> list[_Record]:
     last_row = None
     start = None
 
-    def finish(line_number):
+    def finish():
         nonlocal record, fields, in_matrix, start
         if record is not None:
             record.name = _transfac_name(path, fields, start or record.line, len(records) + 1)
@@ -606,7 +606,7 @@ def _parse_transfac(path, lines) -> list[_Record]:
         if not text:
             continue
         if text.startswith("//"):
-            finish(number)
+            finish()
             continue
         key = text.split()[0]
         value = text[len(key) :].strip()
@@ -620,7 +620,7 @@ def _parse_transfac(path, lines) -> list[_Record]:
                 raise MotifFileError(
                     path, number, current, f"a matrix row needs a number for each base: {text!r}"
                 )
-            if len(values) > 5 or (len(values) == 5 and not values[4].isalpha()):
+            if len(values) > 5 or (len(values) == 5 and _numbers(values[4]) is not None):
                 raise MotifFileError(
                     path,
                     number,
@@ -684,7 +684,7 @@ def _parse_transfac(path, lines) -> list[_Record]:
         _warn(
             f"{os.fspath(path)}: the last record has no '//' terminator; read to the end of the file"
         )
-        finish(None)
+        finish()
     return records
 
 
