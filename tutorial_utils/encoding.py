@@ -127,6 +127,11 @@ def _as_string_array(sequences, param: str) -> np.ndarray:
                 raise TypeError(
                     f"{param}[{i}] must be a DNA string, got {item!r:.60} ({type(item).__name__})"
                 )
+            if "\x00" in item:  # numpy would drop it silently at the end of a string
+                raise ValueError(
+                    f"{param}[{i}] has invalid character '\\x00' at position "
+                    f"{item.index(chr(0))}; allowed: A, C, G, T, N (any case)"
+                )
         array = np.array(items, dtype=str) if items else np.array([], dtype=str)
     if len(array) == 0:
         raise ValueError(f"{param} must contain at least one sequence, got 0")
