@@ -5,8 +5,9 @@ its estimated memory exceeds what the machine (or the learner's container) has l
 prints, side by side in one run, each case's estimate and its measured peak (resident-set
 growth sampled every 2 ms, in a fresh subprocess per case): the tutorial's heterodimer data
 (10,000 sequences per class, 500 bp) through ``simulate_heterodimer_grammar`` and
-``get_simulation_data``, and the largest runs (1,000,000 sequences of 500 bp; ``--quick``:
-100,000). Then the largest ``num_pos`` (= ``num_neg``) each path accepts in a 4 GiB container.
+``get_simulation_data``, and the largest runs (400,000 sequences of 500 bp; ``--quick``:
+100,000 sequences). Then the largest ``num_pos`` (= ``num_neg``) each path accepts in a
+4 GiB container.
 
 Usage: ``python bench/simulation_memory.py [--quick]``.
 """
@@ -85,7 +86,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.child[0], int(args.child[1]))))
         return
-    largest = 50_000 if args.quick else 500_000
+    largest = 50_000 if args.quick else 200_000
     print(f"load average before: {os.getloadavg()}")
     print(
         f"{'path':28} {'sequences':>10} {'estimate':>14} {'measured peak':>14} "
