@@ -239,7 +239,7 @@ def test_deeplift_references_stream_batch_by_batch():
 
     dnn = SequenceDNN(100, num_filters=4, conv_width=5, pool_width=10, verbose=0, seed=0)
     X = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (128, 100))]
-    deeplift(dnn, X[:2], num_refs=4, batch_size=16, progress=False)  # compiled outside
+    deeplift(dnn, X[:16], num_refs=4, batch_size=16, progress=False)  # compiled outside
 
     def peak(n):
         tracemalloc.start()
