@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "get_motif": "motifs",
     "list_motifs": "motifs",
     "load_motifs": "motifs",
-    "read_motif_file": "motifs",
+    "read_motif_file": "motif_files",
     # simulations
     "Embedding": "simulations",
     "dinucleotide_shuffle": "simulations",
