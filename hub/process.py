@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hub.client import HubClient
 from hub.credentials import load_or_create
+from hub.invocation import workshop_command
 from hub.settings import ENV_PREFIX, REPO_ROOT, WorkshopSettings
 
 PID_FILENAME = "workshop.pid"
@@ -70,7 +71,10 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
     creds = load_or_create(data)  # generate secrets before the hub reads them
     pid = running_pid(data)
     if pid is not None:
-        raise RuntimeError(f"a hub is already running for {data} (pid {pid}); `workshop down`")
+        raise RuntimeError(
+            f"a hub is already running for {data} (pid {pid}); stop it with "
+            f"`{workshop_command('down', data_dir=data)}`"
+        )
     proxy = proxy_command()[0]
     if not Path(proxy).exists() and shutil.which(proxy) is None:
         raise FileNotFoundError(
@@ -81,12 +85,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
     env.update(settings_env(settings, override_names))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     children: list[subprocess.Popen] = []
-    (data / PID_FILENAME).write_text(
-        json.dumps(
-            {"pid": os.getpid(), "local_url": settings.local_url, "public_url": settings.public_url}
-        )
-        + "\n"
-    )
+    (data / PID_FILENAME).write_text(json.dumps(hub_record(settings)) + "\n")
     stopping = []
 
     def stop(signum, _frame):
@@ -139,23 +138,54 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
         (data / PID_FILENAME).unlink(missing_ok=True)
 
 
+def hub_record(settings: WorkshopSettings) -> dict:
+    """What ``workshop up`` writes to its pid file: how the running hub can be found and what it
+    really runs with (``status``, the handout and ``doctor`` read it instead of settings.json)."""
+    return {
+        "pid": os.getpid(),
+        "local_url": settings.local_url,
+        "public_url": settings.public_url,
+        "public_host_source": settings.public_host_source,
+        "ip": settings.ip,
+        "port": settings.port,
+        "spawner": settings.spawner,
+        "admin_users": list(settings.admin_users),
+    }
+
+
 def _ready_message(settings: WorkshopSettings) -> str:
+    from hub.address import reachability
     from hub.roster import Roster
 
-    n = len(Roster.load(settings.data_dir).entries)
+    data = settings.data_dir
+    n = len(Roster.load(data).entries)
     roster_line = (
-        f"{n} attendees on the roster"
+        f"{n} attendees on the roster; print the handout with "
+        f"`{workshop_command('roster', 'list', data_dir=data)}`"
         if n
-        else "roster is empty: add attendees with `workshop roster import registrations.csv`"
+        else "roster is empty: add attendees with "
+        f"`{workshop_command('roster', 'import', 'registrations.csv', data_dir=data)}`"
     )
-    return (
-        f"\nDragoNN Workshop hub is up: {settings.public_url}\n"
-        f"  log in as lastname_firstname with the workshop password "
-        f"(`workshop roster list --show-password`)\n"
-        f"  instructors ({', '.join(settings.admin_users)}) use the admin password\n"
-        f"  {roster_line}\n"
-        f"  stop with Ctrl-C or `workshop down --data-dir {settings.data_dir}`\n"
-    )
+    lines = [
+        "",
+        f"DragoNN Workshop hub is up: {settings.public_url}",
+        f"  that address is {settings.public_host_source}; to hand out another, "
+        f"`{workshop_command('settings', 'set', 'public_host', 'NAME', data_dir=data)}` "
+        "and restart",
+    ]
+    status, sentence = reachability(settings.public_host, settings.ip)
+    if status != "ok":
+        lines.append(f"  warning: {sentence}")
+    lines += [
+        f"  on this machine: {settings.local_url}",
+        "  attendees log in as lastname_firstname with the workshop password "
+        f"(`{workshop_command('roster', 'list', '--show-password', data_dir=data)}`)",
+        f"  instructors ({', '.join(settings.admin_users)}) use the admin password",
+        f"  {roster_line}",
+        f"  stop with Ctrl-C or `{workshop_command('down', data_dir=data)}`",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def stop_hub(data_dir: str | os.PathLike, timeout: float = 60.0) -> bool:
