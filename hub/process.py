@@ -206,12 +206,20 @@ class HubProcess:
     """``workshop up`` in a child process on free loopback ports; a context manager.
 
     ``data_dir``: the hub's state; ``settings``: extra settings (name -> value); ``env``:
-    extra environment (e.g. ``WORKSHOP_PASSWORD``). After ``start()``: ``url``, ``client``
-    (API with the CLI token), ``credentials``, ``settings``.
+    extra environment (e.g. ``WORKSHOP_PASSWORD``); ``wrapper``: a command prefix for the hub
+    (e.g. ``["ip", "netns", "exec", NAME]`` to run it in a network namespace) and ``url`` where
+    this process reaches it then (default: its loopback URL). After ``start()``: ``url``,
+    ``client`` (API with the CLI token), ``credentials``, ``settings``.
     """
 
     def __init__(
-        self, data_dir, settings: dict | None = None, env: dict | None = None, log_path=None
+        self,
+        data_dir,
+        settings: dict | None = None,
+        env: dict | None = None,
+        log_path=None,
+        wrapper: list[str] | None = None,
+        url: str | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.overrides = {
@@ -224,6 +232,8 @@ class HubProcess:
         self.env = dict(os.environ, **(env or {}))
         self.log_path = Path(log_path) if log_path else self.data_dir / "hub.log"
         self.process: subprocess.Popen | None = None
+        self.wrapper = list(wrapper or [])
+        self._url = url
 
     def start(self, timeout: float = 120.0) -> HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -234,7 +244,15 @@ class HubProcess:
         }
         self.settings = WorkshopSettings.load(self.data_dir, overrides=overrides, environ=self.env)
         self.credentials = load_or_create(self.data_dir, environ=self.env)
-        args = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(self.data_dir)]
+        args = [
+            *self.wrapper,
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "up",
+            "--data-dir",
+            str(self.data_dir),
+        ]
         for name, value in self.overrides.items():
             value = ",".join(value) if isinstance(value, list) else value
             args += ["--set", f"{name}={value}"]
@@ -247,7 +265,7 @@ class HubProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test's Ctrl-C must not hit the hub twice
         )
-        self.url = self.settings.local_url
+        self.url = self._url or self.settings.local_url
         self.client = HubClient(self.url, self.credentials.api_token)
         try:
             self.client.wait_until_up(timeout=timeout, process=self.process)
