@@ -10,13 +10,18 @@ successful API answer.
     .venv/bin/python bench/hub_load.py                      # 50 users, local spawner
     .venv/bin/python bench/hub_load.py --spawner docker     # 20 users, one container each
 
-Prints median / p95 / max time-to-ready and failures, and writes JSON to bench/results/.
+Before the room, one probe attendee starts a server alone, and its CPU time from spawn to ready
+is measured (the server's processes, or its container). The floor this machine allows for the
+room is that CPU time x attendees / cores: no schedule can have every server ready sooner. The
+summary prints median / p95 / max time-to-ready, the floor and p95 / floor, the failures with
+their reasons, and the load average before and after; JSON goes to bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -75,8 +80,13 @@ def attendee(url: str, name: str, deadline: float, stats: dict, lock) -> dict:
             # from 50 clients would itself load the hub
             time.sleep(2.0 + random.random())
         result["spawned_s"] = time.monotonic() - t0
-        if open_user_server(session, url, name, timeout=120).status_code != 200:
-            raise RuntimeError("server ready but not reachable through the proxy")
+        opened = open_user_server(session, url, name, timeout=120)
+        if opened.status_code != 200:
+            hops = " -> ".join(f"{h.status_code} {h.url}" for h in opened.history)
+            raise RuntimeError(
+                f"server ready but its page answered {opened.status_code} at {opened.url} "
+                f"(after {hops or 'no redirect'}): {opened.text[:160]!r}"
+            )
         status = session.get(f"{url}user/{name}/api/status", timeout=60)
         if status.status_code != 200:
             raise RuntimeError(f"server API answered {status.status_code}")
@@ -102,6 +112,26 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
+    """Start ``name``'s server alone and return the CPU seconds it used until ready (user +
+    system of the server's processes, or of its container), then stop it."""
+    hub.client.start_server(name)
+    server = hub.client.wait_ready(name, timeout=timeout)
+    state = server.get("state") or {}
+    if state.get("pid"):
+        import psutil
+
+        root = psutil.Process(int(state["pid"]))
+        cpu = sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    else:
+        from hub.docker_spawner import docker_client
+
+        stats = docker_client().containers.get(state["object_id"]).stats(stream=False)
+        cpu = stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+    hub.client.stop_server(name, timeout=120)
+    return cpu
+
+
 def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
     """Delete the bench's per-user home volumes and its network; returns volumes removed."""
     from hub.docker_spawner import docker_client
@@ -123,8 +153,9 @@ def run(
     tmp = Path(tempfile.mkdtemp(prefix="hub-load-"))
     roster = Roster()
     roster.add_people([(f"User{i:03d}", "Bench") for i in range(users)])
+    (probe,) = roster.add_people([("Probe", "Floor")])
     roster.save(tmp)
-    names = sorted(roster.usernames)
+    names = sorted(set(roster.usernames) - {probe.username})
     settings = {
         "spawner": spawner,
         "class_size": users,
@@ -139,9 +170,17 @@ def run(
     hub = HubProcess(tmp, settings=settings, env=env)
     print(f"starting hub ({spawner} spawner) in {tmp} ...", flush=True)
     hub.start(timeout=180)
+    cores = len(os.sched_getaffinity(0))
+    try:
+        cpu_s = startup_cpu_seconds(hub, probe.username, timeout)
+    except Exception:
+        hub.stop(timeout=300)
+        raise
+    floor = cpu_s * users / cores
     print(
         f"hub up at {hub.url}; concurrent_spawn_limit={hub.settings.concurrent_spawn_limit}; "
-        f"{users} attendees log in now",
+        f"one server's start-up: {cpu_s:.2f} CPU-s, so the floor for {users} on {cores} cores "
+        f"is {floor:.1f} s; {users} attendees log in now",
         flush=True,
     )
     stats, lock = {"done": 0}, threading.Lock()
@@ -179,6 +218,10 @@ def run(
         "wall_s": round(wall, 1),
         "hub_stop_s": round(stop_s, 1),
         "concurrent_spawn_limit": hub.settings.concurrent_spawn_limit,
+        "server_startup_cpu_s": round(cpu_s, 2),
+        "cores": cores,
+        "floor_s": round(floor, 1),
+        "p95_over_floor": round(percentile(ready, 95) / floor, 2) if ready and floor else None,
     }
 
 
@@ -212,7 +255,11 @@ def main(argv=None) -> int:
         if not sep:
             raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
         extra[name] = value
+    load_before = [round(v, 2) for v in os.getloadavg()]
+    print(f"load average before: {load_before}", flush=True)
     summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra)
+    summary["load_before"] = load_before
+    summary["load_after"] = [round(v, 2) for v in os.getloadavg()]
     out = (
         Path(args.output)
         if args.output
@@ -223,7 +270,10 @@ def main(argv=None) -> int:
     print(json.dumps(summary, indent=2))
     print(
         f"\n{summary['ok']}/{users} ready; time-to-ready median {summary['ready_median_s']} s, "
-        f"p95 {summary['ready_p95_s']} s; {summary['failures']} failures  ({out})"
+        f"p95 {summary['ready_p95_s']} s; floor {summary['floor_s']} s "
+        f"({summary['server_startup_cpu_s']} CPU-s x {users} / {summary['cores']} cores), "
+        f"p95/floor {summary['p95_over_floor']}; {summary['failures']} failures; load "
+        f"{summary['load_before'][0]} -> {summary['load_after'][0]}  ({out})"
     )
     return 0 if summary["failures"] == 0 else 1
 
