@@ -173,9 +173,19 @@ def test_status_reports_running_servers(local_hub):
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    servers = {s["user"]: s for s in json.loads(out.stdout)["servers"]}
+    status = json.loads(out.stdout)
+    servers = {s["user"]: s for s in status["servers"]}
     assert servers["mustermann_max"]["ready"] is True
     assert servers["mustermann_max"]["memory_mb"] > 10  # a real process was measured
+    # the port the hub really runs on (a free one here), not the settings' default 8000
+    assert status["url"].endswith(f":{local_hub.settings.port}/")
+    assert status["spawner"] == "local"
+    assert status["learners_running"] == sum(not s["admin"] for s in status["servers"]) >= 1
+    handout = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "roster", "list", "--data-dir", str(local_hub.data_dir)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+    ).stdout  # fmt: skip
+    assert status["url"] in handout
 
 
 def test_failed_logins_per_username_are_rate_limited_then_unlock(local_hub):
@@ -245,6 +255,25 @@ def test_code_runs_in_a_users_kernel_and_errors_are_reported(local_hub):
     assert results[0]["stdout"].split()[1].endswith("homes/mustermann_max")
     assert results[1]["status"] == "error" and "ZeroDivisionError" in results[1]["error"]
     assert len(results) == 2  # stops at the first error
+
+
+def test_a_dying_kernel_is_explained_under_its_cell(local_hub):
+    """The server says why a kernel died (here killed with SIGKILL, as the OOM killer does)."""
+    from hub.client import HubError
+
+    local_hub.client.start_server("mustermann_max")
+    local_hub.client.wait_ready("mustermann_max", timeout=240)
+    with pytest.raises(HubError) as died:
+        run_code_in_kernel(
+            f"{local_hub.url}user/mustermann_max/",
+            local_hub.credentials.api_token,
+            ["import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+            timeout=120,
+        )
+    message = str(died.value)
+    assert "the kernel died" in message
+    assert "killed (SIGKILL)" in message and "ran out of memory" in message
+    assert "parameters cell" in message  # what to do next
 
 
 def test_roster_remove_signs_the_attendee_out_of_the_running_hub(local_hub):
