@@ -37,7 +37,8 @@ def usable_memory(total_bytes: int) -> int:
 
 
 def _gib(nbytes: float) -> str:
-    return f"{nbytes / GIB:.1f} GiB"
+    """``3.75 GiB``, ``20.4 GiB``, ``90 GiB``: at most two decimals, no trailing zeros."""
+    return f"{nbytes / GIB:.2f}".rstrip("0").rstrip(".") + " GiB"
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.capacity import MEASURED_NEED_MIB, SMALL_SIZE, USABLE_FRACTION, check_capacity
+from hub.capacity import FULL_SIZE, MEASURED_NEED_MIB, SMALL_SIZE, USABLE_FRACTION, check_capacity
 from hub.settings import WorkshopSettings
 
 GIB = 2**30
@@ -19,17 +19,18 @@ def test_a_class_that_fits_is_reported_with_its_headroom():
 
 
 def test_the_issue_case_fails_and_names_the_largest_class_and_the_options():
-    # a class of 30 on a 24 GB host, 3 GiB per learner: the old default promised 682M each
-    cap = check_capacity(30, 3 * GIB, 24 * GIB)
+    # a class of 30 on a 24 GB host with the measured need (the old default promised 682M each)
+    need = MEASURED_NEED_MIB[FULL_SIZE] * 2**20
+    cap = check_capacity(30, need, 24 * GIB)
     assert not cap.fits
-    assert cap.largest_class == 6
+    assert cap.largest_class == 5  # 20.4 GiB usable / 3.75 GiB
     msg = cap.message
-    assert "class of 30 x 3.0 GiB per learner = 90.0 GiB" in msg
-    assert "this machine can hold 6 learners" in msg
-    assert "settings set class_size 6" in msg
-    assert f"NUM_SEQS = {SMALL_SIZE:,}" in msg  # smaller sizes, with their measured need
+    assert "class of 30 x 3.75 GiB per learner = 112.5 GiB" in msg
+    assert "this machine can hold 5 learners" in msg
+    assert "settings set class_size 5" in msg
+    assert f"NUM_SEQS = {SMALL_SIZE:,} needs 3.5 GiB per learner, so 5 fit" in msg
     assert "--spawner docker" in msg and "mem_limit" in msg  # Docker limits
-    assert "106 GiB of RAM or more for 30 learners" in msg  # a bigger host: 90 / 0.85
+    assert "133 GiB of RAM or more for 30 learners" in msg  # a bigger host: 112.5 / 0.85
 
 
 def test_exactly_full_fits_and_one_more_does_not():

@@ -24,6 +24,7 @@ import time
 
 import pytest
 from browser import (
+    NOTEBOOK,
     fetch_json,
     launch,
     listed_files,
@@ -108,7 +109,7 @@ def _container_of(docker_client, network):  # noqa: F811
 def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
-    from hub.client import wait_for
+    from hub.client import HubError, run_code_in_kernel, wait_for
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -117,13 +118,15 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
         browser = launch(pw)
         page = new_page(browser)
 
-        # --- log in, the server spawns, the tutorial is in the file browser -------------------
+        # --- log in, the server spawns, Lab opens on the tutorial, no pop-up -------------------
         start = time.monotonic()
         login(page, docker_hub.url, USER, PASSWORD)
         wait_for_lab(page, timeout_ms=600_000)
         timings["login_to_lab_s"] = time.monotonic() - start
-        assert f"/user/{USER}/lab" in page.url
+        assert f"/user/{USER}/lab/tree/{TUTORIAL}" in page.url
         assert TUTORIAL in listed_files(page)
+        page.wait_for_timeout(5000)  # the news question used to appear a moment after start-up
+        assert page.locator(".Toastify__toast").count() == 0, "a pop-up in the learner's Lab"
         page.screenshot(path=str(shots / "1-file-browser.png"))
 
         container = _container_of(docker_client, docker_hub.network)
@@ -146,6 +149,10 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
             print(f"\nscreenshots: {shots}")
         timings["first_cells_s"] = time.monotonic() - start
         assert all("Traceback" not in o and "Error" not in o for o in outputs), outputs
+        stderr = page.locator(
+            f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        assert stderr.count() == 0, stderr.all_inner_texts()  # no TensorFlow start-up boxes
         assert outputs[-1].strip(), f"the third code cell printed nothing: {outputs}"
 
         # edit files as the user (the server's contents API with the browser's session): the
@@ -198,6 +205,16 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
         page.screenshot(path=str(shots / "3-after-restart.png"))
         page.context.close()
         browser.close()
+
+    # --- a cell that needs more than the 3G limit: the kernel is killed, the cell says why -----
+    with pytest.raises(HubError) as died:
+        run_code_in_kernel(
+            f"{docker_hub.url}user/{USER}/",
+            docker_hub.credentials.api_token,
+            ["import numpy as np\nblocks = [np.ones(2**27) for _ in range(6)]  # 6 GiB"],
+            timeout=300,
+        )
+    assert "ran out of memory" in str(died.value) and "3.0 GiB" in str(died.value), died.value
 
     # --- the idle culler stops the idle server; the home volume stays -----------------------------
     culler = subprocess.Popen(

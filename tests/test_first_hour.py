@@ -153,7 +153,7 @@ def _click(page, label: str) -> None:
 
 
 def _panel_text(page) -> str:
-    return page.locator(NOTEBOOK).inner_text()
+    return page.locator(NOTEBOOK).text_content() or ""
 
 
 def test_the_first_hour_in_chromium(room_hub, artifacts):

@@ -18,7 +18,7 @@ from hub.capacity import default_learner_memory
 from hub.credentials import is_private, load_or_create, store_passwords
 from hub.hub_config import configure
 from hub.local_spawner import seed_notebooks
-from hub.settings import WorkshopSettings, host_cpu_count, host_memory_bytes, parse_memory
+from hub.settings import WorkshopSettings, host_memory_bytes, parse_memory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Z2JH_SCHEMA = REPO_ROOT.parent / "shared" / "z2jh" / "values.schema.json"
@@ -35,13 +35,13 @@ def test_defaults_are_sized_from_the_host_and_class(tmp_path):
     # a learner's memory is what the tutorial needs, measured, not RAM / class_size
     assert s.mem_limit == s.learner_memory == default_learner_memory()
     assert s.cpu_limit >= 1.0
-    assert 10 <= s.concurrent_spawn_limit <= 100
+    assert s.concurrent_spawn_limit == 10  # the whole class may start at once
     assert s.start_timeout >= 120  # a room starting at once shares the CPUs
     # a bigger class gets smaller shares
     big = load(tmp_path, {"class_size": 200})
     assert big.mem_limit_bytes == s.mem_limit_bytes
     assert not big.capacity(total_bytes=host_memory_bytes()).fits
-    assert big.concurrent_spawn_limit == max(10, min(100, 8 * host_cpu_count()))
+    assert big.concurrent_spawn_limit == 100
     assert load(tmp_path, {"class_size": 3}).concurrent_spawn_limit == 3
 
 
