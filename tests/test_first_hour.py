@@ -98,7 +98,6 @@ def room_hub(tmp_path, hub_namespace):
     assert out.returncode == 0, out.stderr
     port = free_port()
     settings = {**HUB_SETTINGS, "ip": "0.0.0.0", "port": port}
-    settings.pop("default_url")  # the product's default: Lab on the tutorial
     hub = HubProcess(
         data,
         settings=settings,

@@ -257,6 +257,25 @@ def test_code_runs_in_a_users_kernel_and_errors_are_reported(local_hub):
     assert len(results) == 2  # stops at the first error
 
 
+def test_both_interfaces_are_served_and_the_server_opens_on_the_tutorial(local_hub):
+    """JupyterLab (the default) and Notebook 7's /tree both answer; / leads to the tutorial."""
+    session = logged_in(local_hub, "mustermann_max")
+    local_hub.client.start_server("mustermann_max")
+    local_hub.client.wait_ready("mustermann_max", timeout=240)
+    opened = open_user_server(session, local_hub.url, "mustermann_max")
+    assert opened.status_code == 200
+    assert opened.url.endswith("/user/mustermann_max/lab/tree/workshop_tutorial.ipynb")
+    tree = session.get(f"{local_hub.url}user/mustermann_max/tree", timeout=60)
+    assert tree.status_code == 200 and "notebook" in tree.text.lower()
+    notification = session.get(
+        f"{local_hub.url}user/mustermann_max/lab/api/settings/"
+        "@jupyterlab/apputils-extension:notification",
+        timeout=60,
+    ).json()
+    # image/overrides.json (installed for local servers by bootstrap): no news question
+    assert notification["schema"]["properties"]["fetchNews"]["default"] == "false"
+
+
 def test_a_dying_kernel_is_explained_under_its_cell(local_hub):
     """The server says why a kernel died (here killed with SIGKILL, as the OOM killer does)."""
     from hub.client import HubError
