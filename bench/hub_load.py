@@ -132,6 +132,26 @@ def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
     return cpu
 
 
+def cpu_by_role(root_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the hub's own processes (hub, proxy) and of the local servers
+    below it (user + system of each process itself)."""
+    import psutil
+
+    out = {"hub": 0.0, "servers": 0.0}
+    try:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return out
+    for proc in procs:
+        try:
+            role = "servers" if "jupyterhub.singleuser" in " ".join(proc.cmdline()) else "hub"
+            out[role] += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return out
+
+
 def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
     """Delete the bench's per-user home volumes and its network; returns volumes removed."""
     from hub.docker_spawner import docker_client
@@ -184,12 +204,14 @@ def run(
         flush=True,
     )
     stats, lock = {"done": 0}, threading.Lock()
+    cpu_before = cpu_by_role(hub.process.pid)
     t_start = time.monotonic()
     deadline = t_start + timeout
     try:
         with ThreadPoolExecutor(max_workers=users) as pool:
             results = list(pool.map(lambda n: attendee(hub.url, n, deadline, stats, lock), names))
         wall = time.monotonic() - t_start
+        cpu_after = cpu_by_role(hub.process.pid)
     finally:
         t_stop = time.monotonic()
         hub.stop(timeout=300)
@@ -222,6 +244,13 @@ def run(
         "cores": cores,
         "floor_s": round(floor, 1),
         "p95_over_floor": round(percentile(ready, 95) / floor, 2) if ready and floor else None,
+        # what our own processes got of the machine while the room started (the rest went to
+        # whatever else runs here): local servers only; containers are not below the hub
+        "hub_cpu_s": round(cpu_after["hub"] - cpu_before["hub"], 1),
+        "servers_cpu_s": round(cpu_after["servers"] - cpu_before["servers"], 1),
+        "our_share_of_cores": round(
+            (sum(cpu_after.values()) - sum(cpu_before.values())) / (wall * cores), 2
+        ),
     }
 
 
@@ -272,7 +301,9 @@ def main(argv=None) -> int:
         f"\n{summary['ok']}/{users} ready; time-to-ready median {summary['ready_median_s']} s, "
         f"p95 {summary['ready_p95_s']} s; floor {summary['floor_s']} s "
         f"({summary['server_startup_cpu_s']} CPU-s x {users} / {summary['cores']} cores), "
-        f"p95/floor {summary['p95_over_floor']}; {summary['failures']} failures; load "
+        f"p95/floor {summary['p95_over_floor']}; hub {summary['hub_cpu_s']} CPU-s, servers "
+        f"{summary['servers_cpu_s']} CPU-s, {summary['our_share_of_cores']:.0%} of the cores; "
+        f"{summary['failures']} failures; load "
         f"{summary['load_before'][0]} -> {summary['load_after'][0]}  ({out})"
     )
     return 0 if summary["failures"] == 0 else 1
