@@ -201,7 +201,9 @@ def test_the_first_hour_in_chromium(room_hub, artifacts):
         outputs = run_first_code_cells(page, 2)  # parameters, then the imports
         assert not _visible_stderr(page), _visible_stderr(page)
         assert all("Error" not in o for o in outputs), outputs
-        page.screenshot(path=str(artifacts / "3-tutorial-import-cell.png"))
+        import_cell = page.locator(f"{NOTEBOOK} .jp-CodeCell").nth(1)
+        assert "[2]" in import_cell.locator(".jp-InputPrompt").inner_text()
+        import_cell.screenshot(path=str(artifacts / "3-tutorial-import-cell.png"))
 
         # --- 3. explore.ipynb, default path, as a learner clicks -----------------------------
         open_from_file_browser(page, EXPLORE)
@@ -226,6 +228,7 @@ def test_the_first_hour_in_chromium(room_hub, artifacts):
         assert attribution.is_visible()
         size = attribution.evaluate("img => [img.naturalWidth, img.naturalHeight]")
         assert size[0] > 300 and size[1] > 100, size  # a drawn plot, not an empty image
+        page.set_viewport_size({"width": 1400, "height": 1800})  # whole panels in the shots
         outputs = page.locator(f"{NOTEBOOK} .jp-Cell.jp-CodeCell .jp-OutputArea")
         for i, name in enumerate(["picker", "builder", "trainer", "explorer"], start=1):
             outputs.nth(i).screenshot(path=str(artifacts / f"4-explore-{i}-{name}.png"))

@@ -146,9 +146,11 @@ class InterpretationExplorer(_Panel):
         self.image = new_image()
         self.widget = w.VBox(
             [
-                w.HBox([self.split, self.task]),
+                self.split,
+                self.task,
                 self.index,
-                w.HBox([self.method, self.view]),
+                self.method,
+                self.view,
                 self.window,
                 self.explain_button,
                 self.error,
@@ -197,6 +199,7 @@ class InterpretationExplorer(_Panel):
         num_tasks = y.shape[1]
         names = data.motif_names if len(data.motif_names) == num_tasks > 1 else None
         self.task.options = [(names[t] if names else str(t), t) for t in range(num_tasks)]
+        self.task.layout.display = None if num_tasks > 1 else "none"  # one task: nothing to pick
         positives = np.flatnonzero(y[:, self.task.value]) if len(y) else []
         self.index.value = int(positives[0]) if len(positives) else 0
         self.window.max = X.shape[1]
