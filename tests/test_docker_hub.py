@@ -16,6 +16,7 @@ Screenshots go to the test's tmp dir (path printed).
 
 from __future__ import annotations
 
+import json
 import random
 import string
 import subprocess
@@ -154,6 +155,18 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
         )
         assert stderr.count() == 0, stderr.all_inner_texts()  # no TensorFlow start-up boxes
         assert outputs[-1].strip(), f"the third code cell printed nothing: {outputs}"
+
+        # the instructor's view: the learner's container measured, the admin not counted
+        status = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "status", "--json", "--data-dir",
+             str(docker_hub.data_dir)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        status = json.loads(status.stdout)
+        (row,) = [r for r in status["servers"] if r["user"] == USER]
+        assert row["memory_mb"] > 50 and row["cpu_percent"] is not None, row
+        assert status["spawner"] == "docker" and status["learners_running"] == 1
 
         # edit files as the user (the server's contents API with the browser's session): the
         # tutorial itself gets a cell of the user's, and a new file is written
