@@ -176,6 +176,13 @@ def _ready_message(settings: WorkshopSettings) -> str:
     status, sentence = reachability(settings.public_host, settings.ip)
     if status != "ok":
         lines.append(f"  warning: {sentence}")
+    capacity = settings.capacity()
+    if not capacity.fits:
+        lines.append(
+            f"  warning: a class of {settings.class_size} needs more memory than this machine "
+            f"has; it can hold {capacity.largest_class} learners "
+            f"(`{workshop_command('doctor', '--no-spawn', data_dir=data)}` lists the options)"
+        )
     lines += [
         f"  on this machine: {settings.local_url}",
         "  attendees log in as lastname_firstname with the workshop password "
