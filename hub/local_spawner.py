@@ -1,6 +1,8 @@
 """Local-process spawner: each user's server is a process on this machine, home in the data dir.
 
 No system accounts and no isolation between users: for a trusted room, a laptop, and tests.
+Servers read the image's Jupyter server config (``JUPYTER_CONFIG_PATH``, set by
+``hub/hub_config.py``), so they cull idle kernels and explain dead ones like containers do.
 The tutorial notebooks are copied into each home on every start, but only files the user does
 not have yet, so edits survive restarts (the image's first-start copy does the same).
 """

@@ -4,12 +4,14 @@ One scenario, in order, on real components (Docker engine, the image built from 
 stand-in base, JupyterHub + CHP, DockerSpawner, jupyterhub-idle-culler, Debian's Chromium):
 
 1. the roster (one attendee, Jane Doe<random>) is imported with ``workshop roster import``; the hub starts with the docker spawner;
-2. the attendee ``doe<random>_jane`` logs in, sees ``workshop_tutorial.ipynb`` in the JupyterLab file
-   browser, opens it, runs its first cells and reads their output, then edits the tutorial
-   and writes a note (contents API, with the browser's session);
+2. the attendee ``doe<random>_jane`` logs in; JupyterLab opens on ``workshop_tutorial.ipynb``
+   without pop-ups; they run its first cells (no stderr boxes) and read their output;
+   ``workshop status`` measures their container; then they edit the tutorial and write a note
+   (contents API, with the browser's session);
 3. the server is stopped and the hub restarted, the server started again (hub API): the container
    is a new one, the edited tutorial (not re-seeded over) and the note are still there;
-4. the real idle culler (short timeout) stops the idle server; its home volume remains.
+4. a cell that needs more than the 3G limit: the kernel is OOM-killed and the cell says so;
+5. the real idle culler (short timeout) stops the idle server; its home volume remains.
 
 Screenshots go to the test's tmp dir (path printed).
 """
