@@ -13,7 +13,7 @@ stand-in base, JupyterHub + CHP, DockerSpawner, jupyterhub-idle-culler, Debian's
 4. a cell that needs more than the 3G limit: the kernel is OOM-killed and the cell says so;
 5. the real idle culler (short timeout) stops the idle server; its home volume remains.
 
-Screenshots go to the test's tmp dir (path printed).
+Screenshots go to ``test-artifacts/<test>/`` (path printed; ignored by git).
 """
 
 from __future__ import annotations
@@ -109,13 +109,12 @@ def _container_of(docker_client, network):  # noqa: F811
     return running[0] if running else None
 
 
-def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # noqa: F811
+def test_attendee_session_in_chromium(docker_hub, docker_client, artifacts):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     from hub.client import HubError, run_code_in_kernel, wait_for
 
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = artifacts
     timings = {}
     with sync_playwright() as pw:
         browser = launch(pw)

@@ -112,18 +112,6 @@ def room_hub(tmp_path, hub_namespace):
         hub.stop()
 
 
-@pytest.fixture
-def artifacts(request, repo_root):
-    import os
-    from pathlib import Path
-
-    root = Path(os.environ.get("WORKSHOP_TEST_ARTIFACTS", repo_root / "test-artifacts"))
-    path = root / request.node.name
-    path.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {path}")
-    return path
-
-
 def _visible_stderr(page) -> list[str]:
     return page.locator(f"{NOTEBOOK} .jp-OutputArea-output{STDERR}").all_inner_texts()
 
