@@ -283,9 +283,7 @@ class WorkshopSettings(Configurable):
     def _valid_memory(self, proposal):
         nbytes = parse_memory(proposal.trait.name, proposal.value)
         if proposal.trait.name != "shm_size" and nbytes < 256 * 2**20:
-            raise ValueError(
-                f"{proposal.trait.name} must be at least 256M, got {proposal.value!r}"
-            )
+            raise ValueError(f"{proposal.trait.name} must be at least 256M, got {proposal.value!r}")
         # canonical spelling ("4gib" -> "4G"): Docker, kubespawner and Terraform all read it
         return str(proposal.value).strip().upper().removesuffix("B").removesuffix("I")
 
