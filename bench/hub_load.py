@@ -275,6 +275,8 @@ def run(
     # On a shared machine our processes get only part of the cores: the floor at that share is
     # what the room could do with the CPU it actually got (a low share can also mean our own
     # processes idled, so read it with the load average)
+    if spawner == "docker":  # containers run under the engine, not below the hub: unknown
+        summary["servers_cpu_s"] = summary["our_share_of_cores"] = None
     share = summary["our_share_of_cores"]
     summary["p95_over_floor_at_our_share"] = (
         round(summary["ready_p95_s"] * share / floor, 2) if ready and share else None
@@ -330,7 +332,7 @@ def main(argv=None) -> int:
         f"p95 {summary['ready_p95_s']} s; floor {summary['floor_s']} s "
         f"({summary['server_startup_cpu_s']} CPU-s x {users} / {summary['cores']} cores), "
         f"p95/floor {summary['p95_over_floor']}; hub {summary['hub_cpu_s']} CPU-s, servers "
-        f"{summary['servers_cpu_s']} CPU-s, {summary['our_share_of_cores']:.0%} of the cores "
+        f"{summary['servers_cpu_s']} CPU-s, share of the cores {summary['our_share_of_cores']} "
         f"(p95/floor at that share {summary['p95_over_floor_at_our_share']}); "
         f"{summary['failures']} failures; load "
         f"{summary['load_before'][0]} -> {summary['load_after'][0]}  ({out})"
