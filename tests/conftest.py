@@ -41,3 +41,14 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    """A folder for the test's screenshots: ``test-artifacts/<test>/`` (or under
+    ``WORKSHOP_TEST_ARTIFACTS``), ignored by git, kept after the run; its path is printed."""
+    root = Path(os.environ.get("WORKSHOP_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts"))
+    path = root / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {path}")
+    return path
