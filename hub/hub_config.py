@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from hub.credentials import Credentials, derived_secret, ensure_private_dir
-from hub.settings import REPO_ROOT, WorkshopSettings, login_announcement
+from hub.settings import REPO_ROOT, WorkshopSettings
 
 #: purpose of the secret Caddy sends with /hub/login (hub.client_address.FRONT_HEADER)
 FRONT_SECRET_PURPOSE = "caddy-front-header"
@@ -57,8 +57,8 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     auth.login_failures_per_ip = settings.login_failures_per_ip
     auth.login_lockout_seconds = settings.login_lockout_seconds
     auth.front_secret = derived_secret(credentials, FRONT_SECRET_PURPOSE) if settings.https else ""
+    # templates/login.html shows how to log in next to the form (no banner: it would say it twice)
     c.JupyterHub.template_paths = [str(TEMPLATES_DIR)]
-    c.JupyterHub.template_vars = {"announcement_login": login_announcement()}
 
     # --- spawning a room at once -----------------------------------------------------------------
     c.JupyterHub.concurrent_spawn_limit = settings.concurrent_spawn_limit
@@ -81,6 +81,13 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         local.pids_limit = settings.pids_limit
         local.tmp_size = settings.shm_size_bytes
         local.cgroup_tree = tree_name(str(data))
+        from hub.docker_spawner import spawner_environment
+
+        # the image's Jupyter server config (kernel culling, why a kernel died) applies here too
+        local.environment = {
+            **spawner_environment(settings),
+            "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
+        }
     else:
         from hub import docker_spawner  # the docker engineer's module; needs the docker SDK
 

@@ -11,6 +11,8 @@ on the machine, are out of its sight. Memory, CPU and process limits apply throu
 When the hub runs as an ordinary user, every server runs as that user (a laptop, a trusted room,
 tests): then ``workshop up`` listens on 127.0.0.1 unless told otherwise, and warns when told.
 
+Local servers read the image's Jupyter server config (``JUPYTER_CONFIG_PATH``, set by
+``hub/hub_config.py``), so they cull idle kernels and explain dead ones like containers do.
 The tutorial notebooks are copied into each home on every start, but only files the user does
 not have yet, so edits survive restarts (the image's first-start copy does the same).
 """
@@ -25,6 +27,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub.utils import random_port
 from traitlets import Bool, Int, List, Unicode, default
 
 from hub import accounts, cgroups, home_disks
@@ -139,6 +142,21 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             args.append("--ServerApp.allow_root=True")
         return args
 
+    #: ports handed to servers of this hub that are starting or running
+    _ports_taken: set[int] = set()
+
+    def _unique_port(self) -> int:
+        """A free port no other server of this hub was given. JupyterHub's random_port() only
+        asks the kernel for a free port; a room starting at once drew the same one twice (~4 %
+        for 50 servers), the second server failed to bind, and the hub, which accepts any
+        answer on the port (even the first server's 404), reported it ready."""
+        for _ in range(1000):
+            port = random_port()
+            if port not in self._ports_taken:
+                self._ports_taken.add(port)
+                return port
+        raise RuntimeError("no free port found for the user's server")
+
     def _cgroups(self) -> cgroups.CgroupTree | None:
         if not self.cgroup_tree:
             return None
@@ -178,6 +196,9 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
             if copied:
                 self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
+        if not self.port or self.port == getattr(self, "_assigned_port", None):
+            # a fresh port per start (unless configured): the last one may be anyone's now
+            self.port = self._assigned_port = self._unique_port()
         tree = self._cgroups()
         self._cgroup_procs = []
         if tree is not None:
@@ -195,9 +216,13 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             # -P: no module of the working directory shadows the standard library (root!)
             self.cmd = [sys.executable, "-P", "-m", "hub.sandbox", spec, "--"]
             self.cmd += [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
-        url = await super().start()
-        if owner is not None:
-            await self._check_listener(owner[0])
+        try:
+            url = await super().start()
+            if owner is not None:
+                await self._check_listener(owner[0])
+        except BaseException:
+            self._ports_taken.discard(self.port)
+            raise
         return url
 
     async def _check_listener(self, uid: int) -> None:
@@ -241,10 +266,13 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
         }
 
     async def stop(self, now=False):
-        await super().stop(now=now)
-        tree = self._cgroups()
-        if tree is not None:
-            tree.remove(self.user.name)
+        try:
+            return await super().stop(now=now)
+        finally:
+            self._ports_taken.discard(self.port)
+            tree = self._cgroups()
+            if tree is not None:
+                tree.remove(self.user.name)
 
     def user_env(self, env):
         env = super().user_env(env)
