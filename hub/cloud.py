@@ -64,7 +64,9 @@ def _store_sets(settings: WorkshopSettings, pairs: list[str] | None) -> dict:
 
 
 def _volume_gib(variables: dict) -> float:
-    return float(variables.get("root_volume_gib", 100)) + float(variables.get("homes_volume_gib", 50))
+    return float(variables.get("root_volume_gib", 100)) + float(
+        variables.get("homes_volume_gib", 50)
+    )
 
 
 def _preflight(settings: WorkshopSettings, echo=_echo) -> None:
@@ -118,7 +120,9 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     run_terraform(root, "plan", "-input=false", "-out=tfplan")
     echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
     echo(_cost_line(settings, variables))
-    if not _confirm("Apply this plan (creates or changes AWS resources that cost money)?", args.yes):
+    if not _confirm(
+        "Apply this plan (creates or changes AWS resources that cost money)?", args.yes
+    ):
         echo("nothing changed")
         return 1
     run_terraform(root, "apply", "-input=false", "tfplan")

@@ -197,7 +197,7 @@ def sync_roster(bucket: str, data_dir: Path) -> bool:
         try:
             entries = Roster.load(tmp).entries
         except (KeyError, ValueError, UnicodeDecodeError) as err:
-            raise AgentError(f"s3://{bucket}/{ROSTER_KEY} is not a roster.csv: {err}")
+            raise AgentError(f"s3://{bucket}/{ROSTER_KEY} is not a roster.csv: {err}") from None
     Roster(entries).save(data_dir)
     return True
 
@@ -319,7 +319,7 @@ def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int)
     _client("ssm").put_parameter(
         Name=parameter_name(name, "activity"),
         Value=json.dumps(report),
-        Type="String",
+        Type="SecureString",  # it names the learners
         Overwrite=True,
     )
     try:
@@ -405,7 +405,9 @@ def export_homes(data_dir: Path, bucket: str = "", prefix: str = "", dest: str =
 
 # --- command line -----------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.cloud_agent", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hub.cloud_agent", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--name", default=os.environ.get("CLOUD_NAME", "dragonn-workshop"))
     parser.add_argument("--data-dir", default="/srv/dragonn-workshop/hub")
     parser.add_argument("--conf-dir", default=str(CONF_DIR))

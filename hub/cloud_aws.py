@@ -89,7 +89,11 @@ def check_quota(region: str, instance_type: str, client=None) -> str:
     except (ClientError, BotoCoreError) as err:
         return f"could not read the vCPU quota {code} ({err}); check it before the event"
     if value < vcpus:
-        what = "Running On-Demand G and VT instances" if family == "G" else "Running On-Demand Standard instances"
+        what = (
+            "Running On-Demand G and VT instances"
+            if family == "G"
+            else "Running On-Demand Standard instances"
+        )
         raise CloudError(
             f"your {region} quota '{what}' is {value:g} vCPUs; {instance_type} needs {vcpus}. "
             f"Request at least {vcpus} a week before the event (approval can take days): "
@@ -120,9 +124,11 @@ def get_parameter(region: str, name: str, decrypt: bool = False) -> str | None:
     from botocore.exceptions import ClientError
 
     try:
-        return session(region).client("ssm").get_parameter(Name=name, WithDecryption=decrypt)[
-            "Parameter"
-        ]["Value"]
+        return (
+            session(region)
+            .client("ssm")
+            .get_parameter(Name=name, WithDecryption=decrypt)["Parameter"]["Value"]
+        )
     except ClientError as err:
         if err.response["Error"]["Code"] == "ParameterNotFound":
             return None
@@ -142,7 +148,7 @@ def delete_parameters(region: str, names: list[str]) -> list[str]:
 
 
 def activity(region: str, parameter: str) -> dict:
-    text = get_parameter(region, parameter)
+    text = get_parameter(region, parameter, decrypt=True)
     try:
         return json.loads(text) if text else {}
     except json.JSONDecodeError:
