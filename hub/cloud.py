@@ -318,7 +318,12 @@ def cmd_bundle(args, settings: WorkshopSettings, echo=_echo) -> int:
 def cmd_template(args, settings: WorkshopSettings, echo=_echo) -> int:
     from hub.cloud_template import render_template
 
-    text = render_template()
+    kwargs = {}
+    if args.bundle_url or args.bundle_sha256:
+        if not (args.bundle_url and args.bundle_sha256):
+            raise ValueError("--bundle-url and --bundle-sha256 go together (a release tarball)")
+        kwargs = {"bundle_url": args.bundle_url, "bundle_sha256": args.bundle_sha256}
+    text = render_template(**kwargs)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         echo(f"wrote {args.output}")
@@ -375,4 +380,6 @@ def register(sub, common) -> None:
     bd.add_argument("-o", "--output")
     tp = csub.add_parser("template", parents=[common], help="the CloudFormation template")
     tp.add_argument("-o", "--output")
+    tp.add_argument("--bundle-url", help="default BundleUrl: the release tarball's public URL")
+    tp.add_argument("--bundle-sha256", help="its SHA-256 (printed by `workshop cloud bundle`)")
     cloud.set_defaults(func=cmd_cloud)
