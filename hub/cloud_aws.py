@@ -22,6 +22,7 @@ from hub.cloud_prices import load_prices
 QUOTA_CODES = {"G": "L-DB2E81BA", "standard": "L-1216C47A"}
 HOST_BUNDLE = "/opt/dragonn-workshop/bundle"
 HOST_DATA = "/srv/dragonn-workshop/hub"
+POLL_SECONDS = 10.0  # how often `up` asks the host for its status
 
 
 class CloudError(RuntimeError):
@@ -180,7 +181,7 @@ def wait_for_status(
     region: str,
     parameter: str,
     timeout: float = 2400.0,
-    interval: float = 10.0,
+    interval: float | None = None,
     on_change: Callable[[Progress], None] | None = None,
     clock=time.monotonic,
     sleep=time.sleep,
@@ -189,6 +190,7 @@ def wait_for_status(
 
     ``on_change`` sees every new status. Raises TimeoutError after ``timeout`` seconds.
     """
+    interval = POLL_SECONDS if interval is None else interval
     start = clock()
     last = None
     while True:
@@ -219,7 +221,7 @@ def run_on_host(region: str, instance_id: str, commands: list[str], timeout: flo
     )["Command"]
     deadline = time.monotonic() + timeout
     while True:
-        sleep(2)
+        sleep(min(2.0, POLL_SECONDS))
         try:
             inv = ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=instance_id)
         except ssm.exceptions.InvocationDoesNotExist:
