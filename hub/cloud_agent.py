@@ -189,15 +189,15 @@ def sync_roster(bucket: str, data_dir: Path) -> bool:
         if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return False
         raise
-    target = Path(data_dir) / ROSTER_FILENAME
-    if target.exists() and target.read_bytes() == body:
-        return False
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / ROSTER_FILENAME).write_bytes(body)
         try:
             entries = Roster.load(tmp).entries
         except (KeyError, ValueError, UnicodeDecodeError) as err:
             raise AgentError(f"s3://{bucket}/{ROSTER_KEY} is not a roster.csv: {err}") from None
+    current = Roster.load(data_dir).entries if (Path(data_dir) / ROSTER_FILENAME).exists() else None
+    if current is not None and sorted(current, key=str) == sorted(entries, key=str):
+        return False
     Roster(entries).save(data_dir)
     return True
 
