@@ -117,7 +117,8 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
-    run_terraform(root, "plan", "-input=false", "-out=tfplan")
+    replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []
+    run_terraform(root, "plan", "-input=false", "-out=tfplan", *replace)
     echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
     echo(_cost_line(settings, variables))
     if not _confirm(
@@ -153,8 +154,9 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
             f"  its log: aws ssm start-session --target {out['instance_id']} "
             "(then: sudo tail -100 /var/log/dragonn-workshop-provision.log)\n"
             f"  or: aws ec2 get-console-output --instance-id {out['instance_id']} --latest\n"
-            "  fix the cause, then `workshop cloud up` again (it re-provisions a fresh host; "
-            "homes are kept)"
+            "  fix the cause, then either re-run the provisioning on this host (it skips what is "
+            "done): sudo /opt/dragonn-workshop/bundle/terraform/provision/provision.sh\n"
+            "  or provision a fresh host (homes and passwords are kept): workshop cloud up --replace"
         )
         return 1
     _print_ready(settings, out, echo)
@@ -232,7 +234,9 @@ def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
             ],
             timeout=300,
         )
-        echo(f"{leaf} changed; the hub restarted with it (learners' servers keep running)")
+        echo(
+            f"{leaf} changed; the hub restarted with it (learners reopen their servers; files stay)"
+        )
         return 0
     value = cloud_aws.get_parameter(settings.aws_region, name, decrypt=True)
     if value is None:
@@ -365,6 +369,11 @@ def register(sub, common) -> None:
         if name == "up":
             p.add_argument("--yes", action="store_true", help="apply without asking")
             p.add_argument("--no-wait", action="store_true", help="do not wait for status=ready")
+            p.add_argument(
+                "--replace",
+                action="store_true",
+                help="provision a fresh host (homes and passwords are kept on their own volume)",
+            )
             p.add_argument("--timeout", type=float, default=2400.0, help="seconds to wait (2400)")
     st = csub.add_parser("status", parents=[common], help="host state, learners, cost")
     st.add_argument("--json", action="store_true")

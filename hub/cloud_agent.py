@@ -314,18 +314,23 @@ def _uptime_s() -> float:
 
 
 def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int) -> dict:
-    """One minute of housekeeping: activity report, roster sync, idle stop."""
-    report = activity(data_dir)
+    """One minute of housekeeping: activity report, roster sync, idle stop (never while the hub
+    does not answer: a broken hub is the instructor's to see, not a reason to stop)."""
+    try:
+        sync_roster(env.get("CLOUD_BUCKET", ""), data_dir)
+    except AgentError as err:
+        print(err, file=sys.stderr)
+    try:
+        report = activity(data_dir)
+    except Exception as err:  # hub down or starting: report nothing, stop nothing
+        print(f"hub does not answer: {err}", file=sys.stderr)
+        return {"error": str(err)[:300]}
     _client("ssm").put_parameter(
         Name=parameter_name(name, "activity"),
         Value=json.dumps(report),
         Type="SecureString",  # it names the learners
         Overwrite=True,
     )
-    try:
-        sync_roster(env.get("CLOUD_BUCKET", ""), data_dir)
-    except AgentError as err:
-        print(err, file=sys.stderr)
     idle = idle_minutes(report, _uptime_s())
     if idle_stop_minutes and idle >= idle_stop_minutes:
         publish_status(name, f"stopped: idle for {idle:.0f} min")

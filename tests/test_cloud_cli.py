@@ -353,3 +353,15 @@ def test_up_reports_a_failed_step_and_down_asks_first(aws, fake_terraform, class
     assert cli.main(["cloud", "down", "--data-dir", str(class_data)]) == 1
     assert "nothing destroyed" in capsys.readouterr().out
     assert "destroy" not in [c["args"][0] for c in fake_terraform()]
+
+
+def test_runbook_cost_table_is_the_price_table():
+    from hub.cloud_prices import cost_table_markdown
+
+    runbook = (Path(__file__).resolve().parents[1] / "docs" / "instructor-runbook.md").read_text()
+    assert cost_table_markdown("us-east-1") in runbook, (
+        "docs/instructor-runbook.md's cost table differs from terraform/prices.json: paste "
+        "hub.cloud_prices.cost_table_markdown() into it"
+    )
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "(docs/instructor-runbook.md)" in readme
