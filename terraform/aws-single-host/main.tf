@@ -15,7 +15,7 @@ locals {
   ami_id = var.ami_id != "" ? var.ami_id : data.aws_ssm_parameter.ami[0].insecure_value
 
   availability_zone = (var.availability_zone != "" ? var.availability_zone
-  : sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0])
+  : try(sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0], ""))
 
   parameter_path = "/${var.name}"
   tags = merge(var.tags, {
@@ -123,6 +123,10 @@ resource "aws_instance" "host" {
     precondition {
       condition     = var.mem_limit_mb == 0 || var.mem_limit_mb * var.class_size <= local.type_info.memory_gib * 1024
       error_message = "class_size x mem_limit (${var.class_size} x ${var.mem_limit_mb} MiB) exceeds the ${local.type_info.memory_gib} GiB of ${var.instance_type}: choose a bigger instance_type or a smaller mem_limit."
+    }
+    precondition {
+      condition     = local.availability_zone != ""
+      error_message = "instance_type ${var.instance_type} is not offered in any availability zone of ${var.aws_region}: choose another type or region (`workshop cloud plan` lists what is offered)."
     }
     precondition {
       condition     = var.https_domain != "" || var.route53_zone == ""
