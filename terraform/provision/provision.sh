@@ -10,7 +10,7 @@
 # homes volume, image base, idle stop) and /etc/dragonn-workshop/settings.env (WORKSHOP_* hub
 # settings), both written by the user data. Progress and the outcome go to the SSM parameter
 # /<name>/status (ready | failed: <step> | provisioning N/M: ...) and to the console.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap (status "failed: <step>") also fires inside functions
 
 BUNDLE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ROOT=/opt/dragonn-workshop            # small venv with boto3 (the bootstrap's), bundles
