@@ -9,7 +9,7 @@ ENV container=docker DEBIAN_FRONTEND=noninteractive
 RUN echo "deb http://deb.debian.org/debian bookworm main" > /etc/apt/sources.list \
     && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends systemd systemd-sysv dbus cloud-init \
-        python3-cffi-backend curl sudo iproute2 procps gpg util-linux e2fsprogs >/dev/null \
+        python3-cffi-backend curl sudo iproute2 procps gpg util-linux e2fsprogs locales >/dev/null \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 # A container shares the host's kernel and network: cloud-init must never configure networking,
 # and the units that manage devices, clocks, consoles or kernel settings of a real machine stay off.

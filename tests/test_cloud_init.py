@@ -90,15 +90,18 @@ def _wait_status(ssm, name, timeout, container, seen) -> str:
     raise AssertionError(f"no ready after {timeout} s; statuses: {seen}")
 
 
-def _open_server(session, url: str, user: str, timeout: float = 600.0) -> None:
-    """Open the learner's server like a browser and wait past the spawn page until it answers."""
-    from hub.client import api_with_cookies, open_user_server
+def _open_server(session, url: str, user: str, ca: Path, timeout: float = 600.0) -> None:
+    """Open the learner's server like a browser and wait past the spawn page until it answers.
+    (``verify`` on every request: REQUESTS_CA_BUNDLE in the environment beats a session's.)"""
+    from hub.client import api_with_cookies
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        r = open_user_server(session, url, user, timeout=60)
+        r = session.get(f"{url}user/{user}/", timeout=60, verify=str(ca))
         if r.status_code == 200 and "spawn-pending" not in r.url:
-            status = api_with_cookies(session, "GET", f"{url}user/{user}/api/status")
+            status = api_with_cookies(
+                session, "GET", f"{url}user/{user}/api/status", verify=str(ca)
+            )
             if status.status_code == 200:
                 return
         time.sleep(3)
@@ -203,6 +206,8 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
                 raise AssertionError(f"{status}\n{log}")
             assert any(s.startswith("provisioning 7/10") for s in seen), seen
             assert "status=ready" in _exec(container, "journalctl -u cloud-final --no-pager")
+            failed_units = _exec(container, "systemctl --failed --no-legend --plain --no-pager")
+            assert not failed_units.strip(), failed_units
 
             # the hub answers through Caddy; the learner logs in with the password the host made
             root_ca = tmp_path / "root.crt"
@@ -220,11 +225,11 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
             start = time.monotonic()
             session, r = browser_login(url, user, password, verify=str(root_ca))
             assert r.status_code == 302, r.text[:500]
-            _open_server(session, url, user)
+            _open_server(session, url, user, root_ca)
             TIMINGS["login to server"] = time.monotonic() - start
             note = {"type": "file", "format": "text", "content": f"{name} was here"}
             r = api_with_cookies(session, "PUT", f"{url}user/{user}/api/contents/cloud-note.txt",
-                                 json=note)  # fmt: skip
+                                 json=note, verify=str(root_ca))  # fmt: skip
             assert r.status_code in (200, 201), r.text[:500]
             # wrong password: refused
             _, bad = browser_login(url, user, "not-the-password", verify=str(root_ca))
@@ -267,8 +272,10 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
                 time.sleep(3)
             assert session is not None and r.status_code == 302, "hub not back after a reboot"
             TIMINGS["reboot to login"] = time.monotonic() - start
-            _open_server(session, url, user)
-            r = api_with_cookies(session, "GET", f"{url}user/{user}/api/contents/cloud-note.txt")
+            _open_server(session, url, user, root_ca)
+            r = api_with_cookies(
+                session, "GET", f"{url}user/{user}/api/contents/cloud-note.txt", verify=str(root_ca)
+            )
             assert r.status_code == 200 and r.json()["content"] == f"{name} was here"
             log = _exec(
                 container,
