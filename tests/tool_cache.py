@@ -78,30 +78,47 @@ def cached_dir(name: str, build: Callable[[Path], None]) -> Path:
 BUILD_SECONDS: dict[str, float] = {}
 
 
-def tool_venv(name: str, requirements: list[str], timeout: int = 900) -> Path:
-    """A virtual environment with ``requirements`` installed (pip, from the package index).
+def _installer_env() -> dict[str, str]:
+    env = dict(os.environ)
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    if os.path.exists(bundle):  # uv: trust the system CAs (a TLS-intercepting proxy's too)
+        env.setdefault("SSL_CERT_FILE", bundle)
+    return env
 
-    Returns the environment's directory; its programs are in ``bin/``. Raises RuntimeError with
-    pip's output when the installation fails.
+
+def tool_venv(name: str, requirements: list[str], timeout: int = 900) -> Path:
+    """A virtual environment with ``requirements`` installed from the package index.
+
+    Made with uv when the project's environment has it (the dev extra: checkov installs in ~10 s
+    instead of ~2 min), else with venv and pip. Returns the environment's directory; its
+    programs are in ``bin/``. Raises RuntimeError with the installer's output when it fails.
     """
     key = cache_key(name, sorted(requirements), sys.version_info[:2])
+    final = cache_root() / f"venv-{name}-{key}"
+    uv = Path(sys.executable).parent / "uv"
 
     def build(tmp: Path) -> None:
         start = time.monotonic()
-        # the venv is made at its final path: scripts' shebangs must point at where it will live
-        final = cache_root() / f"venv-{name}-{key}"
+        # the venv is made at its final path: its scripts' shebangs must point where it lives
         shutil.rmtree(final, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(final)], check=True, timeout=120)
-        out = subprocess.run(
-            [str(final / "bin" / "python"), "-m", "pip", "install", "-q",
-             "--disable-pip-version-check", *requirements],
-            capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
-        if out.returncode != 0:
-            shutil.rmtree(final, ignore_errors=True)
-            raise RuntimeError(
-                f"pip install {' '.join(requirements)} failed:\n{out.stderr[-3000:]}"
-            )
+        env = _installer_env()
+        if uv.exists():
+            steps = [
+                [str(uv), "venv", "-q", "--python", sys.executable, str(final)],
+                [str(uv), "pip", "install", "-q", "--python", str(final / "bin" / "python"),
+                 *requirements],
+            ]  # fmt: skip
+        else:
+            steps = [
+                [sys.executable, "-m", "venv", str(final)],
+                [str(final / "bin" / "python"), "-m", "pip", "install", "-q",
+                 "--disable-pip-version-check", *requirements],
+            ]  # fmt: skip
+        for cmd in steps:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+            if out.returncode != 0:
+                shutil.rmtree(final, ignore_errors=True)
+                raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out.stderr[-3000:]}")
         (tmp / "venv").write_text(str(final) + "\n")
         BUILD_SECONDS[f"venv-{name}"] = time.monotonic() - start
 

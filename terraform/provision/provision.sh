@@ -45,6 +45,8 @@ if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
     export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 fi
 export DEBIAN_FRONTEND=noninteractive
+# apt waits for the dpkg lock: unattended-upgrades holds it for minutes after an Ubuntu first boot
+APT=(apt-get -o DPkg::Lock::Timeout=900)
 export PATH="$BUNDLE/.venv/bin:$BUNDLE/node_modules/.bin:$PATH"
 
 STEP=start
@@ -91,8 +93,8 @@ python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v curl >/dev/null || need+=(curl)
 engine_answers || command -v dockerd >/dev/null || need+=(docker.io)
 if ((${#need[@]})); then
-    apt-get update -qq
-    apt-get install -y -qq "${need[@]}" >/dev/null
+    "${APT[@]}" update -qq
+    "${APT[@]}" install -y -qq "${need[@]}" >/dev/null
 fi
 if ! engine_answers; then
     if [[ -d /run/systemd/system ]]; then
@@ -106,6 +108,21 @@ fi
 # Only the hub runs on the host (learners' code, TensorFlow included, runs in their containers),
 # so the venv gets the hub extra and numpy, not the tutorial's machine-learning stack.
 step 2 hub "the hub's Python environment"
+# Node.js (for configurable-http-proxy 5, what hub/bootstrap.sh installs) and Caddy come from apt,
+# in the background while pip installs the hub
+apt_pid=""
+apt_log="$(mktemp)"
+if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
+    # keep the package's own Caddy from starting (it would take port 80 before the hub's)
+    no_start=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        no_start=1
+    fi
+    ("${APT[@]}" update -qq && "${APT[@]}" install -y -qq nodejs npm caddy) > "$apt_log" 2>&1 &
+    apt_pid=$!
+fi
 venv="$BUNDLE/.venv"
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
 stamp="$venv/.host-$(sha256sum "$BUNDLE/pyproject.toml" | cut -c1-16)"
@@ -124,17 +141,12 @@ PY
     "${pip[@]}" --no-deps -e "$BUNDLE"
     touch "$stamp"
 fi
-# configurable-http-proxy 5 (what hub/bootstrap.sh installs) and Caddy (Debian/Ubuntu package)
-if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
-    # keep the package's own Caddy from starting (it would take port 80 before the hub's)
-    no_start=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 0755 /usr/sbin/policy-rc.d
-        no_start=1
+if [[ -n "$apt_pid" ]]; then
+    if ! wait "$apt_pid"; then
+        cat "$apt_log"
+        STEP="hub (apt-get install nodejs npm caddy)"
+        false
     fi
-    apt-get update -qq
-    apt-get install -y -qq nodejs npm caddy >/dev/null
     if [[ $no_start == 1 ]]; then
         rm -f /usr/sbin/policy-rc.d
     fi
