@@ -4,13 +4,14 @@
 ARG BASE_IMAGE=workshop-standin-base:bookworm
 FROM ${BASE_IMAGE}
 ENV container=docker DEBIAN_FRONTEND=noninteractive
-# what an Ubuntu cloud image has that the provisioning relies on; python3-cffi-backend: cloud-init's
-# crypto imports fail without it on minbase
+# what an Ubuntu cloud image has that the provisioning relies on (and cloud-init's locale module:
+# en_US.UTF-8 generated); python3-cffi-backend: cloud-init's crypto imports fail without it on minbase
 RUN echo "deb http://deb.debian.org/debian bookworm main" > /etc/apt/sources.list \
     && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends systemd systemd-sysv dbus cloud-init \
         python3-cffi-backend curl sudo iproute2 procps gpg util-linux e2fsprogs locales >/dev/null \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+    && echo "en_US.UTF-8 UTF-8" > /etc/locale.gen && locale-gen >/dev/null
 # A container shares the host's kernel and network: cloud-init must never configure networking,
 # and the units that manage devices, clocks, consoles or kernel settings of a real machine stay off.
 RUN printf 'network: {config: disabled}\ndatasource_list: [NoCloud, None]\n' \

@@ -207,7 +207,10 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
             assert any(s.startswith("provisioning 7/10") for s in seen), seen
             assert "status=ready" in _exec(container, "journalctl -u cloud-final --no-pager")
             failed_units = _exec(container, "systemctl --failed --no-legend --plain --no-pager")
-            assert not failed_units.strip(), failed_units
+            if failed_units.strip():
+                unit = failed_units.split()[0]
+                journal = _exec(container, f"journalctl -u {unit} --no-pager | tail -20")
+                raise AssertionError(f"failed unit on the VM: {failed_units}\n{journal}")
 
             # the hub answers through Caddy; the learner logs in with the password the host made
             root_ca = tmp_path / "root.crt"

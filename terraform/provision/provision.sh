@@ -79,6 +79,7 @@ trap failed ERR
 
 step() {
     STEP="$2"
+    echo "[$(date -u +%H:%M:%S)] step $1/$TOTAL: $2"
     report "provisioning $1/$TOTAL: $3"
 }
 
@@ -141,6 +142,7 @@ PY
     "${pip[@]}" --no-deps -e "$BUNDLE"
     touch "$stamp"
 fi
+echo "[$(date -u +%H:%M:%S)] hub venv ready"
 if [[ -n "$apt_pid" ]]; then
     if ! wait "$apt_pid"; then
         cat "$apt_log"
@@ -151,6 +153,7 @@ if [[ -n "$apt_pid" ]]; then
         rm -f /usr/sbin/policy-rc.d
     fi
 fi
+echo "[$(date -u +%H:%M:%S)] apt packages ready"
 if [[ ! -x "$BUNDLE/node_modules/.bin/configurable-http-proxy" ]]; then
     npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$BUNDLE" \
         configurable-http-proxy@5 >/dev/null
