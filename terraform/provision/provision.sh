@@ -121,7 +121,9 @@ if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
         chmod 0755 /usr/sbin/policy-rc.d
         no_start=1
     fi
-    ("${APT[@]}" update -qq && "${APT[@]}" install -y -qq nodejs npm caddy) > "$apt_log" 2>&1 &
+    # (no recommends: npm's would add a C compiler and ~250 packages that a pure-JS proxy never uses)
+    ("${APT[@]}" update -qq && "${APT[@]}" install -y -qq --no-install-recommends nodejs npm caddy) \
+        > "$apt_log" 2>&1 &
     apt_pid=$!
 fi
 venv="$BUNDLE/.venv"
