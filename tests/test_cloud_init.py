@@ -95,6 +95,8 @@ def _open_server(session, url: str, user: str, ca: Path, timeout: float = 600.0)
     (``verify`` on every request: REQUESTS_CA_BUNDLE in the environment beats a session's.)"""
     from hub.client import api_with_cookies
 
+    # JupyterHub 5 starts a server from the spawn page (where the login form sends a browser)
+    r = session.get(f"{url}hub/spawn/{user}", timeout=60, verify=str(ca))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = session.get(f"{url}user/{user}/", timeout=60, verify=str(ca))
@@ -283,7 +285,7 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
             assert r.status_code == 200 and r.json()["content"] == f"{name} was here"
             log = _exec(
                 container,
-                "grep -c 'status=provisioning 1/' /var/log/dragonn-workshop-provision.log",
+                "grep -c '] step 1/10' /var/log/dragonn-workshop-provision.log",
             )
             assert log.strip() == "1", "provisioning ran again on the second boot"
             assert ssm.get_parameter(Name=f"/{name}/status")["Parameter"]["Value"] == "ready"
