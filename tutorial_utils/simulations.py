@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._onehot import check_one_hot
 from ._validation import (
     check_choice,
     check_float,
@@ -37,6 +38,8 @@ from ._validation import (
     check_int_range,
     check_min_max,
     check_seed,
+    check_shuffle_size,
+    check_simulation_size,
 )
 from .motifs import Motif, UnknownMotifError, get_motif
 
@@ -556,6 +559,9 @@ def simulate_single_motif_detection(
     y : ndarray (num_pos + num_neg, 1) of bool, True for positives.
     embeddings : list of lists of Embedding, one list per sequence.
     """
+    check_simulation_size(
+        "simulate_single_motif_detection", seq_length, 1, num_pos=num_pos, num_neg=num_neg
+    )
     return _single_motif_detection(
         motif_name, seq_length, num_pos, num_neg, GC_fraction, seed=seed
     ).as_tuple()
@@ -591,6 +597,13 @@ def simulate_motif_counting(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : list of lists of Embedding.
     """
+    check_simulation_size(
+        "simulate_motif_counting",
+        seq_length,
+        (pos_counts, neg_counts),
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _motif_counting(
         motif_name, seq_length, pos_counts, neg_counts, num_pos, num_neg, GC_fraction, seed=seed
     ).as_tuple()
@@ -639,6 +652,13 @@ def simulate_motif_density_localization(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : list of lists of Embedding.
     """
+    check_simulation_size(
+        "simulate_motif_density_localization",
+        seq_length,
+        max_motif_counts,
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _motif_density_localization(
         motif_name,
         seq_length,
@@ -680,6 +700,9 @@ def simulate_multi_motif_embedding(
     y : ndarray (num_seqs, len(motif_names)) of bool; y[n, j] is True iff motif j is embedded.
     embeddings : list of lists of Embedding.
     """
+    check_simulation_size(
+        "simulate_multi_motif_embedding", seq_length, max_num_motifs, num_seqs=num_seqs
+    )
     return _multi_motif_embedding(
         motif_names, seq_length, min_num_motifs, max_num_motifs, num_seqs, GC_fraction, seed=seed
     ).as_tuple()
@@ -726,6 +749,13 @@ def simulate_differential_accessibility(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : list of lists of Embedding.
     """
+    check_simulation_size(
+        "simulate_differential_accessibility",
+        seq_length,
+        max_num_motifs,
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _differential_accessibility(
         pos_motif_names,
         neg_motif_names,
@@ -791,6 +821,9 @@ def simulate_heterodimer_grammar(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : list of lists of Embedding (motif1's instance, then motif2's for positives).
     """
+    check_simulation_size(
+        "simulate_heterodimer_grammar", seq_length, 2, num_pos=num_pos, num_neg=num_neg
+    )
     return _heterodimer_grammar(
         motif1,
         motif2,
@@ -842,20 +875,18 @@ def dinucleotide_shuffle(sequence_or_onehot, num_shuffles=1, seed=None):
     With num_shuffles>1: a list of str, or ndarray (num_shuffles, L, 4).
     """
     num_shuffles = check_int("num_shuffles", num_shuffles, min_value=1)
+    check_shuffle_size(sequence_or_onehot, num_shuffles)
     rng = check_seed(seed)
     if isinstance(sequence_or_onehot, str):
         if not sequence_or_onehot:
             raise ValueError("sequence_or_onehot must not be empty")
-        symbols = np.frombuffer(sequence_or_onehot.encode("latin-1"), dtype=np.uint8)
+        symbols = np.frombuffer(sequence_or_onehot.encode("utf-32-le"), dtype=np.uint32)
         shuffled = [
-            x.tobytes().decode("latin-1") for x in _shuffle_symbols(rng, symbols, num_shuffles)
+            x.tobytes().decode("utf-32-le") for x in _shuffle_symbols(rng, symbols, num_shuffles)
         ]
         return shuffled[0] if num_shuffles == 1 else shuffled
+    check_one_hot(sequence_or_onehot, "sequence_or_onehot", single=True)  # the shared check
     onehot = np.asarray(sequence_or_onehot)
-    if onehot.ndim != 2 or onehot.shape[1] != 4 or onehot.shape[0] == 0:
-        raise ValueError(
-            f"sequence_or_onehot must be a string or a one-hot array of shape (L, 4), got shape {onehot.shape}"
-        )
     symbols = np.where(onehot.any(axis=1), onehot.argmax(axis=1), 4).astype(np.uint8)
     rows = np.vstack([np.eye(4, dtype=onehot.dtype), np.zeros((1, 4), dtype=onehot.dtype)])
     shuffled = rows[np.stack(_shuffle_symbols(rng, symbols, num_shuffles))]
