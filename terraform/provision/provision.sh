@@ -293,9 +293,10 @@ systemctl start dragonn-workshop-agent.timer
 step 9 https "HTTPS (certificate for the hub's name)"
 agent wait-https --timeout 900
 
-# --- 10. workshop doctor: engine, image, GPU, the tutorial's first cell in a learner container ----
-step 10 doctor "workshop doctor"
-workshop doctor --no-spawn --cells 1 --data-dir "$DATA"
+# --- 10. workshop doctor: engine, image, GPU, capacity, and a throwaway learner spawned through
+# Docker who runs the tutorial through its first training cell (a temporary hub on loopback) ------
+step 10 doctor "workshop doctor (a test learner trains the tutorial's first model)"
+workshop doctor --data-dir "$DATA"
 
 STEP=ready
 report ready
