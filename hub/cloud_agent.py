@@ -314,26 +314,35 @@ def _uptime_s() -> float:
 
 
 def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int) -> dict:
-    """One minute of housekeeping: activity report, roster sync, idle stop (never while the hub
-    does not answer: a broken hub is the instructor's to see, not a reason to stop)."""
+    """One minute of housekeeping: roster sync, activity report, idle stop. An AWS API that does
+    not answer costs this minute's report and sync, never the idle stop; a hub that does not
+    answer stops nothing (a broken hub is the instructor's to see, not a reason to stop)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         sync_roster(env.get("CLOUD_BUCKET", ""), data_dir)
-    except AgentError as err:
-        print(err, file=sys.stderr)
+    except (AgentError, BotoCoreError, ClientError) as err:
+        print(f"roster not synced: {err}", file=sys.stderr)
     try:
         report = activity(data_dir)
-    except Exception as err:  # hub down or starting: report nothing, stop nothing
+    except Exception as err:  # hub down or starting
         print(f"hub does not answer: {err}", file=sys.stderr)
         return {"error": str(err)[:300]}
-    _client("ssm").put_parameter(
-        Name=parameter_name(name, "activity"),
-        Value=json.dumps(report),
-        Type="SecureString",  # it names the learners
-        Overwrite=True,
-    )
+    try:
+        _client("ssm").put_parameter(
+            Name=parameter_name(name, "activity"),
+            Value=json.dumps(report),
+            Type="SecureString",  # it names the learners
+            Overwrite=True,
+        )
+    except (BotoCoreError, ClientError) as err:
+        print(f"activity not published: {err}", file=sys.stderr)
     idle = idle_minutes(report, _uptime_s())
     if idle_stop_minutes and idle >= idle_stop_minutes:
-        publish_status(name, f"stopped: idle for {idle:.0f} min")
+        try:
+            publish_status(name, f"stopped: idle for {idle:.0f} min")
+        except (BotoCoreError, ClientError) as err:
+            print(f"status not published: {err}", file=sys.stderr)
         # the instance's shutdown behaviour is "stop": disks and address stay, billing stops
         subprocess.run(["systemctl", "poweroff"], check=False)
     return report
