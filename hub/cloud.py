@@ -177,11 +177,17 @@ def _print_ready(settings, out: dict, echo=_echo) -> None:
     echo(format_handout(Roster.load(settings.data_dir).entries, out["url"], password))
 
 
-def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
-    root = cloud_dir(settings) / "terraform" / ROOT_REL
-    out = outputs(root)
+def _launched(settings: WorkshopSettings, echo=_echo) -> dict:
+    """The class's Terraform outputs; ``{}`` (after saying so) when nothing was launched."""
+    out = outputs(cloud_dir(settings) / "terraform" / ROOT_REL)
     if not out:
         echo(f"no class launched from {settings.data_dir} (`workshop cloud up`)")
+    return out
+
+
+def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
+    out = _launched(settings, echo)
+    if not out:
         return 1
     region = settings.aws_region
     report = {
@@ -211,9 +217,8 @@ def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
 
 
 def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
-    out = outputs(cloud_dir(settings) / "terraform" / ROOT_REL)
+    out = _launched(settings, echo)
     if not out:
-        echo(f"no class launched from {settings.data_dir} (`workshop cloud up`)")
         return 1
     leaf = "admin-password" if args.admin else "workshop-password"
     name = f"{out['parameter_path']}/{leaf}"
@@ -247,9 +252,8 @@ def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
 
 
 def cmd_export(args, settings: WorkshopSettings, echo=_echo) -> int:
-    out = outputs(cloud_dir(settings) / "terraform" / ROOT_REL)
+    out = _launched(settings, echo)
     if not out:
-        echo(f"no class launched from {settings.data_dir} (`workshop cloud up`)")
         return 1
     state = cloud_aws.instance_state(settings.aws_region, out["instance_id"])
     if state != "running":
