@@ -206,7 +206,9 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
             if status != "ready":
                 log = _exec(container, "tail -80 /var/log/dragonn-workshop-provision.log")
                 raise AssertionError(f"{status}\n{log}")
-            steps = _exec(container, "grep -o 'step [0-9]*/10' /var/log/dragonn-workshop-provision.log")
+            steps = _exec(
+                container, "grep -o 'step [0-9]*/10' /var/log/dragonn-workshop-provision.log"
+            )
             assert steps.split() == [w for n in range(1, 11) for w in ("step", f"{n}/10")], steps
             assert "status=ready" in _exec(container, "journalctl -u cloud-final --no-pager")
             failed_units = _exec(container, "systemctl --failed --no-legend --plain --no-pager")
