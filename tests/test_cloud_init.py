@@ -26,6 +26,7 @@ import json
 import os
 import tarfile
 import time
+from pathlib import Path
 
 import pytest
 import yaml
