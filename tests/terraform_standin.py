@@ -234,7 +234,8 @@ def _convert(assembly: dict) -> dict:
 
 def provider_schema(standin: Standin) -> Path:
     """Path of the converted schema (``providers schema -json`` format) of every type in
-    ``standin``'s package; built once per package version (~10 s, 1.5 GB of RAM while parsing)."""
+    ``standin``'s package; built once per package version (aws 6.25: 1,581 resources and 630
+    data sources in ~7 s, 0.8 GB of RAM at the peak)."""
 
     def build(tmp: Path) -> None:
         start = time.monotonic()
