@@ -4,6 +4,7 @@
     workshop down | status | doctor
     workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
     workshop settings show | set NAME VALUE | z2jh | terraform
+    workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud.py)
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -296,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = ssub.add_parser(name, parents=[common], help=what)
         p.add_argument("-o", "--output")
     settings.set_defaults(func=cmd_settings)
+
+    from hub.cloud import register as register_cloud
+
+    register_cloud(sub, common)
     return parser
 
 

@@ -6,6 +6,7 @@
 #   chromium     the headless browser Playwright drives (never a Playwright browser download)
 #   caddy        the TLS edge in front of the hub
 #   iproute2     `ip netns`: the browser tier's hub runs in a network namespace of its own
+#   shellcheck   lints the cloud host's provisioning scripts (tests/test_terraform.py)
 set -euo pipefail
 
 need=()
@@ -14,6 +15,7 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v caddy >/dev/null || need+=(caddy)
 command -v ip >/dev/null || need+=(iproute2)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 
 if ((${#need[@]})); then
     if [[ $EUID -ne 0 ]]; then
