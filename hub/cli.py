@@ -192,7 +192,10 @@ def cmd_settings(args) -> int:
     if args.settings_cmd == "z2jh":
         import yaml
 
-        text = yaml.safe_dump(settings.to_z2jh_values(), sort_keys=False)
+        from hub.roster import Roster
+
+        roster = Roster.load(settings.data_dir).usernames
+        text = yaml.safe_dump(settings.to_z2jh_values(roster=roster), sort_keys=False)
     elif args.settings_cmd == "terraform":
         text = json.dumps(settings.to_terraform_vars(), indent=2) + "\n"
     else:
