@@ -4,6 +4,7 @@
     workshop down | status | doctor
     workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
     workshop settings show | set NAME VALUE | z2jh | terraform
+    workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -277,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = ssub.add_parser(name, parents=[common], help=what)
         p.add_argument("-o", "--output")
     settings.set_defaults(func=cmd_settings)
+
+    from hub.image_cli import add_parser as add_image_parser
+
+    add_image_parser(sub, common)
     return parser
 
 

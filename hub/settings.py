@@ -354,18 +354,16 @@ class WorkshopSettings(Configurable):
         for name, value in overrides.items():
             if name != "data_dir":
                 settings._set(name, value, source="command line")
-        # before anything reads a computed default (which traitlets then stores as a value)
-        settings._given = {n for n in cls.setting_names() if settings.trait_has_value(n)}
         return settings
 
     def is_given(self, name: str) -> bool:
-        """Whether ``name`` was set by settings.json, the environment or the command line
-        (rather than left to its default)."""
-        given = getattr(self, "_given", None)
-        return name in given if given is not None else self.trait_has_value(name)
+        """Whether ``name`` was set by settings.json, the environment, the command line or
+        ``workshop settings set`` (rather than left to its default)."""
+        return name in getattr(self, "_given", ())
 
     def _set(self, name: str, value, source: str) -> None:
         check_choice("setting", name, self.setting_names())
+        self._given = getattr(self, "_given", set()) | {name}
         try:
             setattr(self, name, value)
         except TraitError as err:

@@ -11,7 +11,8 @@ like the local and single-host hubs) with the same login rules, limits and culli
   ``PASSWORD_SECRET`` (keys ``PASSWORD_KEYS``) through environment variables
   (``hub.extraEnv`` ``secretKeyRef``) and one ``hub.extraConfig`` snippet;
   ``password_secret()`` renders that Secret for ``kubectl apply`` or Terraform;
-* user servers: the per-user image, memory and CPU limits, a ``HOME_CAPACITY`` volume per
+* user servers: the per-user image (the release's pinned ``cpu`` and ``gpu`` images unless the
+  settings name one), memory and CPU limits, a ``HOME_CAPACITY`` volume per
   learner, TensorFlow memory growth and kernel culling (the docker spawner's environment), and
   a profile list: one GPU (``nvidia.com/gpu: 1``, on nodes labelled ``NODE_POOL_LABEL`` =
   ``GPU_POOL`` and tainted ``nvidia.com/gpu``) and CPU only (``CPU_POOL`` nodes);
@@ -81,6 +82,21 @@ def learner_limits(settings) -> tuple[str, float]:
     return memory, float(cpu)
 
 
+def learner_images(settings) -> dict[str, str]:
+    """``{"cpu": ref, "gpu": ref}``: the settings' ``image`` for both when given, else the
+    release's published images pinned to this version (``hub/image_cli.py``)."""
+    from hub.image_cli import image_ref
+
+    if settings.is_given("image"):
+        ref = (
+            settings.image
+            if ":" in settings.image.rsplit("/", 1)[-1]
+            else settings.image + ":latest"
+        )
+        return {"cpu": ref, "gpu": ref}
+    return {variant: image_ref(variant) for variant in ("cpu", "gpu")}
+
+
 def chart_values(settings, roster: list[str] | None = None) -> dict:
     """z2jh values (a dict ready for ``yaml.safe_dump``) for ``settings``; see the module doc.
 
@@ -90,9 +106,8 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
     from hub.roster import USERNAME_PATTERN
     from hub.settings import _admin_or_attendee_pattern, login_announcement
 
-    name, _, tag = (
-        settings.image.rpartition(":") if ":" in settings.image else (settings.image, "", "")
-    )
+    images = learner_images(settings)
+    name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
     memory, cpu = learner_limits(settings)
     auth = {
         "admin_users": list(settings.admin_users),
@@ -124,11 +139,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
         },
         "proxy": {"https": _https(settings)},
         "singleuser": {
-            "image": {
-                "name": name or settings.image,
-                "tag": tag or "latest",
-                "pullPolicy": "IfNotPresent",
-            },
+            "image": {"name": name, "tag": tag, "pullPolicy": "IfNotPresent"},
             "memory": {"limit": memory, "guarantee": memory},
             "cpu": {"limit": cpu, "guarantee": round(cpu * CPU_GUARANTEE_FRACTION, 3)},
             "startTimeout": settings.start_timeout,
@@ -147,7 +158,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
                 "enabled": True,
                 "egressAllowRules": {"cloudMetadataServer": False, "privateIPs": False},
             },
-            "profileList": _profiles(settings),
+            "profileList": _profiles(settings, images),
         },
         "scheduling": {
             "userScheduler": {"enabled": True},
@@ -195,14 +206,17 @@ def _https(settings) -> dict:
     }
 
 
-def _profiles(settings) -> list[dict]:
+def _profiles(settings, images: dict[str, str]) -> list[dict]:
     """CPU-only, and (unless ``gpu = none``) one GPU per learner, the default."""
     cpu = {
         "display_name": "CPU only",
         "slug": "cpu",
         "description": "No GPU: training runs on the CPU (slower, always available).",
         "default": settings.gpu == "none",
-        "kubespawner_override": {"node_selector": {NODE_POOL_LABEL: CPU_POOL}},
+        "kubespawner_override": {
+            "image": images["cpu"],
+            "node_selector": {NODE_POOL_LABEL: CPU_POOL},
+        },
     }
     if settings.gpu == "none":
         return [cpu]
@@ -212,6 +226,7 @@ def _profiles(settings) -> list[dict]:
         "description": "One NVIDIA GPU (TensorFlow grows its memory as needed).",
         "default": True,
         "kubespawner_override": {
+            "image": images["gpu"],
             "extra_resource_limits": {"nvidia.com/gpu": "1"},
             "node_selector": {NODE_POOL_LABEL: GPU_POOL},
             # an override replaces the chart's user tolerations: keep the user-node one

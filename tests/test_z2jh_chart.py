@@ -127,14 +127,21 @@ def check_profiles(hub: dict, settings) -> None:
     assert [p["slug"] for p in hub["singleuser"]["profileList"] if p["default"]] == (
         ["cpu"] if settings.gpu == "none" else ["gpu"]
     )
+    images = z2jh.learner_images(settings)
     cpu = profiles["cpu"]["kubespawner_override"]
     assert cpu["node_selector"] == {z2jh.NODE_POOL_LABEL: z2jh.CPU_POOL}
+    assert cpu["image"] == images["cpu"]
+    default = hub["singleuser"]["image"]
+    assert (
+        f"{default['name']}:{default['tag']}" == images["cpu" if settings.gpu == "none" else "gpu"]
+    )
     assert "extra_resource_limits" not in cpu
     if settings.gpu == "none":
         assert set(profiles) == {"cpu"}
         return
     gpu = profiles["gpu"]["kubespawner_override"]
     assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert gpu["image"] == images["gpu"]
     assert gpu["node_selector"] == {z2jh.NODE_POOL_LABEL: z2jh.GPU_POOL}
     keys = {t["key"] for t in gpu["tolerations"]}
     assert {"nvidia.com/gpu", "hub.jupyter.org/dedicated"} <= keys
@@ -302,3 +309,16 @@ def test_password_secret_is_valid_and_holds_what_the_hub_reads():
         z2jh.password_secret("short", ADMIN_PASSWORD)
     with pytest.raises(ValueError, match="at least 32"):
         z2jh.password_secret(PASSWORD, "too-short-for-an-admin")
+
+
+def test_images_are_the_releases_pinned_tags_unless_given(rendered):
+    from hub.image_cli import image_tag
+
+    settings, _, objects = rendered["gpu"]
+    images = z2jh.learner_images(settings)
+    assert images == {
+        v: f"ghcr.io/dragonn-workshop/dragonn-workshop:{image_tag(v)}" for v in images
+    }
+    assert not any(ref.endswith(":latest") for ref in images.values())
+    settings = rendered["roster"][0]
+    assert z2jh.learner_images(settings) == {"cpu": "ghcr.io/x/ws:1.2", "gpu": "ghcr.io/x/ws:1.2"}
