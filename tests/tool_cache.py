@@ -1,0 +1,125 @@
+"""Tools the cloud tests build for themselves on a fresh machine, cached by version.
+
+Some checkers cannot share the project's environment (checkov pins old ``networkx`` and
+``packaging``; the ``tf`` provider framework needs ``protobuf<6`` while TensorFlow needs 7), so each
+gets its own virtual environment, made once per requirement list and reused by later runs.
+
+Everything lives under :func:`cache_root` (``$WORKSHOP_TOOL_CACHE``, default
+``/tmp/dragonn-workshop-tools``): nothing generated is committed. Entries are keyed by a hash of
+what they are built from, built under a lock and moved into place atomically, so parallel sessions
+(other worktrees, pytest-xdist) share one copy safely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+CACHE_ENV = "WORKSHOP_TOOL_CACHE"
+
+
+def cache_root() -> Path:
+    """Directory holding every cached tool (created when missing)."""
+    root = Path(os.environ.get(CACHE_ENV) or "/tmp/dragonn-workshop-tools")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def cache_key(*parts) -> str:
+    """A short stable hash of ``parts`` (JSON-serializable values)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def cached_dir(name: str, build: Callable[[Path], None]) -> Path:
+    """``cache_root()/name``, made by ``build(tmp_dir)`` the first time (then reused).
+
+    ``build`` fills a temporary directory that is renamed into place only when it returns, so
+    an interrupted build leaves nothing half-made behind.
+    """
+    final = cache_root() / name
+    if final.is_dir():
+        return final
+    with _locked(cache_root() / f".{name}.lock"):
+        if final.is_dir():
+            return final
+        tmp = cache_root() / f".{name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            build(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        os.replace(tmp, final)
+    return final
+
+
+BUILD_SECONDS: dict[str, float] = {}
+
+
+def tool_venv(name: str, requirements: list[str], timeout: int = 900) -> Path:
+    """A virtual environment with ``requirements`` installed (pip, from the package index).
+
+    Returns the environment's directory; its programs are in ``bin/``. Raises RuntimeError with
+    pip's output when the installation fails.
+    """
+    key = cache_key(name, sorted(requirements), sys.version_info[:2])
+
+    def build(tmp: Path) -> None:
+        start = time.monotonic()
+        # the venv is made at its final path: scripts' shebangs must point at where it will live
+        final = cache_root() / f"venv-{name}-{key}"
+        shutil.rmtree(final, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(final)], check=True, timeout=120)
+        out = subprocess.run(
+            [str(final / "bin" / "python"), "-m", "pip", "install", "-q",
+             "--disable-pip-version-check", *requirements],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if out.returncode != 0:
+            shutil.rmtree(final, ignore_errors=True)
+            raise RuntimeError(f"pip install {' '.join(requirements)} failed:\n{out.stderr[-3000:]}")
+        (tmp / "venv").write_text(str(final) + "\n")
+        BUILD_SECONDS[f"venv-{name}"] = time.monotonic() - start
+
+    marker = cached_dir(f"venv-{name}-{key}.ready", build)
+    return Path((marker / "venv").read_text().strip())
+
+
+def pip_download(requirement: str, timeout: int = 600) -> Path:
+    """The wheel of one pinned ``requirement`` (``name==version``), downloaded once, no deps."""
+    key = cache_key("wheel", requirement)
+
+    def build(tmp: Path) -> None:
+        out = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+             "--disable-pip-version-check", "-d", str(tmp), requirement],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise RuntimeError(f"pip download {requirement} failed:\n{out.stderr[-3000:]}")
+
+    folder = cached_dir(f"wheel-{key}", build)
+    (wheel,) = folder.glob("*.whl")
+    return wheel
