@@ -3,6 +3,11 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+  # the two zones by name, so the set never grows under us when AWS adds one
+  filter {
+    name   = "zone-name"
+    values = length(var.availability_zones) > 0 ? var.availability_zones : ["${var.aws_region}a", "${var.aws_region}b"]
+  }
 }
 
 locals {

@@ -48,10 +48,19 @@ variable "vpc_cidr" {
   default     = "10.42.0.0/16"
 }
 
-variable "admin_cidrs" {
-  description = "Addresses allowed to reach the Kubernetes API (the instructor's machine)."
+variable "availability_zones" {
+  description = "The two zones of a created VPC ([] : <region>a and <region>b)."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  default     = []
+}
+
+variable "admin_cidrs" {
+  description = "Addresses allowed to reach the Kubernetes API: the instructor's machine (workshop cloud up --admin-cidr), never the whole internet."
+  type        = list(string)
+  validation {
+    condition     = length(var.admin_cidrs) > 0 && !contains(var.admin_cidrs, "0.0.0.0/0")
+    error_message = "admin_cidrs must list the instructor's addresses (e.g. [\"203.0.113.10/32\"]), not 0.0.0.0/0."
+  }
 }
 
 variable "system_instance_type" {

@@ -34,6 +34,7 @@ mock_provider "kubernetes" {}
 
 variables {
   chart_values_file = "z2jh-values.yaml"
+  admin_cidrs       = ["203.0.113.10/32"]
 }
 
 run "nodes_are_locked_down_and_labelled_for_the_profiles" {
@@ -146,6 +147,14 @@ run "without_apps_nothing_runs_in_the_cluster" {
     condition     = length(helm_release.jupyterhub) == 0 && length(helm_release.autoscaler) == 0 && length(kubernetes_namespace_v1.hub) == 0
     error_message = "install_apps=false must remove the chart (and its load balancer) first"
   }
+}
+
+run "the_api_is_never_open_to_the_internet" {
+  command = plan
+  variables {
+    admin_cidrs = ["0.0.0.0/0"]
+  }
+  expect_failures = [var.admin_cidrs]
 }
 
 run "a_cpu_type_is_refused_for_the_gpu_pool" {
