@@ -5,6 +5,7 @@
     workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
     workshop settings show | set NAME VALUE | z2jh | terraform
     workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
+    workshop cloud plan | up | status | down --target eks
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -282,6 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.image_cli import add_parser as add_image_parser
 
     add_image_parser(sub, common)
+
+    from hub.cloud_eks import add_parser as add_cloud_eks_parser
+
+    add_cloud_eks_parser(sub, common)
     return parser
 
 
