@@ -48,9 +48,13 @@ def check_policy(doc: dict) -> None:
     assert meta["http_tokens"] == "required" and meta["http_put_response_hop_limit"] == 1, (
         "the build instance must require IMDSv2 with hop limit 1"
     )
-    assert source["encrypt_boot"] is True, "the AMI's boot volume must be encrypted"
+    # encrypted unless building the copy to make public (AWS cannot publish encrypted AMIs)
+    (public,) = [v["public"] for v in doc["variable"] if "public" in v]
+    assert public["default"] is False
+    assert source["encrypt_boot"] == "${!var.public}", "the AMI's boot volume must be encrypted"
     for device in source["launch_block_device_mappings"]:
-        assert device["encrypted"] is True and device["volume_type"] == "gp3"
+        assert device["encrypted"] == "${!var.public}", "the build volume must be encrypted"
+        assert device["volume_type"] == "gp3"
     (data,) = [body for block in doc["data"] for body in block["amazon-parameterstore"].values()]
     assert data["name"] == DLAMI_PARAMETER
     assert source["source_ami"] == "${data.amazon-parameterstore.dlami.value}"
@@ -70,7 +74,7 @@ def test_template_meets_the_ami_policy():
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("encrypt_boot = true", "encrypt_boot = false", "encrypted"),
+        ("encrypt_boot = !var.public", "encrypt_boot = false", "encrypted"),
         ('imds_support = "v2.0"', 'imds_support = ""', "IMDSv2"),
         ("http_put_response_hop_limit = 1", "http_put_response_hop_limit = 2", "hop limit"),
     ],

@@ -64,6 +64,12 @@ variable "kms_key_id" {
   description = "KMS key for the AMI's snapshots ('' : the account's default EBS key)."
 }
 
+variable "public" {
+  type        = bool
+  default     = false
+  description = "Build the copy to make public: AWS refuses to make an AMI with encrypted snapshots public, so this one alone is unencrypted (hosts from it encrypt their volumes through the account's EBS default encryption). Keep false for your own classes."
+}
+
 variable "tags" {
   type        = map(string)
   default     = {}
@@ -102,13 +108,13 @@ source "amazon-ebs" "dlami" {
     http_put_response_hop_limit = 1
   }
 
-  encrypt_boot = true
+  encrypt_boot = !var.public
   kms_key_id   = var.kms_key_id
   launch_block_device_mappings {
     device_name           = "/dev/sda1"
     volume_size           = var.volume_gib
     volume_type           = "gp3"
-    encrypted             = true
+    encrypted             = !var.public
     delete_on_termination = true
   }
 
