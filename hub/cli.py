@@ -5,7 +5,8 @@
     workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
     workshop settings show | set NAME VALUE | z2jh | terraform
     workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
-    workshop cloud plan | up | status | down --target eks
+    workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud.py)
+    workshop cloud plan | up | status | password | down --target eks   (Kubernetes: hub/cloud_eks.py)
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -284,9 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_image_parser(sub, common)
 
-    from hub.cloud_eks import add_parser as add_cloud_eks_parser
+    from hub.cloud import register as register_cloud
 
-    add_cloud_eks_parser(sub, common)
+    register_cloud(sub, common)
     return parser
 
 

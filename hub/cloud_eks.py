@@ -91,7 +91,9 @@ TABLE_HEADER = (
 
 
 def _prices() -> dict:
-    return json.loads(PRICES.read_text(encoding="utf-8"))
+    from hub.cloud_prices import load_prices  # the one price table, as workshop cloud reads it
+
+    return load_prices()
 
 
 def _price(table: dict, region: str, instance_type: str) -> float:
@@ -346,6 +348,12 @@ def cmd_cloud(args) -> int:
     if args.cloud_cmd == "status":
         status(settings, cloud_vars)
         return 0
+    if args.cloud_cmd == "password":
+        from hub.credentials import load_or_create
+
+        creds = load_or_create(settings.data_dir)  # what `up` put into the cluster's Secret
+        print(creds.admin_password if args.admin else creds.workshop_password)
+        return 0
     if not args.yes:
         answer = input(f"Destroy the EKS cluster and every learner's home in {settings.aws_region}? "
                        "Export first (workshop cloud export). Type 'destroy': ")  # fmt: skip
@@ -356,31 +364,25 @@ def cmd_cloud(args) -> int:
     return 0
 
 
-def add_parser(sub, common) -> None:
-    """Add ``workshop cloud plan|up|status|down --target eks`` to the CLI's subparsers."""
-    cloud = sub.add_parser("cloud", help="run the hub in AWS (--target eks: on Kubernetes)")
-    csub = cloud.add_subparsers(dest="cloud_cmd", required=True)
-    for name, what in (
-        ("plan", "size the cluster for the class, write the Terraform inputs"),
-        ("up", "create or update the cluster and the hub"),
-        ("status", "nodes, pods and the load balancer"),
-        ("down", "remove the hub, wait for its load balancer, destroy the cluster"),
-    ):
-        p = csub.add_parser(name, parents=[common], help=what)
-        p.add_argument("--target", choices=["eks"], default="eks")
-        p.add_argument("--cluster-name")
-        p.add_argument("--namespace")
+def add_target_arguments(csub) -> None:
+    """Add ``--target single-host|eks`` and the EKS options to ``workshop cloud``'s
+    plan/up/status/password/down parsers (``csub``: their subparsers action)."""
+    for name in ("plan", "up", "status", "password", "down"):
+        p = csub.choices[name]
+        p.add_argument(
+            "--target", choices=["single-host", "eks"], default="single-host",
+            help="single-host: one GPU machine (default); eks: Kubernetes (docs/eks.md)",
+        )  # fmt: skip
+        p.add_argument("--cluster-name", help="eks: the cluster's name")
+        p.add_argument("--namespace", help="eks: the hub's namespace")
         if name in ("plan", "up"):
-            p.add_argument("--gpu-instance-type")
-            p.add_argument("--cpu-instance-type")
-            p.add_argument("--learners-per-gpu", type=int)
-            p.add_argument("--gpu-max-nodes", type=int)
+            p.add_argument("--gpu-instance-type", help="eks: GPU node type (g4dn.xlarge)")
+            p.add_argument("--cpu-instance-type", help="eks: CPU node type (m7i.2xlarge)")
+            p.add_argument("--learners-per-gpu", type=int, help="eks: GPU time-slices (4)")
+            p.add_argument("--gpu-max-nodes", type=int, help="eks: GPU pool maximum")
         if name == "plan":
-            p.add_argument("--learners", help="class sizes to plan, e.g. 30,100,300 "
+            p.add_argument("--learners", help="eks: class sizes to plan, e.g. 30,100,300 "
                            "(default: the class_size setting)")  # fmt: skip
         if name == "up":
-            p.add_argument("--admin-cidr", action="append", help="address allowed to reach the "
-                           "Kubernetes API (repeatable)")  # fmt: skip
-        if name == "down":
-            p.add_argument("--yes", action="store_true", help="do not ask")
-    cloud.set_defaults(func=cmd_cloud)
+            p.add_argument("--admin-cidr", action="append", help="eks: address allowed to "
+                           "reach the Kubernetes API (repeatable)")  # fmt: skip

@@ -176,7 +176,9 @@ class WorkshopSettings(Configurable):
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
-        "g6.xlarge", help="AWS instance type for the single-host Terraform deployment."
+        "g4dn.xlarge",
+        help="AWS instance type of the cloud host (`workshop cloud`); terraform/prices.json lists "
+        "the allowed ones.",
     ).tag(config=True)
     aws_region = Unicode("us-west-2", help="AWS region for Terraform.").tag(config=True)
 

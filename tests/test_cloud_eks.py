@@ -158,7 +158,8 @@ def test_up_refuses_without_admin_cidr_or_domain(tmp_path, fakes, capsys):
     assert cli.main(["cloud", "up", "--target", "eks", "--data-dir", data]) == 2
     assert "--admin-cidr is required" in capsys.readouterr().err
     bare = str(tmp_path / "bare")
-    assert cli.main(["cloud", "up", "--admin-cidr", "203.0.113.10/32", "--data-dir", bare]) == 2
+    assert cli.main(["cloud", "up", "--target", "eks", "--admin-cidr", "203.0.113.10/32",
+                     "--data-dir", bare]) == 2  # fmt: skip
     assert "https must be a domain" in capsys.readouterr().err
     assert fakes() == []  # nothing ran
 
@@ -167,7 +168,8 @@ def test_down_removes_the_hub_waits_for_the_load_balancer_then_destroys(
     tmp_path, fakes, monkeypatch
 ):
     data = _data(tmp_path)
-    assert cli.main(["cloud", "up", "--admin-cidr", "203.0.113.10/32", "--data-dir", data]) == 0
+    assert cli.main(["cloud", "up", "--target", "eks", "--admin-cidr", "203.0.113.10/32",
+                     "--data-dir", data]) == 0  # fmt: skip
     before = len(fakes())
     monkeypatch.setattr(cloud_eks.time, "sleep", lambda s: None)
     assert cli.main(["cloud", "down", "--target", "eks", "--yes", "--data-dir", data]) == 0
@@ -185,6 +187,16 @@ def test_down_removes_the_hub_waits_for_the_load_balancer_then_destroys(
 def test_down_asks_first(tmp_path, fakes, monkeypatch, capsys):
     data = _data(tmp_path)
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
-    assert cli.main(["cloud", "down", "--data-dir", data]) == 1
+    assert cli.main(["cloud", "down", "--target", "eks", "--data-dir", data]) == 1
     assert "nothing destroyed" in capsys.readouterr().out
     assert fakes() == []
+
+
+def test_password_comes_from_the_data_dir_the_secret_was_made_from(tmp_path, capsys):
+    data = _data(tmp_path)
+    creds = load_or_create(data)
+    capsys.readouterr()
+    assert cli.main(["cloud", "password", "--target", "eks", "--data-dir", data]) == 0
+    assert capsys.readouterr().out.strip() == creds.workshop_password
+    assert cli.main(["cloud", "password", "--target", "eks", "--admin", "--data-dir", data]) == 0
+    assert capsys.readouterr().out.strip() == creds.admin_password
