@@ -1,4 +1,4 @@
-"""``workshop cloud plan|up|status|down --target eks``: the hub on Kubernetes (terraform/aws-eks).
+"""``workshop cloud plan|up|status|password|export|down --target eks``: the hub on Kubernetes (terraform/aws-eks).
 
 ``plan_class`` sizes a cluster on paper for a class: learners per node from the chart values'
 per-learner guarantees (``hub.z2jh.learner_limits``) and the node's allocatable resources, GPU
@@ -285,6 +285,73 @@ def down(
     _run([*tf, "destroy", "-input=false", "-auto-approve"])
 
 
+def _export_pod(name: str, claim: str, namespace: str, image: str) -> dict:
+    """A pod that mounts one learner's home read-only, as the learner (uid 1000), to archive it."""
+    from hub.z2jh import GPU_TAINT, USER_TAINT
+
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace,
+                     "labels": {"app.kubernetes.io/part-of": "dragonn-workshop-export"}},
+        "spec": {
+            "restartPolicy": "Never",
+            "securityContext": {"runAsUser": 1000, "runAsGroup": 100, "runAsNonRoot": True},
+            "tolerations": [USER_TAINT, GPU_TAINT],
+            "containers": [{
+                "name": "export", "image": image, "command": ["sleep", "900"],
+                "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan", "readOnly": True}],
+            }],
+            "volumes": [{"name": "home",
+                         "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}],
+        },
+    }  # fmt: skip
+
+
+def export(settings: WorkshopSettings, cloud_vars: dict, dest: Path) -> list[Path]:
+    """One ``<username>.tar.gz`` per learner's home volume, into ``dest``.
+
+    A home volume attaches to one node at a time: stop the learners' servers first (the
+    instructor's admin page, or let the culler do it). Raises ``RuntimeError`` naming the
+    learner whose volume could not be mounted.
+    """
+    from hub.z2jh import learner_images
+
+    namespace = cloud_vars.get("namespace", "workshop")
+    kubectl = ["kubectl", "--kubeconfig", str(work_dir(settings) / "kubeconfig"), "-n", namespace]
+    claims = json.loads(_run([*kubectl, "get", "pvc", "-l", "component=singleuser-storage",
+                              "-o", "json"]))["items"]  # fmt: skip
+    dest.mkdir(parents=True, exist_ok=True)
+    image = learner_images(settings)["cpu"]
+    archives = []
+    for claim in claims:
+        meta = claim["metadata"]
+        user = meta.get("annotations", {}).get("hub.jupyter.org/username") or meta["name"]
+        pod = f"export-{meta['name']}"[:63]
+        _run([*kubectl, "apply", "-f", "-"],
+             stdin=json.dumps(_export_pod(pod, meta["name"], namespace, image)))  # fmt: skip
+        try:
+            try:
+                _run([*kubectl, "wait", "--for=condition=Ready", f"pod/{pod}", "--timeout=300s"])
+            except RuntimeError:
+                raise RuntimeError(
+                    f"{user}'s home could not be mounted for export: is their server still "
+                    "running? Stop it (admin page), then export again"
+                ) from None
+            exe = shutil.which("kubectl")
+            out = subprocess.run([exe, *kubectl[1:], "exec", pod, "--", "tar", "-czf", "-",
+                                  "-C", "/home/jovyan", "."], capture_output=True)  # fmt: skip
+            if out.returncode != 0:
+                raise RuntimeError(f"archiving {user}'s home failed: {out.stderr.decode()[-500:]}")
+            path = dest / f"{user}.tar.gz"
+            path.write_bytes(out.stdout)
+            archives.append(path)
+            print(f"  {path.name} ({len(out.stdout) / 1e6:.1f} MB)")
+        finally:
+            _run([*kubectl, "delete", "pod", pod, "--wait=false"])
+    return archives
+
+
 def status(settings: WorkshopSettings, cloud_vars: dict) -> None:
     namespace = cloud_vars.get("namespace", "workshop")
     kubeconfig = work_dir(settings) / "kubeconfig"
@@ -348,6 +415,14 @@ def cmd_cloud(args) -> int:
     if args.cloud_cmd == "status":
         status(settings, cloud_vars)
         return 0
+    if args.cloud_cmd == "export":
+        import datetime as dt
+
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        dest = Path(args.dest) if args.dest else Path(settings.data_dir) / "exports" / stamp
+        files = export(settings, cloud_vars, dest)
+        print(f"{len(files)} archives in {dest} (one per learner: send each their own)")
+        return 0 if files else 1
     if args.cloud_cmd == "password":
         from hub.credentials import load_or_create
 
@@ -367,7 +442,7 @@ def cmd_cloud(args) -> int:
 def add_target_arguments(csub) -> None:
     """Add ``--target single-host|eks`` and the EKS options to ``workshop cloud``'s
     plan/up/status/password/down parsers (``csub``: their subparsers action)."""
-    for name in ("plan", "up", "status", "password", "down"):
+    for name in ("plan", "up", "status", "password", "export", "down"):
         p = csub.choices[name]
         p.add_argument(
             "--target", choices=["single-host", "eks"], default="single-host",

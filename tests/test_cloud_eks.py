@@ -89,6 +89,15 @@ with open(log, "a") as fh:
 name, args = os.path.basename(sys.argv[0]), sys.argv[1:]
 if name == "kubectl" and "get" in args and "svc" in args:
     print("k8s-workshop-proxypub-123.elb.us-west-2.amazonaws.com")
+if name == "kubectl" and "get" in args and "pvc" in args:
+    print(json.dumps({"items": [
+        {"metadata": {"name": "claim-doe-5fjane", "annotations": {"hub.jupyter.org/username": "doe_jane"}}},
+        {"metadata": {"name": "claim-roe-5frick", "annotations": {"hub.jupyter.org/username": "roe_rick"}}},
+    ]}))
+if name == "kubectl" and "exec" in args:
+    sys.stdout.write("tar-of-" + args[args.index("exec") + 1])
+if name == "kubectl" and "wait" in args and os.environ.get("FAKE_WAIT_FAILS"):
+    sys.exit(1)
 if name == "aws" and "describe-load-balancers" in args:
     count = os.environ["FAKE_LOG"] + ".lb"
     n = int(open(count).read()) if os.path.exists(count) else 0
@@ -200,3 +209,31 @@ def test_password_comes_from_the_data_dir_the_secret_was_made_from(tmp_path, cap
     assert capsys.readouterr().out.strip() == creds.workshop_password
     assert cli.main(["cloud", "password", "--target", "eks", "--admin", "--data-dir", data]) == 0
     assert capsys.readouterr().out.strip() == creds.admin_password
+
+
+def test_export_archives_each_home_through_a_read_only_pod(tmp_path, fakes, capsys):
+    from z2jh_render import validate_all
+
+    data = _data(tmp_path)
+    dest = tmp_path / "exports"
+    assert cli.main(["cloud", "export", "--target", "eks", "--dest", str(dest),
+                     "--data-dir", data]) == 0  # fmt: skip
+    assert sorted(p.name for p in dest.iterdir()) == ["doe_jane.tar.gz", "roe_rick.tar.gz"]
+    assert (dest / "doe_jane.tar.gz").read_text() == "tar-of-export-claim-doe-5fjane"
+    calls = fakes()
+    pods = [json.loads(c["stdin"]) for c in calls if "apply" in c["argv"]]
+    validate_all(pods)  # real Pod objects for the API
+    for pod in pods:
+        (mount,) = pod["spec"]["containers"][0]["volumeMounts"]
+        assert mount["readOnly"] is True and pod["spec"]["securityContext"]["runAsUser"] == 1000
+    deletes = [c for c in calls if "delete" in c["argv"]]
+    assert len(deletes) == 2  # no export pod left behind
+
+
+def test_export_says_whose_server_blocks_the_volume(tmp_path, fakes, monkeypatch, capsys):
+    data = _data(tmp_path)
+    monkeypatch.setenv("FAKE_WAIT_FAILS", "1")
+    assert cli.main(["cloud", "export", "--target", "eks", "--dest", str(tmp_path / "x"),
+                     "--data-dir", data]) == 2  # fmt: skip
+    assert "doe_jane's home could not be mounted" in capsys.readouterr().err
+    assert any("delete" in c["argv"] for c in fakes())  # cleaned up all the same
