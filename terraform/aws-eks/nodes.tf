@@ -133,7 +133,10 @@ locals {
         "${name}|k8s.io/cluster-autoscaler/node-template/taint/${taint.key}" =>
       "${taint.value}:NoSchedule" },
       name == "gpu-users" ? {
-        "${name}|k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu" = tostring(var.learners_per_gpu)
+        # each GPU advertises learners_per_gpu time-slices (the device plugin's config)
+        "${name}|k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu" = tostring(
+          try(local.prices.instance_types[var.gpu_instance_type].gpus, 1) * var.learners_per_gpu
+        )
       } : {},
     ) if name != "system"
   ]...)

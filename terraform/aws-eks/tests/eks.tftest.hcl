@@ -109,6 +109,17 @@ run "the_chart_gets_the_settings_values_and_the_cluster_overlay" {
   }
 }
 
+run "a_four_gpu_node_offers_four_times_the_slices" {
+  command = plan
+  variables {
+    gpu_instance_type = "g4dn.12xlarge"
+  }
+  assert {
+    condition     = aws_autoscaling_group_tag.node_template["gpu-users|k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"].tag[0].value == "16"
+    error_message = "4 GPUs x 4 learners per GPU = 16 slices"
+  }
+}
+
 run "class_hours_keep_gpu_nodes_warm" {
   command = plan
   variables {
