@@ -207,6 +207,22 @@ def test_hub_loads_what_the_settings_say(rendered, case):
         check(settings, roster_for(case), hub, objects)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_safety_does_not_rest_on_chart_defaults(rendered, case):
+    """The metadata block, the egress rules and the user scheduler are in our values, not left to
+    chart defaults that a chart upgrade could change."""
+    values = rendered[case][1]
+    single = values["singleuser"]
+    assert single["cloudMetadata"] == {"blockWithIptables": True, "ip": "169.254.169.254"}
+    assert single["networkPolicy"]["enabled"] is True
+    assert single["networkPolicy"]["egressAllowRules"] == {
+        "cloudMetadataServer": False,
+        "privateIPs": False,
+    }
+    assert values["hub"]["networkPolicy"]["enabled"] is True
+    assert values["scheduling"]["userScheduler"]["enabled"] is True
+
+
 def test_gpu_pods_request_a_gpu_and_cpu_pods_none(rendered):
     hub = hub_values(rendered["gpu"][2])
     profiles = {p["slug"]: p["kubespawner_override"] for p in hub["singleuser"]["profileList"]}
