@@ -64,7 +64,9 @@ def _store_sets(settings: WorkshopSettings, pairs: list[str] | None) -> dict:
 
 
 def _volume_gib(variables: dict) -> float:
-    return float(variables.get("root_volume_gib", 100)) + float(variables.get("homes_volume_gib", 50))
+    return float(variables.get("root_volume_gib", 100)) + float(
+        variables.get("homes_volume_gib", 50)
+    )
 
 
 def _preflight(settings: WorkshopSettings, echo=_echo) -> None:
@@ -115,10 +117,13 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
-    run_terraform(root, "plan", "-input=false", "-out=tfplan")
+    replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []
+    run_terraform(root, "plan", "-input=false", "-out=tfplan", *replace)
     echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
     echo(_cost_line(settings, variables))
-    if not _confirm("Apply this plan (creates or changes AWS resources that cost money)?", args.yes):
+    if not _confirm(
+        "Apply this plan (creates or changes AWS resources that cost money)?", args.yes
+    ):
         echo("nothing changed")
         return 1
     run_terraform(root, "apply", "-input=false", "tfplan")
@@ -149,8 +154,9 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
             f"  its log: aws ssm start-session --target {out['instance_id']} "
             "(then: sudo tail -100 /var/log/dragonn-workshop-provision.log)\n"
             f"  or: aws ec2 get-console-output --instance-id {out['instance_id']} --latest\n"
-            "  fix the cause, then `workshop cloud up` again (it re-provisions a fresh host; "
-            "homes are kept)"
+            "  fix the cause, then either re-run the provisioning on this host (it skips what is "
+            "done): sudo /opt/dragonn-workshop/bundle/terraform/provision/provision.sh\n"
+            "  or provision a fresh host (homes and passwords are kept): workshop cloud up --replace"
         )
         return 1
     _print_ready(settings, out, echo)
@@ -228,7 +234,9 @@ def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
             ],
             timeout=300,
         )
-        echo(f"{leaf} changed; the hub restarted with it (learners' servers keep running)")
+        echo(
+            f"{leaf} changed; the hub restarted with it (learners reopen their servers; files stay)"
+        )
         return 0
     value = cloud_aws.get_parameter(settings.aws_region, name, decrypt=True)
     if value is None:
@@ -314,7 +322,12 @@ def cmd_bundle(args, settings: WorkshopSettings, echo=_echo) -> int:
 def cmd_template(args, settings: WorkshopSettings, echo=_echo) -> int:
     from hub.cloud_template import render_template
 
-    text = render_template()
+    kwargs = {}
+    if args.bundle_url or args.bundle_sha256:
+        if not (args.bundle_url and args.bundle_sha256):
+            raise ValueError("--bundle-url and --bundle-sha256 go together (a release tarball)")
+        kwargs = {"bundle_url": args.bundle_url, "bundle_sha256": args.bundle_sha256}
+    text = render_template(**kwargs)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         echo(f"wrote {args.output}")
@@ -360,6 +373,11 @@ def register(sub, common) -> None:
         if name == "up":
             p.add_argument("--yes", action="store_true", help="apply without asking")
             p.add_argument("--no-wait", action="store_true", help="do not wait for status=ready")
+            p.add_argument(
+                "--replace",
+                action="store_true",
+                help="provision a fresh host (homes and passwords are kept on their own volume)",
+            )
             p.add_argument("--timeout", type=float, default=2400.0, help="seconds to wait (2400)")
     st = csub.add_parser("status", parents=[common], help="host state, learners, cost")
     st.add_argument("--json", action="store_true")
@@ -375,6 +393,8 @@ def register(sub, common) -> None:
     bd.add_argument("-o", "--output")
     tp = csub.add_parser("template", parents=[common], help="the CloudFormation template")
     tp.add_argument("-o", "--output")
+    tp.add_argument("--bundle-url", help="default BundleUrl: the release tarball's public URL")
+    tp.add_argument("--bundle-sha256", help="its SHA-256 (printed by `workshop cloud bundle`)")
     from hub.cloud_eks import add_target_arguments
 
     add_target_arguments(csub)  # --target eks: the hub on Kubernetes

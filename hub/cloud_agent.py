@@ -189,15 +189,15 @@ def sync_roster(bucket: str, data_dir: Path) -> bool:
         if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return False
         raise
-    target = Path(data_dir) / ROSTER_FILENAME
-    if target.exists() and target.read_bytes() == body:
-        return False
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / ROSTER_FILENAME).write_bytes(body)
         try:
             entries = Roster.load(tmp).entries
         except (KeyError, ValueError, UnicodeDecodeError) as err:
-            raise AgentError(f"s3://{bucket}/{ROSTER_KEY} is not a roster.csv: {err}")
+            raise AgentError(f"s3://{bucket}/{ROSTER_KEY} is not a roster.csv: {err}") from None
+    current = Roster.load(data_dir).entries if (Path(data_dir) / ROSTER_FILENAME).exists() else None
+    if current is not None and sorted(current, key=str) == sorted(entries, key=str):
+        return False
     Roster(entries).save(data_dir)
     return True
 
@@ -314,18 +314,23 @@ def _uptime_s() -> float:
 
 
 def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int) -> dict:
-    """One minute of housekeeping: activity report, roster sync, idle stop."""
-    report = activity(data_dir)
-    _client("ssm").put_parameter(
-        Name=parameter_name(name, "activity"),
-        Value=json.dumps(report),
-        Type="String",
-        Overwrite=True,
-    )
+    """One minute of housekeeping: activity report, roster sync, idle stop (never while the hub
+    does not answer: a broken hub is the instructor's to see, not a reason to stop)."""
     try:
         sync_roster(env.get("CLOUD_BUCKET", ""), data_dir)
     except AgentError as err:
         print(err, file=sys.stderr)
+    try:
+        report = activity(data_dir)
+    except Exception as err:  # hub down or starting: report nothing, stop nothing
+        print(f"hub does not answer: {err}", file=sys.stderr)
+        return {"error": str(err)[:300]}
+    _client("ssm").put_parameter(
+        Name=parameter_name(name, "activity"),
+        Value=json.dumps(report),
+        Type="SecureString",  # it names the learners
+        Overwrite=True,
+    )
     idle = idle_minutes(report, _uptime_s())
     if idle_stop_minutes and idle >= idle_stop_minutes:
         publish_status(name, f"stopped: idle for {idle:.0f} min")
@@ -405,7 +410,9 @@ def export_homes(data_dir: Path, bucket: str = "", prefix: str = "", dest: str =
 
 # --- command line -----------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.cloud_agent", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hub.cloud_agent", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--name", default=os.environ.get("CLOUD_NAME", "dragonn-workshop"))
     parser.add_argument("--data-dir", default="/srv/dragonn-workshop/hub")
     parser.add_argument("--conf-dir", default=str(CONF_DIR))

@@ -22,6 +22,7 @@ from hub.cloud_prices import load_prices
 QUOTA_CODES = {"G": "L-DB2E81BA", "standard": "L-1216C47A"}
 HOST_BUNDLE = "/opt/dragonn-workshop/bundle"
 HOST_DATA = "/srv/dragonn-workshop/hub"
+POLL_SECONDS = 10.0  # how often `up` asks the host for its status
 
 
 class CloudError(RuntimeError):
@@ -89,7 +90,11 @@ def check_quota(region: str, instance_type: str, client=None) -> str:
     except (ClientError, BotoCoreError) as err:
         return f"could not read the vCPU quota {code} ({err}); check it before the event"
     if value < vcpus:
-        what = "Running On-Demand G and VT instances" if family == "G" else "Running On-Demand Standard instances"
+        what = (
+            "Running On-Demand G and VT instances"
+            if family == "G"
+            else "Running On-Demand Standard instances"
+        )
         raise CloudError(
             f"your {region} quota '{what}' is {value:g} vCPUs; {instance_type} needs {vcpus}. "
             f"Request at least {vcpus} a week before the event (approval can take days): "
@@ -120,9 +125,11 @@ def get_parameter(region: str, name: str, decrypt: bool = False) -> str | None:
     from botocore.exceptions import ClientError
 
     try:
-        return session(region).client("ssm").get_parameter(Name=name, WithDecryption=decrypt)[
-            "Parameter"
-        ]["Value"]
+        return (
+            session(region)
+            .client("ssm")
+            .get_parameter(Name=name, WithDecryption=decrypt)["Parameter"]["Value"]
+        )
     except ClientError as err:
         if err.response["Error"]["Code"] == "ParameterNotFound":
             return None
@@ -142,7 +149,7 @@ def delete_parameters(region: str, names: list[str]) -> list[str]:
 
 
 def activity(region: str, parameter: str) -> dict:
-    text = get_parameter(region, parameter)
+    text = get_parameter(region, parameter, decrypt=True)
     try:
         return json.loads(text) if text else {}
     except json.JSONDecodeError:
@@ -174,7 +181,7 @@ def wait_for_status(
     region: str,
     parameter: str,
     timeout: float = 2400.0,
-    interval: float = 10.0,
+    interval: float | None = None,
     on_change: Callable[[Progress], None] | None = None,
     clock=time.monotonic,
     sleep=time.sleep,
@@ -183,6 +190,7 @@ def wait_for_status(
 
     ``on_change`` sees every new status. Raises TimeoutError after ``timeout`` seconds.
     """
+    interval = POLL_SECONDS if interval is None else interval
     start = clock()
     last = None
     while True:
@@ -213,7 +221,7 @@ def run_on_host(region: str, instance_id: str, commands: list[str], timeout: flo
     )["Command"]
     deadline = time.monotonic() + timeout
     while True:
-        sleep(2)
+        sleep(min(2.0, POLL_SECONDS))
         try:
             inv = ssm.get_command_invocation(CommandId=command["CommandId"], InstanceId=instance_id)
         except ssm.exceptions.InvocationDoesNotExist:

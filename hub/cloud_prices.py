@@ -106,3 +106,34 @@ def estimate(
         disks + address,
         float(hours),
     )
+
+
+# learners a type serves comfortably for this tutorial (CPU training of small CNNs, shared GPU):
+# about 2 GiB of memory and half a vCPU each, at most 12 per T4/L4/A10G
+def suggested_class_size(instance_type: str) -> int:
+    info = load_prices()["instance_types"][instance_type]
+    by_memory = int(info["memory_gib"] * 0.85 // 2)
+    by_cpu = info["vcpus"] * 2
+    size = min(by_memory, by_cpu)
+    return min(size, 12 * info["gpus"]) if info["gpus"] else size
+
+
+def cost_table_markdown(region: str = "us-east-1", volume_gib: float = 150.0) -> str:
+    """The runbook's cost table: every type, what it has, its price and a day of class."""
+    table = load_prices()
+    prices = table["regions"][region]
+    rows = [
+        "| instance type | GPU | vCPU / memory | learners | $/h (instance) | 8-hour day, all in |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in instance_types():
+        if t not in prices["instances_usd_per_hour"]:
+            continue
+        info = table["instance_types"][t]
+        gpu = f"{info['gpus']}x {info['gpu'].replace('NVIDIA ', '')}" if info["gpus"] else "none"
+        est = estimate(t, region, volume_gib, 8)
+        rows.append(
+            f"| {t} | {gpu} | {info['vcpus']} / {info['memory_gib']} GiB | "
+            f"up to {suggested_class_size(t)} | {est.instance_per_hour:.3f} | {est.event:.2f} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -10,6 +10,7 @@ template and the Terraform module boot the same first boot.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -45,7 +46,7 @@ def user_data_bindings() -> dict:
         "image_base": {"Ref": "ImageBase"},
         "idle_stop_minutes": {"Ref": "IdleStopMinutes"},
         "class_size": {"Ref": "ClassSize"},
-        "admin_users": {"Fn::Join": [",", {"Ref": "AdminUsers"}]},
+        "admin_users": {"Ref": "AdminUsers"},
         "acme_email": {"Ref": "AcmeEmail"},
         "hub_port": str(defaults.port),
         "image": defaults.image,
@@ -66,6 +67,10 @@ def render_template(
 ) -> str:
     """The complete template (YAML), with ``bundle_url``/``bundle_sha256`` as the defaults of
     the BundleUrl and BundleSha256 parameters (a release's tarball)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", bundle_sha256):
+        raise ValueError(f"bundle_sha256 must be 64 lower-case hex digits, got {bundle_sha256!r}")
+    if not bundle_url.startswith(("https://", "s3://")):
+        raise ValueError(f"bundle_url must start with https:// or s3://, got {bundle_url!r}")
     template = yaml.safe_load(SKELETON.read_text(encoding="utf-8"))
     prices = load_prices()
     types = instance_types()

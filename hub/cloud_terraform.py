@@ -247,9 +247,10 @@ def run_terraform(root_dir: Path, *args: str, capture: bool = False) -> subproce
 
 
 def ensure_init(root_dir: Path) -> None:
-    if not (root_dir / ".terraform" / "modules" / "modules.json").exists() or not (
-        root_dir / ".terraform.lock.hcl"
-    ).exists():
+    if (
+        not (root_dir / ".terraform" / "modules" / "modules.json").exists()
+        or not (root_dir / ".terraform.lock.hcl").exists()
+    ):
         run_terraform(root_dir, "init", "-input=false")
 
 

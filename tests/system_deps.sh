@@ -5,6 +5,8 @@
 #   debootstrap  builds the stand-in base image (no image registry is reachable here)
 #   chromium     the headless browser Playwright drives (never a Playwright browser download)
 #   caddy        the TLS edge in front of the hub
+#   shellcheck   lints the cloud host's provisioning scripts (tests/test_terraform.py), the
+#                bake script and the workflows' run: steps (through actionlint)
 #   docker-registry  a registry on loopback that `workshop image push` is tested against
 set -euo pipefail
 
@@ -13,6 +15,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v caddy >/dev/null || need+=(caddy)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 
 if ((${#need[@]})); then

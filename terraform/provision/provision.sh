@@ -102,9 +102,51 @@ if ! engine_answers; then
     engine_answers || { STEP=docker; false; }
 fi
 
-# --- 2. the hub: Python venv, configurable-http-proxy, Caddy (hub/bootstrap.sh) ------------------
+# --- 2. the hub: Python venv, configurable-http-proxy, Caddy -------------------------------------
+# Only the hub runs on the host (learners' code, TensorFlow included, runs in their containers),
+# so the venv gets the hub extra and numpy, not the tutorial's machine-learning stack.
 step 2 hub "the hub's Python environment"
-PYTHON=python3 "$BUNDLE/hub/bootstrap.sh" --with-caddy
+venv="$BUNDLE/.venv"
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+stamp="$venv/.host-$(sha256sum "$BUNDLE/pyproject.toml" | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+    mapfile -t requirements < <(python3 - "$BUNDLE/pyproject.toml" <<'PY'
+import re, sys, tomllib
+with open(sys.argv[1], "rb") as fh:
+    project = tomllib.load(fh)["project"]
+base = [d for d in project["dependencies"] if re.match(r"numpy\b", d)]
+print("\n".join(base + project["optional-dependencies"]["hub"]))
+PY
+)
+    pip=("$venv/bin/pip" install -q --disable-pip-version-check)
+    "${pip[@]}" --upgrade pip
+    "${pip[@]}" "${requirements[@]}"
+    "${pip[@]}" --no-deps -e "$BUNDLE"
+    touch "$stamp"
+fi
+# configurable-http-proxy 5 (what hub/bootstrap.sh installs) and Caddy (Debian/Ubuntu package)
+if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
+    # keep the package's own Caddy from starting (it would take port 80 before the hub's)
+    no_start=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        no_start=1
+    fi
+    apt-get update -qq
+    apt-get install -y -qq nodejs npm caddy >/dev/null
+    if [[ $no_start == 1 ]]; then
+        rm -f /usr/sbin/policy-rc.d
+    fi
+fi
+if [[ ! -x "$BUNDLE/node_modules/.bin/configurable-http-proxy" ]]; then
+    npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$BUNDLE" \
+        configurable-http-proxy@5 >/dev/null
+fi
+# the package starts a system-wide Caddy on :80; the hub's service runs its own
+if [[ -d /run/systemd/system ]] && systemctl is-enabled --quiet caddy 2>/dev/null; then
+    systemctl disable --now caddy >/dev/null 2>&1 || true
+fi
 
 # --- 3. the homes volume: formatted once, mounted at $STATE, Docker's volumes on it --------------
 if [[ $BAKE == 0 ]]; then

@@ -201,3 +201,15 @@ run "no_bundle_is_refused" {
   }
   expect_failures = [aws_instance.host]
 }
+
+run "a_type_offered_nowhere_in_the_region_is_refused" {
+  command   = plan
+  state_key = "nowhere"
+  override_data {
+    target = data.aws_ec2_instance_type_offerings.in_region
+    values = {
+      locations = []
+    }
+  }
+  expect_failures = [aws_instance.host]
+}
