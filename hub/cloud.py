@@ -354,6 +354,10 @@ COMMANDS = {
 
 def cmd_cloud(args) -> int:
     """Entry point of ``workshop cloud`` (``hub/cli.py`` registers it)."""
+    if getattr(args, "target", "single-host") == "eks":
+        from hub.cloud_eks import cmd_cloud as cmd_cloud_eks
+
+        return cmd_cloud_eks(args)
     settings = WorkshopSettings.load(args.data_dir)
     try:
         return COMMANDS[args.cloud_cmd](args, settings)
@@ -395,4 +399,7 @@ def register(sub, common) -> None:
     tp.add_argument("-o", "--output")
     tp.add_argument("--bundle-url", help="default BundleUrl: the release tarball's public URL")
     tp.add_argument("--bundle-sha256", help="its SHA-256 (printed by `workshop cloud bundle`)")
+    from hub.cloud_eks import add_target_arguments
+
+    add_target_arguments(csub)  # --target eks: the hub on Kubernetes
     cloud.set_defaults(func=cmd_cloud)

@@ -70,6 +70,16 @@ STANDINS = {
     "hashicorp/aws": Standin(
         "hashicorp/aws", "cdktf-cdktf-provider-aws==21.22.1", "@cdktf/provider-aws", "6.25.0"
     ),
+    # terraform/aws-eks installs the chart and its cluster add-ons through these two
+    "hashicorp/helm": Standin(
+        "hashicorp/helm", "cdktf-cdktf-provider-helm==12.1.2", "@cdktf/provider-helm", "3.1.1"
+    ),
+    "hashicorp/kubernetes": Standin(
+        "hashicorp/kubernetes",
+        "cdktf-cdktf-provider-kubernetes==12.1.1",
+        "@cdktf/provider-kubernetes",
+        "2.38.0",
+    ),
 }
 
 # --- jsii -> provider schema ------------------------------------------------------------------------
@@ -123,7 +133,7 @@ class _JsiiConverter:
             kind = "map" if coll["kind"] == "map" else "list"
             return [kind, self.cty(coll["elementtype"])]
         if self._is_struct(typ):
-            return ["object", self._object_attrs(typ["fqn"])]
+            return self._object_type(typ["fqn"])
         if typ.get("fqn") in self.types:  # a computed-only List/OutputReference/Map class
             return self._output_class_type(typ["fqn"])
         return "dynamic"
@@ -132,6 +142,15 @@ class _JsiiConverter:
         return {
             self._tf_name(p): self.cty(p["type"]) for p in self.types[fqn].get("properties", [])
         }
+
+    def _object_type(self, fqn: str) -> list:
+        """cty object type of the struct ``fqn``; its optional properties are listed as optional
+        attributes (cty's third element), as a provider's nested attributes are (e.g. helm 3's
+        ``kubernetes``, where every connection setting is optional)."""
+        props = self.types[fqn].get("properties", [])
+        optional = sorted(self._tf_name(p) for p in props if p.get("optional"))
+        attrs = self._object_attrs(fqn)
+        return ["object", attrs, optional] if optional else ["object", attrs]
 
     def _output_class_type(self, fqn: str):
         name = fqn.rsplit(".", 1)[1]
