@@ -8,5 +8,6 @@ Terraform), ``roster`` (attendee names -> ``lastname_firstname`` usernames), ``c
 with the tutorial notebooks; as root, learners isolated by ``accounts``, ``sandbox``, ``cgroups``
 and ``home_disks``), ``homes`` (archiving a removed learner's files), ``hub_config`` (settings ->
 JupyterHub config), ``caddy`` (the HTTPS front), ``process`` (running and supervising the hub),
-``cli`` and ``doctor``.
+``cli`` and ``doctor``; ``z2jh`` (chart values and the passwords' Secret), ``image_cli``
+(``workshop image``), ``cloud_eks`` (``workshop cloud --target eks``).
 """
