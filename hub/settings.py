@@ -588,6 +588,8 @@ class WorkshopSettings(Configurable):
             "mem_limit": self.mem_limit,
             "mem_limit_mb": self.mem_limit_bytes // 2**20,
             "cpu_limit": self.cpu_limit,
+            "pids_limit": self.pids_limit,
+            "disk_limit": self.disk_limit,
             "gpu": self.gpu,
             "concurrent_spawn_limit": self.concurrent_spawn_limit,
             "start_timeout": self.start_timeout,

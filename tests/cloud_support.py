@@ -123,6 +123,8 @@ def user_data_values(**overrides) -> dict:
         "volume_prefix": "dragonn-workshop-user",
         "mem_limit": "",
         "cpu_limit": 0,
+        "pids_limit": 2048,
+        "disk_limit": "10G",
         "gpu": "auto",
         "concurrent_spawn_limit": 0,
         "start_timeout": 300,
