@@ -394,11 +394,12 @@ def test_up_refuses_a_class_the_instance_type_cannot_hold(tmp_path, capsys):
     assert "instance_type g4dn.12xlarge" in err and "holds 43" in err
 
 
-def test_the_runbook_example_class_fits_its_instance_type():
+@pytest.mark.parametrize("page", ["docs/instructor-runbook.md", "README.md"])
+def test_the_documented_example_class_fits_its_instance_type(page):
     from hub.cloud_prices import class_fit_problem
 
-    runbook = (Path(__file__).resolve().parents[1] / "docs" / "instructor-runbook.md").read_text()
-    chosen = dict(re.findall(r"hub/workshop settings set (instance_type|class_size) (\S+)", runbook))
+    text = (Path(__file__).resolve().parents[1] / page).read_text()
+    chosen = dict(re.findall(r"hub/workshop settings set (instance_type|class_size) (\S+)", text))
     defaults = WorkshopSettings()
     assert class_fit_problem(int(chosen["class_size"]), chosen["instance_type"], "us-east-1",
                              defaults.learner_memory, defaults.learner_cpu) is None  # fmt: skip
