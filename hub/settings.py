@@ -144,7 +144,8 @@ class WorkshopSettings(Configurable):
         help="CPU cores one learner needs on average while the class works (training the "
         "tutorial's small CNNs in turns): a Kubernetes pod's CPU guarantee, and with "
         "learner_memory what sizes a cloud host or node (learners <= vCPUs / learner_cpu). "
-        "Not a cap: cpu_limit is.",
+        "Not a cap: cpu_limit is. The default is a judgement (learners train in turns), not a "
+        "measurement: bench/learner_memory.py measures memory only.",
     ).tag(config=True)
     mem_limit = Unicode(
         help="Memory limit per user ('4G'); default: learner_memory, so the tutorial is never "
