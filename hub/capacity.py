@@ -9,7 +9,10 @@ after changing the tutorial's sizes or libraries and update them.
 A class fits when ``class_size x learner_memory <= usable memory`` (85 % of RAM: the rest is for
 the system, the hub, the proxy and the page cache). ``learner_memory`` is a setting (default:
 the full-size figure) so that an instructor who teaches at smaller sizes can say so; the Docker
-spawner's ``mem_limit`` defaults to it, so a default never kills the tutorial.
+spawner's ``mem_limit`` defaults to it, so a default never kills the tutorial. The same figure
+(with ``learner_cpu``) sizes every other deployment: one cloud host (``hub/cloud_prices.py``,
+``workshop cloud plan|up`` and Terraform's precondition), and a Kubernetes pod's guarantee and
+the learners per node (``hub/z2jh.py``, ``hub/cloud_eks.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,16 @@ def usable_memory(total_bytes: int) -> int:
     return int(USABLE_FRACTION * total_bytes)
 
 
-def _gib(nbytes: float) -> str:
+def learners_that_fit(total_bytes: int, learner_bytes: int) -> int:
+    """Learners a machine with ``total_bytes`` of RAM holds: ``usable // learner_bytes``.
+
+    The one formula behind ``doctor``'s check, ``workshop cloud plan``'s instance check, the
+    price table's "learners" column and Terraform's precondition (terraform/aws-single-host).
+    """
+    return usable_memory(total_bytes) // learner_bytes
+
+
+def gib_text(nbytes: float) -> str:
     """``3.75 GiB``, ``20.4 GiB``, ``90 GiB``: at most two decimals, no trailing zeros."""
     return f"{nbytes / GIB:.2f}".rstrip("0").rstrip(".") + " GiB"
 
@@ -74,11 +86,11 @@ def check_capacity(class_size: int, learner_bytes: int, total_bytes: int) -> Cap
             f"learner and machine memory must be positive, got {learner_bytes} and {total_bytes}"
         )
     usable = usable_memory(total_bytes)
-    largest = usable // learner_bytes
+    largest = learners_that_fit(total_bytes, learner_bytes)
     needed = class_size * learner_bytes
     head = (
-        f"class of {class_size} x {_gib(learner_bytes)} per learner = {_gib(needed)}; "
-        f"usable {_gib(usable)} ({USABLE_FRACTION:.0%} of {_gib(total_bytes)} RAM)"
+        f"class of {class_size} x {gib_text(learner_bytes)} per learner = {gib_text(needed)}; "
+        f"usable {gib_text(usable)} ({USABLE_FRACTION:.0%} of {gib_text(total_bytes)} RAM)"
     )
     if needed <= usable:
         return Capacity(True, class_size, learner_bytes, usable, total_bytes, largest,
@@ -91,7 +103,7 @@ def check_capacity(class_size: int, learner_bytes: int, total_bytes: int) -> Cap
     options = [
         f"a class of at most {largest} "
         f"(`{workshop_command('settings', 'set', 'class_size', str(max(largest, 1)))}`)",
-        f"smaller sizes: the tutorial with NUM_SEQS = {SMALL_SIZE:,} needs {_gib(small)} per "
+        f"smaller sizes: the tutorial with NUM_SEQS = {SMALL_SIZE:,} needs {gib_text(small)} per "
         f"learner, so {small_class} fit "
         f"(`{workshop_command('settings', 'set', 'learner_memory', f'{small // MIB}M')}` once "
         "the notebooks use them)"

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from hub import cloud_aws
-from hub.cloud_prices import describe_type, estimate
+from hub.cloud_prices import class_fit_problem, describe_type, estimate
 from hub.cloud_terraform import (
     CLOUD_VARIABLES,
     ROOT_REL,
@@ -38,6 +38,7 @@ from hub.cloud_terraform import (
     save_cloud_settings,
     write_variables,
 )
+from hub.invocation import workshop_command
 from hub.settings import WorkshopSettings
 
 
@@ -66,6 +67,19 @@ def _store_sets(settings: WorkshopSettings, pairs: list[str] | None) -> dict:
 def _volume_gib(variables: dict) -> float:
     return float(variables.get("root_volume_gib", 100)) + float(
         variables.get("homes_volume_gib", 50)
+    )
+
+
+def class_fit(settings: WorkshopSettings) -> str | None:
+    """Why ``class_size`` learners do not fit one ``instance_type`` host at the settings'
+    ``learner_memory`` and ``learner_cpu`` (the figures ``doctor`` checks a machine with), or
+    ``None`` when they do (``hub.cloud_prices.class_fit_problem``)."""
+    return class_fit_problem(
+        settings.class_size,
+        settings.instance_type,
+        settings.aws_region,
+        settings.learner_memory,
+        settings.learner_cpu,
     )
 
 
@@ -105,16 +119,25 @@ def _cost_line(settings: WorkshopSettings, variables: dict) -> str:
 # --- commands -----------------------------------------------------------------------------------
 def cmd_plan(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
+    problem = class_fit(settings)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     run_terraform(root, "plan", "-input=false")
     echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
     echo(_cost_line(settings, variables))
+    if problem:
+        # plan shows what would be made; `up` (and Terraform's own check) refuses it
+        up = workshop_command("cloud", "up")
+        echo(f"\nwarning: {problem}\n`{up}` refuses this class on this type.")
     return 0
 
 
 def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
+    problem = class_fit(settings)
+    if problem:
+        # before anything costs money: a class that does not fit gets its kernels killed
+        raise ValueError(problem)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []

@@ -1,7 +1,9 @@
 """``workshop cloud plan|up|status|password|export|down --target eks``: the hub on Kubernetes (terraform/aws-eks).
 
 ``plan_class`` sizes a cluster on paper for a class: learners per node from the chart values'
-per-learner guarantees (``hub.z2jh.learner_limits``) and the node's allocatable resources, GPU
+per-learner guarantees (``hub.z2jh.learner_resources``: the settings ``learner_memory`` and
+``learner_cpu``, the figures ``doctor`` and the single host are sized from) and the node's
+allocatable resources, GPU
 time-slicing (``learners_per_gpu``), the system node(s) the hub needs, and the hourly cost from
 the one price table (``terraform/prices.json``). ``up`` and ``down`` drive Terraform in three
 steps so that nothing secret passes through Terraform and teardown never sticks:
@@ -33,7 +35,7 @@ from pathlib import Path
 import yaml
 
 from hub.settings import REPO_ROOT, WorkshopSettings, parse_memory
-from hub.z2jh import CPU_GUARANTEE_FRACTION, PASSWORD_SECRET, learner_limits, password_secret
+from hub.z2jh import PASSWORD_SECRET, learner_resources, password_secret
 
 MODULE = REPO_ROOT / "terraform" / "aws-eks"
 PRICES = REPO_ROOT / "terraform" / "prices.json"
@@ -110,14 +112,15 @@ def _price(table: dict, region: str, instance_type: str) -> float:
 
 
 def learners_per_node(
-    instance_type: str, memory: str, cpu_limit: float, learners_per_gpu: int, gpu: bool
+    instance_type: str, memory: str, cpu: float, learners_per_gpu: int, gpu: bool
 ) -> int:
-    """Learner pods one node holds: the fewest of memory (guarantee = limit), CPU guarantees
-    and GPU slices, after ``NODE_RESERVED_GIB`` / ``NODE_RESERVED_CPU``."""
+    """Learner pods one node holds: the fewest of memory and CPU guarantees (``memory`` like
+    ``"3840M"``, ``cpu`` in cores: ``learner_resources``) and GPU slices, after
+    ``NODE_RESERVED_GIB`` / ``NODE_RESERVED_CPU``."""
     info = _prices()["instance_types"][instance_type]
-    mem_gib = parse_memory("mem_limit", memory) / 2**30
+    mem_gib = parse_memory("learner_memory", memory) / 2**30
     by_memory = math.floor((info["memory_gib"] - NODE_RESERVED_GIB) / mem_gib)
-    by_cpu = math.floor((info["vcpus"] - NODE_RESERVED_CPU) / (cpu_limit * CPU_GUARANTEE_FRACTION))
+    by_cpu = math.floor((info["vcpus"] - NODE_RESERVED_CPU) / cpu)
     fits = min(by_memory, by_cpu)
     if gpu:
         if not info["gpus"]:
@@ -125,8 +128,8 @@ def learners_per_node(
         fits = min(fits, info["gpus"] * learners_per_gpu)
     if fits < 1:
         raise ValueError(
-            f"{instance_type} cannot hold one learner with mem_limit {memory} and "
-            f"cpu_limit {cpu_limit}: choose a larger type or lower the limits"
+            f"{instance_type} cannot hold one learner with learner_memory {memory} and "
+            f"learner_cpu {cpu:g}: choose a larger type or lower the settings"
         )
     return fits
 
@@ -149,8 +152,10 @@ def plan_class(
     node_type = gpu_instance_type if gpu else cpu_instance_type
     for instance_type in (node_type, system_instance_type):
         _price(table, region, instance_type)  # unknown region or type: a ValueError naming it
-    memory, cpu = learner_limits(settings)
-    per_node = learners_per_node(node_type, memory, cpu, learners_per_gpu, gpu)
+    pod = learner_resources(settings)
+    per_node = learners_per_node(
+        node_type, pod.memory_guarantee, pod.cpu_guarantee, learners_per_gpu, gpu
+    )
     nodes = math.ceil(learners / per_node)
     system_nodes = math.ceil(learners / LEARNERS_PER_SYSTEM_NODE)
     region_prices = table["regions"][region] if region in table["regions"] else None
@@ -387,8 +392,8 @@ def cmd_cloud(args) -> int:
         sizes = (
             [int(n) for n in args.learners.split(",")] if args.learners else [settings.class_size]
         )
-        print(f"EKS in {settings.aws_region}; per learner: {' / '.join(map(str, learner_limits(settings)))} "
-              f"(memory / CPU limit), {'one GPU slice' if settings.gpu != 'none' else 'no GPU'}")  # fmt: skip
+        print(f"EKS in {settings.aws_region}; per learner: {learner_resources(settings)}, "
+              f"{'one GPU slice' if settings.gpu != 'none' else 'no GPU'}")  # fmt: skip
         print(TABLE_HEADER)
         for learners in sizes:
             plan = plan_class(

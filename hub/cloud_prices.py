@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from hub.settings import REPO_ROOT
+from hub.capacity import GIB, USABLE_FRACTION, gib_text, learners_that_fit, usable_memory
+from hub.invocation import workshop_command
+from hub.settings import REPO_ROOT, WorkshopSettings, parse_memory
 
 PRICES_PATH = REPO_ROOT / "terraform" / "prices.json"
 
@@ -108,22 +110,105 @@ def estimate(
     )
 
 
-# learners a type serves comfortably for this tutorial (CPU training of small CNNs, shared GPU):
-# about 2 GiB of memory and half a vCPU each, at most 12 per T4/L4/A10G
-def suggested_class_size(instance_type: str) -> int:
+#: learners sharing one T4/L4/A10G at most (TensorFlow grows its memory as needed; 16-24 GiB
+#: of GPU memory over a dozen small CNNs): a judgement, not a measurement
+LEARNERS_PER_GPU_MAX = 12
+
+
+def learners_per_instance(instance_type: str, learner_bytes: int, learner_cpu: float) -> int:
+    """Learners one host of ``instance_type`` holds: the fewest of its memory
+    (:func:`hub.capacity.learners_that_fit`, as ``doctor`` checks a machine), its vCPUs over
+    ``learner_cpu`` and, with GPUs, ``LEARNERS_PER_GPU_MAX`` per GPU.
+
+    ``learner_bytes`` and ``learner_cpu`` are the settings ``learner_memory`` (bytes) and
+    ``learner_cpu`` (cores): the one per-learner figure every deployment is sized from.
+    """
     info = load_prices()["instance_types"][instance_type]
-    by_memory = int(info["memory_gib"] * 0.85 // 2)
-    by_cpu = info["vcpus"] * 2
+    by_memory = learners_that_fit(int(info["memory_gib"] * GIB), learner_bytes)
+    by_cpu = int(info["vcpus"] // learner_cpu)
     size = min(by_memory, by_cpu)
-    return min(size, 12 * info["gpus"]) if info["gpus"] else size
+    return min(size, LEARNERS_PER_GPU_MAX * info["gpus"]) if info["gpus"] else size
 
 
-def cost_table_markdown(region: str = "us-east-1", volume_gib: float = 150.0) -> str:
-    """The runbook's cost table: every type, what it has, its price and a day of class."""
+def types_that_hold(
+    class_size: int, region: str, learner_bytes: int, learner_cpu: float, gpu: bool
+) -> list[str]:
+    """Types offered in ``region`` (per the table) whose one host holds ``class_size``
+    learners, GPU types when ``gpu`` else CPU types, cheapest first."""
+    table = load_prices()
+    offered = table["regions"].get(region, {}).get("instances_usd_per_hour", {})
+    fits = [
+        t
+        for t in offered
+        if (table["instance_types"][t]["gpus"] > 0) == gpu
+        and learners_per_instance(t, learner_bytes, learner_cpu) >= class_size
+    ]
+    return sorted(fits, key=lambda t: offered[t])
+
+
+def class_fit_problem(
+    class_size: int,
+    instance_type: str,
+    region: str,
+    learner_memory: str,
+    learner_cpu: float,
+) -> str | None:
+    """``None`` when ``class_size`` learners fit one ``instance_type`` host, else a message that
+    names the parameters, the largest class the type holds and a type (from this table, in
+    ``region``) that holds the class. ``learner_memory`` is the setting's string ("3840M")."""
+    learner_bytes = parse_memory("learner_memory", learner_memory)
+    holds = learners_per_instance(instance_type, learner_bytes, learner_cpu)
+    if class_size <= holds:
+        return None
+    info = load_prices()["instance_types"][instance_type]
+    ram = int(info["memory_gib"] * GIB)
+    why = (
+        f"class_size {class_size} does not fit instance_type {instance_type} "
+        f"({describe_type(instance_type)}): at learner_memory {learner_memory} and learner_cpu "
+        f"{learner_cpu:g} per learner the class needs {gib_text(class_size * learner_bytes)} of the "
+        f"{gib_text(usable_memory(ram))} usable ({USABLE_FRACTION:.0%}) and {class_size * learner_cpu:g} of "
+        f"{info['vcpus']} vCPUs"
+        + (f", at most {LEARNERS_PER_GPU_MAX} learners per GPU" if info["gpus"] else "")
+        + f"; one {instance_type} holds {holds} learners."
+    )
+    options = []
+    if holds:
+        command = workshop_command("settings", "set", "class_size", str(holds))
+        options.append(f"a class of {holds} (`{command}`)")
+    bigger = types_that_hold(class_size, region, learner_bytes, learner_cpu, info["gpus"] > 0)
+    if bigger:
+        options.append(
+            f"instance_type {bigger[0]} ({describe_type(bigger[0])}, holds "
+            f"{learners_per_instance(bigger[0], learner_bytes, learner_cpu)}; "
+            f"`{workshop_command('settings', 'set', 'instance_type', bigger[0])}`)"
+        )
+    else:
+        options.append(
+            f"no one type in terraform/prices.json holds {class_size} in {region}: "
+            "Kubernetes (`--target eks`)"
+        )
+    options.append("a lower learner_memory only if the class runs the notebooks at smaller sizes")
+    return why + " Options: " + "; ".join(options) + "."
+
+
+def cost_table_markdown(
+    region: str = "us-east-1",
+    volume_gib: float = 150.0,
+    learner_memory: str | None = None,
+    learner_cpu: float | None = None,
+) -> str:
+    """The runbook's cost table: every type, what it has, the learners one host holds at
+    ``learner_memory`` / ``learner_cpu`` (default: the settings' defaults), its price and a day
+    of class."""
+    defaults = WorkshopSettings()
+    learner_memory = learner_memory or defaults.learner_memory
+    learner_cpu = learner_cpu or defaults.learner_cpu
+    learner_bytes = parse_memory("learner_memory", learner_memory)
     table = load_prices()
     prices = table["regions"][region]
     rows = [
-        "| instance type | GPU | vCPU / memory | learners | $/h (instance) | 8-hour day, all in |",
+        f"| instance type | GPU | vCPU / memory | learners ({learner_memory}, {learner_cpu:g} vCPU "
+        "each) | $/h (instance) | 8-hour day, all in |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for t in instance_types():
@@ -134,6 +219,7 @@ def cost_table_markdown(region: str = "us-east-1", volume_gib: float = 150.0) ->
         est = estimate(t, region, volume_gib, 8)
         rows.append(
             f"| {t} | {gpu} | {info['vcpus']} / {info['memory_gib']} GiB | "
-            f"up to {suggested_class_size(t)} | {est.instance_per_hour:.3f} | {est.event:.2f} |"
+            f"up to {learners_per_instance(t, learner_bytes, learner_cpu)} | "
+            f"{est.instance_per_hour:.3f} | {est.event:.2f} |"
         )
     return "\n".join(rows) + "\n"

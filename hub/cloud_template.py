@@ -52,6 +52,8 @@ def user_data_bindings() -> dict:
         "image": defaults.image,
         "docker_network": defaults.docker_network,
         "volume_prefix": defaults.volume_prefix,
+        "learner_memory": defaults.learner_memory,
+        "learner_cpu": str(defaults.learner_cpu),
         "mem_limit": "",
         "cpu_limit": "0",
         "pids_limit": str(defaults.pids_limit),

@@ -138,7 +138,17 @@ class WorkshopSettings(Configurable):
         help="Memory one learner needs: their server plus the tutorial's kernel at its peak. "
         "Default: measured for the tutorial at full size (bench/learner_memory.py, "
         "hub/capacity.py). doctor fails when class_size x learner_memory exceeds 85% of RAM; "
-        "lower it only when the class runs the notebooks at smaller sizes."
+        "the same figure sizes cloud hosts (`workshop cloud plan`, Terraform's check), "
+        "Kubernetes nodes and each pod's memory guarantee. Lower it only when the class runs "
+        "the notebooks at smaller sizes."
+    ).tag(config=True)
+    learner_cpu = Float(
+        0.5,
+        help="CPU cores one learner needs on average while the class works (training the "
+        "tutorial's small CNNs in turns): a Kubernetes pod's CPU guarantee, and with "
+        "learner_memory what sizes a cloud host or node (learners <= vCPUs / learner_cpu). "
+        "Not a cap: cpu_limit is. The default is a judgement (learners train in turns), not a "
+        "measurement: bench/learner_memory.py measures memory only.",
     ).tag(config=True)
     mem_limit = Unicode(
         help="Memory limit per user ('4G'); default: learner_memory, so the tutorial is never "
@@ -307,9 +317,9 @@ class WorkshopSettings(Configurable):
             raise ValueError(f"idle_timeout must be 0 (off) or in [600, 604800], got {value}")
         return value
 
-    @validate("cpu_limit")
+    @validate("cpu_limit", "learner_cpu")
     def _valid_cpu(self, proposal):
-        return check_float("cpu_limit", proposal.value, min_value=0.05, max_value=1024.0)
+        return check_float(proposal.trait.name, proposal.value, min_value=0.05, max_value=1024.0)
 
     @validate("mem_limit", "shm_size", "learner_memory", "disk_limit")
     def _valid_memory(self, proposal):
@@ -585,6 +595,9 @@ class WorkshopSettings(Configurable):
             "image": self.image,
             "docker_network": self.docker_network,
             "volume_prefix": self.volume_prefix,
+            "learner_memory": self.learner_memory,
+            "learner_memory_mb": self.learner_memory_bytes // 2**20,
+            "learner_cpu": self.learner_cpu,
             "mem_limit": self.mem_limit,
             "mem_limit_mb": self.mem_limit_bytes // 2**20,
             "cpu_limit": self.cpu_limit,

@@ -12,9 +12,11 @@ like the local and single-host hubs) with the same login rules, limits and culli
   (``hub.extraEnv`` ``secretKeyRef``) and one ``hub.extraConfig`` snippet;
   ``password_secret()`` renders that Secret for ``kubectl apply`` or Terraform;
 * user servers: the per-user image (the release's pinned ``cpu`` and ``gpu`` images unless the
-  settings name one), memory and CPU limits, a home volume per learner of ``disk_limit``
-  (``HOME_CAPACITY`` when that is 0: a volume needs a size), TensorFlow memory growth and
-  kernel culling (the docker spawner's environment), and a profile list: one GPU
+  settings name one), memory and CPU guaranteed from ``learner_memory`` / ``learner_cpu`` (the
+  figures ``doctor`` and ``workshop cloud plan`` size machines with) and capped by
+  ``mem_limit`` / ``cpu_limit`` (:func:`learner_resources`), a home volume per learner of
+  ``disk_limit`` (``HOME_CAPACITY`` when that is 0: a volume needs a size), TensorFlow memory
+  growth and kernel culling (the docker spawner's environment), and a profile list: one GPU
   (``nvidia.com/gpu: 1``, on nodes labelled ``NODE_POOL_LABEL`` = ``GPU_POOL`` and tainted
   ``nvidia.com/gpu``) and CPU only (``CPU_POOL`` nodes);
 * safety: user pods cannot reach the cloud's instance metadata service (an iptables block in
@@ -33,6 +35,7 @@ Terraform module that installs the chart adds them (``terraform/aws-eks``).
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from hub.docker_spawner import spawner_environment
 
@@ -60,12 +63,10 @@ USER_TAINT = {
     "value": "user",
     "effect": "NoSchedule",
 }
-#: per-learner defaults on a cluster, used when the settings do not give mem_limit / cpu_limit
-#: (their computed defaults divide the machine running the CLI, which means nothing here)
-CLUSTER_MEM_LIMIT = "3G"
+#: CPU cap of a learner's pod when the settings give no cpu_limit (its computed default divides
+#: the cores of the machine running the CLI, which means nothing on a cluster): training bursts
+#: up to 2 cores; what a pod is guaranteed, and the scheduler packs on, is ``learner_cpu``
 CLUSTER_CPU_LIMIT = 2.0
-#: what a learner's pod is guaranteed (the scheduler packs on these; limits cap bursts)
-CPU_GUARANTEE_FRACTION = 0.25
 METADATA_IP = "169.254.169.254"
 
 # Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
@@ -76,12 +77,42 @@ c.SharedPasswordAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWO
 """
 
 
-def learner_limits(settings) -> tuple[str, float]:
-    """``(memory, cpu)`` limits of one learner's pod: the settings' when given, else
-    ``CLUSTER_MEM_LIMIT`` and ``CLUSTER_CPU_LIMIT``."""
-    memory = settings.mem_limit if settings.is_given("mem_limit") else CLUSTER_MEM_LIMIT
-    cpu = settings.cpu_limit if settings.is_given("cpu_limit") else CLUSTER_CPU_LIMIT
-    return memory, float(cpu)
+@dataclass(frozen=True)
+class PodResources:
+    """One learner's pod: what it is guaranteed (the scheduler packs nodes on these) and its
+    caps. Memory as ``"3840M"`` strings, CPU in cores."""
+
+    memory_guarantee: str
+    memory_limit: str
+    cpu_guarantee: float
+    cpu_limit: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.memory_guarantee} / {self.cpu_guarantee:g} CPU guaranteed, "
+            f"{self.memory_limit} / {self.cpu_limit:g} CPU at most"
+        )
+
+
+def learner_resources(settings) -> PodResources:
+    """The settings' per-learner figures as pod resources: guaranteed ``learner_memory`` and
+    ``learner_cpu`` (the need every deployment is sized from), capped at ``mem_limit`` (default:
+    ``learner_memory``) and ``cpu_limit`` when given, else ``CLUSTER_CPU_LIMIT``. A guarantee
+    never exceeds its cap (Kubernetes refuses that)."""
+    memory_limit = settings.mem_limit
+    memory_guarantee = (
+        settings.learner_memory
+        if settings.learner_memory_bytes <= settings.mem_limit_bytes
+        else memory_limit
+    )
+    cpu_limit = float(
+        settings.cpu_limit
+        if settings.is_given("cpu_limit")
+        else max(CLUSTER_CPU_LIMIT, settings.learner_cpu)
+    )
+    return PodResources(
+        memory_guarantee, memory_limit, min(settings.learner_cpu, cpu_limit), cpu_limit
+    )
 
 
 def home_capacity(settings) -> str:
@@ -119,7 +150,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
 
     images = learner_images(settings)
     name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
-    memory, cpu = learner_limits(settings)
+    pod = learner_resources(settings)
     auth = {
         "admin_users": list(settings.admin_users),
         "username_pattern": _admin_or_attendee_pattern(settings.admin_users, USERNAME_PATTERN),
@@ -151,13 +182,13 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
         "proxy": {"https": _https(settings)},
         "singleuser": {
             "image": {"name": name, "tag": tag, "pullPolicy": "IfNotPresent"},
-            "memory": {"limit": memory, "guarantee": memory},
-            "cpu": {"limit": cpu, "guarantee": round(cpu * CPU_GUARANTEE_FRACTION, 3)},
+            "memory": {"limit": pod.memory_limit, "guarantee": pod.memory_guarantee},
+            "cpu": {"limit": pod.cpu_limit, "guarantee": pod.cpu_guarantee},
             "startTimeout": settings.start_timeout,
             "defaultUrl": settings.default_url,
             "extraEnv": {
                 **spawner_environment(settings),
-                "MEM_LIMIT": str(_bytes(memory)),
+                "MEM_LIMIT": str(_bytes(pod.memory_limit)),
             },
             "storage": {
                 "type": "dynamic",

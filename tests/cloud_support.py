@@ -121,6 +121,8 @@ def user_data_values(**overrides) -> dict:
         "image": "dragonn-workshop:latest",
         "docker_network": "dragonn-workshop",
         "volume_prefix": "dragonn-workshop-user",
+        "learner_memory": "3840M",
+        "learner_cpu": 0.5,
         "mem_limit": "",
         "cpu_limit": 0,
         "pids_limit": 2048,

@@ -64,3 +64,5 @@ def test_settings_use_the_measured_need_and_the_limit_follows_it(tmp_path):
     assert not s.capacity(total_bytes=8 * GIB).fits  # 4 x 2 GiB > 6.8 GiB usable
     with pytest.raises(ValueError, match="learner_memory must be at least 256M"):
         WorkshopSettings.load(tmp_path, overrides={"learner_memory": "100M"}, environ={})
+    with pytest.raises(ValueError, match=r"learner_cpu.*\[0\.05, 1024"):
+        WorkshopSettings.load(tmp_path, environ={"WORKSHOP_LEARNER_CPU": "0"})

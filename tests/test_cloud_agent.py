@@ -41,6 +41,8 @@ def _settings_env(tmp_path, **extra):
         "WORKSHOP_CPU_LIMIT": "0",
         "WORKSHOP_CONCURRENT_SPAWN_LIMIT": "0",
         "WORKSHOP_GPU": "auto",
+        "WORKSHOP_LEARNER_MEMORY": "2G",
+        "WORKSHOP_LEARNER_CPU": "0.75",
         **extra,
     }
     path = tmp_path / "settings.env"
@@ -60,6 +62,8 @@ def test_settings_from_the_user_data(tmp_path):
     assert not {"mem_limit", "cpu_limit", "concurrent_spawn_limit"} & set(stored)
     settings = WorkshopSettings.load(data, environ={})
     assert settings.public_url == "https://203-0-113-10.sslip.io/"
+    # the per-learner figure the instructor set reaches the host; its mem_limit follows it
+    assert (settings.learner_memory, settings.learner_cpu, settings.mem_limit) == ("2G", 0.75, "2G")
     # a domain wins; an explicit WORKSHOP_HTTPS (the container test's "internal") wins over both
     env["CLOUD_HTTPS_DOMAIN"] = "ws.example.org"
     assert (

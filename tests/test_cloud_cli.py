@@ -252,6 +252,18 @@ def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class
 
 
 @pytest.mark.slow
+def test_plan_warns_when_the_class_does_not_fit(aws, fake_terraform, class_data, capsys):  # noqa: F811
+    assert cli.main(["settings", "set", "class_size", "4", "--data-dir", str(class_data)]) == 0
+    capsys.readouterr()
+    assert cli.main(["cloud", "plan", "--data-dir", str(class_data)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: class_size 4 does not fit instance_type g4dn.xlarge" in out
+    assert "holds 3 learners" in out and "instance_type g4dn.2xlarge" in out
+    assert "cloud up` refuses this class" in out
+    assert fake_terraform()[-1]["tfvars"]["learner_memory_mb"] == 3840
+
+
+@pytest.mark.slow
 def test_a_type_not_offered_in_the_region_is_refused(aws, fake_terraform, tmp_path, capsys):  # noqa: F811
     data = tmp_path / "data"
     _settings(data, aws_region="eu-west-1", instance_type="g6.xlarge")
@@ -365,3 +377,73 @@ def test_runbook_cost_table_is_the_price_table():
     )
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "(docs/instructor-runbook.md)" in readme
+
+
+# --- one per-learner figure sizes every deployment -------------------------------------------------
+def test_up_refuses_a_class_the_instance_type_cannot_hold(tmp_path, capsys):
+    data = tmp_path / "data"
+    _settings(data, class_size=30, aws_region="us-east-1")  # default g4dn.xlarge, 16 GiB
+    capsys.readouterr()
+    # refused before AWS or Terraform is asked anything (neither exists here)
+    assert cli.main(["cloud", "up", "--yes", "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "class_size 30 does not fit instance_type g4dn.xlarge" in err
+    assert "learner_memory 3840M" in err and "holds 3 learners" in err
+    assert "settings set class_size 3" in err
+    # the cheapest GPU type in the price table that holds 30 at 3840M and 0.5 vCPU each
+    assert "instance_type g4dn.12xlarge" in err and "holds 43" in err
+
+
+@pytest.mark.parametrize("page", ["docs/instructor-runbook.md", "README.md"])
+def test_the_documented_example_class_fits_its_instance_type(page):
+    from hub.cloud_prices import class_fit_problem
+
+    text = (Path(__file__).resolve().parents[1] / page).read_text()
+    chosen = dict(re.findall(r"hub/workshop settings set (instance_type|class_size) (\S+)", text))
+    defaults = WorkshopSettings()
+    assert class_fit_problem(int(chosen["class_size"]), chosen["instance_type"], "us-east-1",
+                             defaults.learner_memory, defaults.learner_cpu) is None  # fmt: skip
+
+
+def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
+    """One setting, every deployment: the same change to learner_memory moves doctor's
+    threshold, the cloud host's sizing and cost table, Terraform's variables, the chart's
+    guarantee and the EKS node count."""
+    from hub import cloud, cloud_eks
+    from hub.cloud_prices import cost_table_markdown
+
+    def everything(**values):
+        s = _settings(tmp_path / ("d" + "-".join(map(str, values.values()))), class_size=5,
+                      **values)  # fmt: skip
+        single = s.to_z2jh_values()["singleuser"]
+        return {
+            "doctor": s.capacity(total_bytes=24 * 2**30).largest_class,  # a 24 GiB machine
+            "cloud": cloud.class_fit(s) is None,  # 5 learners on a g4dn.xlarge
+            "terraform": hub_variables(s, environ={})["learner_memory_mb"],
+            "chart": (single["memory"]["guarantee"], single["cpu"]["guarantee"]),
+            "eks": cloud_eks.plan_class(30, s).learner_nodes,
+        }
+
+    assert everything() == {
+        "doctor": 5,  # 20.4 GiB usable / 3.75 GiB
+        "cloud": False,  # a g4dn.xlarge holds 3
+        "terraform": 3840,
+        "chart": ("3840M", 0.5),
+        "eks": 10,  # 3 per g4dn.xlarge node
+    }
+    assert everything(learner_memory="2G") == {
+        "doctor": 10,
+        "cloud": True,  # 6 by memory, 8 by CPU
+        "terraform": 2048,
+        "chart": ("2G", 0.5),
+        "eks": 8,  # 4 per node: 7 by memory, the 4 GPU slices bind
+    }
+    busy = everything(learner_memory="2G", learner_cpu=1.0)
+    assert busy["chart"] == ("2G", 1.0)
+    assert busy["cloud"] is False  # 4 vCPU / 1.0: 4 < 5
+    assert busy["eks"] == 10  # 3.6 vCPU / 1.0: 3 per node
+    # the runbook's table is the default's; another figure gives another learners column
+    assert "| g4dn.xlarge | 1x T4 | 4 / 16 GiB | up to 3 |" in cost_table_markdown()
+    assert "| g4dn.xlarge | 1x T4 | 4 / 16 GiB | up to 6 |" in cost_table_markdown(
+        learner_memory="2G"
+    )

@@ -26,26 +26,34 @@ def settings(tmp_path, **overrides) -> WorkshopSettings:
 # --- the plan -------------------------------------------------------------------------------------
 def test_gpu_class_sizes_from_the_guarantees_and_slices(tmp_path):
     s = settings(tmp_path, gpu="all")
-    # g4dn.xlarge: 16 GiB - 1.5 reserved = 14.5 -> 4 learners at 3 GiB; 4 vCPU - 0.4 = 3.6 -> 7
-    # at 0.5 guaranteed; 1 GPU x 4 slices -> 4
+    # g4dn.xlarge: 16 GiB - 1.5 reserved = 14.5 -> 3 learners at learner_memory 3840M;
+    # 4 vCPU - 0.4 = 3.6 -> 7 at learner_cpu 0.5; 1 GPU x 4 slices -> 4
     plans = {n: cloud_eks.plan_class(n, s) for n in (30, 100, 300)}
-    assert {n: p.learners_per_node for n, p in plans.items()} == {30: 4, 100: 4, 300: 4}
-    assert {n: p.learner_nodes for n, p in plans.items()} == {30: 8, 100: 25, 300: 75}
+    assert {n: p.learners_per_node for n, p in plans.items()} == {30: 3, 100: 3, 300: 3}
+    assert {n: p.learner_nodes for n, p in plans.items()} == {30: 10, 100: 34, 300: 100}
     assert {n: p.system_nodes for n, p in plans.items()} == {30: 1, 100: 1, 300: 2}
-    assert plans[100].gpu_vcpus == 100
-    # 8 x 0.526 + 0.2016 (system) + 0.1 + 0.045 + 0.0225 + (300 + 900 GiB) x 0.08 / 730
-    assert plans[30].per_hour == pytest.approx(4.7086, abs=1e-3)
-    # more learners per GPU: fewer nodes, until memory binds
+    assert plans[100].gpu_vcpus == 136
+    # 10 x 0.526 + 0.2016 (system) + 0.1 + 0.045 + 0.0225 + (300 + 1100 GiB) x 0.08 / 730
+    assert plans[30].per_hour == pytest.approx(5.7825, abs=1e-3)
+    # fewer learners per GPU: more nodes; more: memory still binds
     assert cloud_eks.plan_class(100, s, learners_per_gpu=2).learner_nodes == 50
-    assert cloud_eks.plan_class(100, s, learners_per_gpu=8).learners_per_node == 4
+    assert cloud_eks.plan_class(100, s, learners_per_gpu=8).learners_per_node == 3
 
 
-def test_limits_given_in_the_settings_change_the_plan(tmp_path):
-    s = settings(tmp_path, gpu="all", mem_limit="6G")
-    assert cloud_eks.plan_class(30, s).learners_per_node == 2  # 14.5 GiB / 6 GiB
+def test_the_one_learner_figure_sizes_the_nodes(tmp_path):
+    # learner_memory is what a pod is guaranteed, so what the scheduler packs on
+    assert cloud_eks.plan_class(30, settings(tmp_path, gpu="all", learner_memory="6G")
+                                ).learners_per_node == 2  # 14.5 GiB / 6 GiB  # fmt: skip
+    assert cloud_eks.plan_class(30, settings(tmp_path, gpu="all", learner_memory="3G")
+                                ).learners_per_node == 4  # then the 4 GPU slices bind  # fmt: skip
+    # a higher cap alone (mem_limit) lets pods burst but packs the same
+    assert cloud_eks.plan_class(30, settings(tmp_path, gpu="all", mem_limit="6G")
+                                ).learners_per_node == 3  # fmt: skip
     cpu = settings(tmp_path, gpu="none")
-    plan = cloud_eks.plan_class(30, cpu)
-    assert plan.node_type == "m7i.2xlarge" and plan.learners_per_node == 10 and plan.gpu_vcpus == 0
+    plan = cloud_eks.plan_class(30, cpu)  # m7i.2xlarge: 30.5 GiB / 3.75 -> 8; 7.6 / 0.5 -> 15
+    assert plan.node_type == "m7i.2xlarge" and plan.learners_per_node == 8 and plan.gpu_vcpus == 0
+    busy = settings(tmp_path, gpu="none", learner_cpu=2.0)  # 7.6 vCPU / 2 -> 3
+    assert cloud_eks.plan_class(30, busy).learners_per_node == 3
 
 
 @pytest.mark.parametrize(
@@ -63,11 +71,12 @@ def test_bad_plan_input_is_named(tmp_path, kwargs, message):
         cloud_eks.plan_class(settings=s, **kwargs)
 
 
-def test_the_runbook_table_is_what_plan_prints(tmp_path, capsys):
-    """docs/eks.md quotes `workshop cloud plan --target eks --learners 30,100,300` (GPU class);
-    the test keeps the page true."""
+@pytest.mark.parametrize("gpu", ["all", "none"])
+def test_the_runbook_table_is_what_plan_prints(tmp_path, capsys, gpu):
+    """docs/eks.md quotes `workshop cloud plan --target eks --learners 30,100,300` for a GPU and
+    a CPU-only class; the test keeps the page true."""
     data = str(tmp_path / "data")
-    assert cli.main(["settings", "set", "gpu", "all", "--data-dir", data]) == 0
+    assert cli.main(["settings", "set", "gpu", gpu, "--data-dir", data]) == 0
     capsys.readouterr()
     assert cli.main(["cloud", "plan", "--target", "eks", "--learners", "30,100,300",
                      "--data-dir", data]) == 0  # fmt: skip
@@ -159,7 +168,7 @@ def test_up_runs_three_steps_and_passes_the_passwords_only_through_stdin(tmp_pat
             assert creds.workshop_password not in text and creds.admin_password not in text, path
     tfvars = json.loads(next((Path(data) / "eks").rglob("terraform.tfvars.json")).read_text())
     assert tfvars["admin_cidrs"] == ["203.0.113.10/32"]
-    assert tfvars["gpu_max_nodes"] == 8  # the class of 30 on GPU nodes
+    assert tfvars["gpu_max_nodes"] == 10  # the class of 30 on GPU nodes, 3 per node
     # the hub's per-learner process limit becomes every node's per-pod one
     assert tfvars["pod_pids_limit"] == WorkshopSettings.load(data).pids_limit == 2048
 

@@ -28,7 +28,7 @@ from cloud_support import (
     user_data_values,
 )
 
-from hub.cloud_prices import load_prices
+from hub.cloud_prices import class_fit_problem, load_prices
 from hub.cloud_template import SKELETON, render_template, user_data_bindings
 from hub.settings import WorkshopSettings
 
@@ -135,6 +135,19 @@ def test_every_launch_link_names_real_parameters(template):
                     assert values[0] in param["AllowedValues"], (name, values)
                 if "AllowedPattern" in param:
                     assert re.fullmatch(param["AllowedPattern"], values[0]), (name, values)
+        # the class the link launches fits the type it launches (what `workshop cloud up` checks)
+        params = {k[len("param_") :]: v[0] for k, v in query.items() if k.startswith("param_")}
+        defaults = WorkshopSettings()
+        assert (
+            class_fit_problem(
+                int(params.get("ClassSize", template["Parameters"]["ClassSize"]["Default"])),
+                params.get("InstanceType", template["Parameters"]["InstanceType"]["Default"]),
+                "us-east-1",
+                defaults.learner_memory,
+                defaults.learner_cpu,
+            )
+            is None
+        ), (doc.name, params)
 
 
 def test_template_refuses_a_bad_release():

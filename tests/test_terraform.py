@@ -113,6 +113,26 @@ def test_user_data_placeholders_are_bound_by_terraform_and_cloudformation(module
     assert "%{" not in USER_DATA.read_text(), "no template directives: CloudFormation has none"
 
 
+def test_the_class_fits_check_is_the_cli_rule(module_cfg):
+    """Terraform's precondition (class_size <= learners_per_host) uses the constants of
+    hub/cloud_prices.py learners_per_instance and hub/capacity.py; terraform test
+    (single_host.tftest.hcl) checks its boundary on a g4dn.xlarge at two learner_memory values."""
+    from hub.capacity import USABLE_FRACTION
+    from hub.cloud_prices import LEARNERS_PER_GPU_MAX, learners_per_instance
+
+    local = module_cfg["locals"]
+    assert local["usable_memory_fraction"] == USABLE_FRACTION
+    assert local["learners_per_gpu_max"] == LEARNERS_PER_GPU_MAX
+    assert "var.learner_memory_mb" in local["learners_by_memory"]
+    assert "var.learner_cpu" in local["learners_by_cpu"]
+    conditions = [p["condition"] for p in module_cfg["resource"]["aws_instance"]["host"]
+                  ["lifecycle"][0]["precondition"]]  # fmt: skip
+    assert "${var.class_size <= local.learners_per_host}" in conditions
+    # the figures single_host.tftest.hcl expects
+    assert learners_per_instance("g4dn.xlarge", 3840 * 2**20, 0.5) == 3
+    assert learners_per_instance("g4dn.xlarge", 2048 * 2**20, 0.5) == 6
+
+
 def test_terraform_fmt():
     exe = need_terraform()
     out = subprocess.run([exe, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],

@@ -18,7 +18,7 @@ import yaml
 from z2jh_render import find, hub_values, render, validate_all
 
 from hub import z2jh
-from hub.settings import WorkshopSettings
+from hub.settings import WorkshopSettings, parse_memory
 
 ROSTER = ["doe_jane", "vanderberg_jeanluc", "smith_john_2"]
 PASSWORD, ADMIN_PASSWORD = "k7fm-2qzp-8rtx", "a" * 20 + "-admin-password-x" * 2
@@ -32,7 +32,12 @@ CASES = {
         "idle_timeout": 1800,
         "disk_limit": "20G",
     },
-    "https-domain": {"https": "ws.example.org", "acme_email": "teacher@example.org"},
+    "https-domain": {
+        "https": "ws.example.org",
+        "acme_email": "teacher@example.org",
+        "learner_memory": "5G",
+        "learner_cpu": 1.0,
+    },
     "roster": {
         "admin_users": ["teacher", "ta_helper"],
         "idle_timeout": 0,
@@ -116,10 +121,15 @@ def check_metadata_blocked(hub: dict, objects: list[dict]) -> None:
 
 
 def check_resources(hub: dict, settings) -> None:
-    memory, cpu = z2jh.learner_limits(settings)
+    pod = z2jh.learner_resources(settings)
     single = hub["singleuser"]
-    assert single["memory"] == {"limit": memory, "guarantee": memory}
-    assert single["cpu"]["limit"] == cpu and 0 < single["cpu"]["guarantee"] <= cpu
+    assert single["memory"] == {"limit": settings.mem_limit, "guarantee": pod.memory_guarantee}
+    # the guarantee is the one per-learner need every deployment is sized from
+    assert pod.memory_guarantee == min(
+        (settings.learner_memory, settings.mem_limit), key=lambda m: parse_memory("m", m)
+    )
+    assert single["cpu"] == {"limit": pod.cpu_limit, "guarantee": settings.learner_cpu}
+    assert settings.learner_cpu <= pod.cpu_limit
     assert single["startTimeout"] == settings.start_timeout
     assert single["storage"]["type"] == "dynamic"
     # the home volume holds what disk_limit allows a learner elsewhere (binary units both)

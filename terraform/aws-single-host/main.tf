@@ -8,6 +8,16 @@ locals {
   gpu_host   = local.type_info.gpus > 0
   region_tbl = lookup(local.prices.regions, var.aws_region, null)
 
+  # learners one host holds: the rule of hub/cloud_prices.py learners_per_instance (85% of the
+  # memory, as `workshop doctor` checks a machine; vCPUs / learner_cpu; 12 per GPU), which
+  # tests/test_terraform.py holds equal
+  usable_memory_fraction = 0.85
+  learners_per_gpu_max   = 12
+  learners_by_memory     = floor(local.usable_memory_fraction * local.type_info.memory_gib * 1024 / var.learner_memory_mb)
+  learners_by_cpu        = floor(local.type_info.vcpus / var.learner_cpu)
+  learners_per_host = min(local.learners_by_memory, local.learners_by_cpu,
+  local.gpu_host ? local.learners_per_gpu_max * local.type_info.gpus : local.learners_by_cpu)
+
   # AMI: a pinned/baked id, or the current one from AWS's public SSM parameters
   ami_parameter = (local.gpu_host
     ? "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id"
@@ -99,6 +109,8 @@ resource "aws_instance" "host" {
     image                  = var.image
     docker_network         = var.docker_network
     volume_prefix          = var.volume_prefix
+    learner_memory         = var.learner_memory
+    learner_cpu            = var.learner_cpu
     mem_limit              = var.mem_limit
     cpu_limit              = var.cpu_limit
     pids_limit             = var.pids_limit
@@ -121,6 +133,10 @@ resource "aws_instance" "host" {
     precondition {
       condition     = local.bundle_url != "" && local.bundle_sha256 != ""
       error_message = "Set bundle_path (a source tarball of this project; `workshop cloud` makes one) or both bundle_url and bundle_sha256."
+    }
+    precondition {
+      condition     = var.class_size <= local.learners_per_host
+      error_message = "class_size ${var.class_size} does not fit ${var.instance_type} (${local.type_info.memory_gib} GiB, ${local.type_info.vcpus} vCPU): at learner_memory ${var.learner_memory} and learner_cpu ${var.learner_cpu} it holds ${local.learners_per_host} learners. Choose a smaller class_size or a bigger instance_type (`workshop cloud plan` names one)."
     }
     precondition {
       condition     = var.mem_limit_mb == 0 || var.mem_limit_mb * var.class_size <= local.type_info.memory_gib * 1024

@@ -101,8 +101,41 @@ variable "volume_prefix" {
   default     = "dragonn-workshop-user"
 }
 
+variable "learner_memory" {
+  description = "Memory one learner needs (server + the tutorial's kernel at its peak, bench/learner_memory.py); the host's mem_limit defaults to it, and class_size learners must fit 85% of the instance's memory."
+  type        = string
+  nullable    = false
+  default     = "3840M"
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[KMGT]?$", var.learner_memory))
+    error_message = "learner_memory must look like 3840M, 4G or 3.5G."
+  }
+}
+
+variable "learner_memory_mb" {
+  description = "learner_memory in MiB: sizes the class against the instance (the same rule as `workshop doctor` and `workshop cloud plan`)."
+  type        = number
+  nullable    = false
+  default     = 3840
+  validation {
+    condition     = var.learner_memory_mb >= 256
+    error_message = "learner_memory_mb must be at least 256."
+  }
+}
+
+variable "learner_cpu" {
+  description = "CPU cores one learner needs on average; class_size x learner_cpu must not exceed the instance's vCPUs."
+  type        = number
+  nullable    = false
+  default     = 0.5
+  validation {
+    condition     = var.learner_cpu >= 0.05 && var.learner_cpu <= 1024
+    error_message = "learner_cpu must be in [0.05, 1024]."
+  }
+}
+
 variable "mem_limit" {
-  description = "Memory limit per learner ('4G'); empty: 85% of the instance's memory / class_size."
+  description = "Memory limit per learner ('4G'); empty: learner_memory (set on the instance)."
   type        = string
   nullable    = false
   default     = ""

@@ -4,8 +4,8 @@
 
 name          = "genomics-dl-2026"
 aws_region    = "us-east-1"
-instance_type = "g4dn.xlarge" # 1x NVIDIA T4, 4 vCPU, 16 GiB: ~$0.53/h; g4dn.12xlarge (4 GPUs) for 40+ learners
-class_size    = 12
+instance_type = "g4dn.4xlarge" # 1x NVIDIA T4, 16 vCPU, 64 GiB: ~$1.20/h; g4dn.12xlarge (4 GPUs) for 13-43 learners
+class_size    = 12             # a g4dn.4xlarge holds 12 at the default learner_memory (3840M)
 admin_users   = ["instructor"]
 
 # HTTPS: leave https_domain empty for <elastic-ip-with-dashes>.sslip.io (no DNS needed), or give a

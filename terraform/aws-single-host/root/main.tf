@@ -29,6 +29,9 @@ module "workshop" {
   image                  = var.image
   docker_network         = var.docker_network
   volume_prefix          = var.volume_prefix
+  learner_memory         = var.learner_memory
+  learner_memory_mb      = var.learner_memory_mb
+  learner_cpu            = var.learner_cpu
   mem_limit              = var.mem_limit
   mem_limit_mb           = var.mem_limit_mb
   cpu_limit              = var.cpu_limit

@@ -62,8 +62,26 @@ variable "volume_prefix" {
   default     = null
 }
 
+variable "learner_memory" {
+  description = "Memory one learner needs (server + the tutorial's kernel at its peak, bench/learner_memory.py); the host's mem_limit defaults to it, and class_size learners must fit 85% of the instance's memory."
+  type        = string
+  default     = null
+}
+
+variable "learner_memory_mb" {
+  description = "learner_memory in MiB: sizes the class against the instance (the same rule as `workshop doctor` and `workshop cloud plan`)."
+  type        = number
+  default     = null
+}
+
+variable "learner_cpu" {
+  description = "CPU cores one learner needs on average; class_size x learner_cpu must not exceed the instance's vCPUs."
+  type        = number
+  default     = null
+}
+
 variable "mem_limit" {
-  description = "Memory limit per learner ('4G'); empty: 85% of the instance's memory / class_size."
+  description = "Memory limit per learner ('4G'); empty: learner_memory (set on the instance)."
   type        = string
   default     = null
 }

@@ -60,6 +60,8 @@ mock_provider "aws" {
 variables {
   bundle_url    = "https://example.org/dragonn-workshop-0.1.0.tar.gz"
   bundle_sha256 = "4a2e0fb5c8a1d7e3b9f6042c1d8e7a5b3c9f0e2d4a6b8c0e1f3a5b7d9c2e4f6a"
+  # what a g4dn.xlarge holds at the default learner_memory (3840M): floor(0.85 x 16384 / 3840)
+  class_size = 3
 }
 
 run "defaults_give_a_locked_down_gpu_host" {
@@ -186,11 +188,32 @@ run "ssh_from_everywhere_is_refused" {
 run "limits_beyond_the_instance_are_refused" {
   command = plan
   variables {
-    class_size   = 40
-    mem_limit    = "4G"
-    mem_limit_mb = 4096
+    mem_limit    = "6G"
+    mem_limit_mb = 6144
   }
   expect_failures = [aws_instance.host]
+}
+
+run "a_class_the_type_cannot_hold_is_refused" {
+  command = plan
+  variables {
+    class_size = 4
+  }
+  expect_failures = [aws_instance.host]
+}
+
+run "a_smaller_learner_memory_holds_more" {
+  command   = plan
+  state_key = "smaller"
+  variables {
+    class_size        = 6
+    learner_memory    = "2G"
+    learner_memory_mb = 2048
+  }
+  assert {
+    condition     = local.learners_per_host == 6
+    error_message = "g4dn.xlarge holds floor(0.85 x 16384 / 2048) = 6 learners at 2G"
+  }
 }
 
 run "no_bundle_is_refused" {
