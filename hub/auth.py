@@ -5,27 +5,38 @@
 * usernames forgiven for case, accents and spaces (``normalize_login``), then required to be
   ``lastname_firstname`` (or an admin name) and on the roster, which is re-read when its file
   changes, so ``workshop roster add`` works on a running hub;
-* failed-login rate limits per username and per client address: over the limit the hub answers
-  429 with ``Retry-After`` until the window has passed.
+* failed-login rate limits per client address and per (username, address), where the address
+  is the one the workshop's proxies saw (``hub.client_address``): over a limit the hub answers
+  429 with ``Retry-After`` until the window has passed. There is no limit per username alone, so
+  a storm of wrong passwords from elsewhere never keeps a learner with the right one out;
+* the shared passwords compared as typed (Unicode NFC on both sides, so an accent typed as one
+  or two code points matches), and any form input answered with a 4xx and a message, never 500.
 """
 
 from __future__ import annotations
 
+import hmac
 import math
 import time
+import unicodedata
 from collections import deque
 from pathlib import Path
 
 from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+from jupyterhub.handlers.login import LoginHandler
 from tornado import web
 from traitlets import Int, Unicode
 
+from hub.client_address import client_address, rate_key
 from hub.roster import ROSTER_FILENAME, Roster, is_valid_username, normalize_login
 
 FORMAT_HINT = (
     "Usernames look like lastname_firstname, e.g. vanderberg_jeanluc "
     "(lower case, no accents, spaces or hyphens inside a name)."
 )
+#: longest username and password the login form accepts (characters)
+MAX_USERNAME_INPUT = 256
+MAX_PASSWORD_INPUT = 1024
 
 
 class FailureWindow:
@@ -74,25 +85,55 @@ class FailureWindow:
         return times
 
 
+class WorkshopLoginHandler(LoginHandler):
+    """JupyterHub's login page, with a ``next`` that cannot break the redirect: a URL holding
+    control characters (CR/LF would make the ``Location`` header unsafe, a 500) is dropped like
+    any other unsafe ``next``."""
+
+    def _validate_next_url(self, next_url):
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_url):
+            self.log.warning("Dropping a next URL with control characters")
+            return ""
+        return super()._validate_next_url(next_url)
+
+
+def passwords_match(typed: str, expected: str) -> bool:
+    """Constant-time comparison of Unicode NFC forms (``secrets.compare_digest`` on ``str``
+    raises ``TypeError`` for non-ASCII text, which was a 500)."""
+    if not expected:
+        return False
+    a = unicodedata.normalize("NFC", typed).encode("utf-8")
+    b = unicodedata.normalize("NFC", expected).encode("utf-8")
+    return hmac.compare_digest(a, b)
+
+
 class WorkshopAuthenticator(SharedPasswordAuthenticator):
     """Shared-password login limited to the workshop roster, with failed-login rate limits."""
 
     roster_dir = Unicode(
         help="Directory holding roster.csv (the hub's data dir); re-read when the file changes."
     ).tag(config=True)
-    login_failures_per_user = Int(5, help="Failed logins per username per window.").tag(config=True)
+    login_failures_per_user = Int(
+        5, help="Failed logins per username from one address per window."
+    ).tag(config=True)
     login_failures_per_ip = Int(50, help="Failed logins per client address per window.").tag(
         config=True
     )
     login_lockout_seconds = Int(60, help="Failed-login window and lockout, seconds.").tag(
         config=True
     )
+    front_secret = Unicode(
+        help="Value of the header Caddy adds to /hub/login requests ('' without HTTPS)."
+    ).tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._roster_cache: tuple[float, frozenset] = (-1.0, frozenset())
-        self._per_user = FailureWindow(self.login_failures_per_user, self.login_lockout_seconds)
+        self._per_pair = FailureWindow(self.login_failures_per_user, self.login_lockout_seconds)
         self._per_ip = FailureWindow(self.login_failures_per_ip, self.login_lockout_seconds)
+
+    def get_handlers(self, app):
+        return [("/login", WorkshopLoginHandler)]
 
     # --- names -------------------------------------------------------------------------------
     def normalize_username(self, username):
@@ -122,15 +163,30 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
         return True  # the roster is the allow list, even when it is still empty
 
     # --- login -------------------------------------------------------------------------------
+    def login_address(self, handler) -> str:
+        """Rate-limit bucket of the request's source (``hub.client_address``)."""
+        if handler is None:
+            return "unknown"
+        return rate_key(client_address(handler.request, self.front_secret))
+
     async def authenticate(self, handler, data):
-        username = self.normalize_username(data.get("username", ""))
-        ip = handler.request.remote_ip if handler is not None else "unknown"
-        keys = ((self._per_user, f"user:{username}"), (self._per_ip, f"ip:{ip}"))
+        typed_name, password = data.get("username"), data.get("password")
+        if not isinstance(typed_name, str) or not isinstance(password, str):
+            raise web.HTTPError(400, "The login form needs a username and a password.")
+        if len(typed_name) > MAX_USERNAME_INPUT or len(password) > MAX_PASSWORD_INPUT:
+            raise web.HTTPError(
+                400,
+                f"Usernames have at most {MAX_USERNAME_INPUT} characters and passwords at most "
+                f"{MAX_PASSWORD_INPUT}.",
+            )
+        username = self.normalize_username(typed_name)
+        address = self.login_address(handler)
+        keys = ((self._per_ip, f"ip:{address}"), (self._per_pair, f"pair:{username}|{address}"))
         for window, key in keys:
             wait = window.retry_after(key)
             if wait > 0:
                 seconds = math.ceil(wait)
-                self.log.warning("Login refused for %s: too many failures", key.split(":")[0])
+                self.log.warning("Login refused: too many failures (%s)", key.split(":")[0])
                 error = web.HTTPError(
                     429, f"Too many failed logins. Try again in {seconds} seconds."
                 )
@@ -138,14 +194,18 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
                 error.headers = {"Retry-After": str(seconds)}
                 raise error
         if not self.validate_username(username):
-            self._per_ip.record(f"ip:{ip}")
+            self._per_ip.record(f"ip:{address}")
             raise web.HTTPError(403, FORMAT_HINT)
         # unknown users get the same answer as a wrong password: no roster probing
-        known = self.check_allowed(username)
-        result = await super().authenticate(handler, data) if known else None
+        result = None
+        if username in self.admin_users:
+            if passwords_match(password, self.admin_password):
+                result = {"name": username, "admin": True, "groups": []}
+        elif self.check_allowed(username) and passwords_match(password, self.user_password):
+            result = {"name": username, "admin": False, "groups": []}
         if result is None:
             for window, key in keys:
                 window.record(key)
             return None
-        self._per_user.reset(f"user:{username}")
+        self._per_pair.reset(f"pair:{username}|{address}")
         return result

@@ -2,7 +2,8 @@
 
     workshop up [--spawner local|docker] [--port 8000] [--data-dir DIR] [--https DOMAIN|internal]
     workshop down | status | doctor
-    workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
+    workshop roster import registrations.csv [--show-password] | add FIRST LAST [--email E]
+        | remove USER [--delete-home] | list [--show-password]
     workshop settings show | set NAME VALUE | z2jh | terraform
     workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
     workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud.py)
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -145,8 +147,26 @@ def cmd_doctor(args) -> int:
 
 
 # --- roster --------------------------------------------------------------------------------------
+def _handout_password(settings) -> str:
+    """The workshop password the hub checks: the running hub's (compared through the
+    fingerprint in its pid file), else the one the next `workshop up` will use."""
+    from hub.credentials import load_or_create, password_fingerprint
+    from hub.process import running_hub
+
+    creds = load_or_create(settings.data_dir)
+    info = running_hub(settings.data_dir)
+    expected = (info or {}).get("password_fingerprint")
+    if expected and expected != password_fingerprint(creds):
+        source = "WORKSHOP_PASSWORD here" if os.environ.get("WORKSHOP_PASSWORD") else "stored"
+        raise RuntimeError(
+            f"the running hub checks a different workshop password than the one {source}: it "
+            "was started with WORKSHOP_PASSWORD set, which is never written to disk. Run this "
+            "command with WORKSHOP_PASSWORD set to that value, or restart the hub without it"
+        )
+    return creds.workshop_password
+
+
 def cmd_roster(args) -> int:
-    from hub.credentials import load_or_create
     from hub.roster import Roster, format_handout, read_registrations
 
     settings = _settings(args)
@@ -154,7 +174,7 @@ def cmd_roster(args) -> int:
     roster = Roster.load(settings.data_dir)
     password = None
     if getattr(args, "show_password", False):
-        password = load_or_create(settings.data_dir).workshop_password
+        password = _handout_password(settings)
     if args.roster_cmd == "import":
         new = roster.add_people(read_registrations(args.file))
         roster.save(settings.data_dir)
@@ -164,7 +184,7 @@ def cmd_roster(args) -> int:
         )
         print(format_handout(roster.entries, url, password))
     elif args.roster_cmd == "add":
-        (entry,) = roster.add_people([(args.first, args.last)]) or [None]
+        (entry,) = roster.add_people([(args.first, args.last, args.email or "")]) or [None]
         if entry is None:
             print(f"{args.first} {args.last} is already on the roster")
             return 1
@@ -174,7 +194,7 @@ def cmd_roster(args) -> int:
         entry = roster.remove(args.username)
         roster.save(settings.data_dir)
         print(f"removed {entry.username} ({entry.first_name} {entry.last_name}) from the roster")
-        _remove_from_running_hub(settings, entry.username)
+        print(f"  {_remove_learner(settings, entry.username, delete=args.delete_home)}")
     else:
         print(format_handout(roster.entries, url, password))
     return 0
@@ -189,21 +209,41 @@ def _handout_url(settings) -> str:
     return info["public_url"] if info else settings.public_url
 
 
-def _remove_from_running_hub(settings, username: str) -> None:
-    """Stop the user's server and end their login on a running hub (their files stay)."""
+def _remove_learner(settings, username: str, delete: bool) -> str:
+    """Sign ``username`` out and stop their server (running hub) or forget them (stopped hub),
+    then archive or delete their home. Returns what happened, in words."""
     from hub.client import HubClient
     from hub.credentials import load_or_create
-    from hub.process import running_hub
+    from hub.homes import forget_hub_user, retire_home
+    from hub.process import running_hub, with_last_up
 
+    settings = with_last_up(settings)  # where the hub keeps learners' files and accounts
     info = running_hub(settings.data_dir)
-    if info is None:
-        return
-    client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
-    r = client.api("DELETE", f"users/{username}", timeout=120)
-    if r.status_code in (204, 404):
-        print(f"{username} signed out and server stopped on the running hub; files kept")
+    if info is not None:
+        client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
+        r = client.api("GET", f"users/{username}")
+        if r.status_code == 404:
+            hub = "had never logged in"
+        elif r.status_code == 200:
+            running = bool(r.json().get("servers"))
+            if running:
+                client.stop_server(username, timeout=120)
+            r = client.api("DELETE", f"users/{username}", timeout=120)
+            if r.status_code not in (204, 404):
+                raise RuntimeError(
+                    f"the running hub answered {r.status_code} when removing {username}"
+                )
+            hub = ("server stopped, " if running else "") + "signed out of the running hub"
+        else:
+            raise RuntimeError(f"the running hub answered {r.status_code} about {username}")
     else:
-        print(f"warning: the running hub answered {r.status_code} when removing {username}")
+        hub = (
+            "hub record deleted (the hub is not running)"
+            if forget_hub_user(settings, username)
+            else "had never logged in"
+        )
+    files = retire_home(settings, username, delete=delete)
+    return f"{hub}; {files}"
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -248,7 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", parents=[common], help="start the hub in the foreground")
     up.add_argument("--spawner", choices=["local", "docker"])
     up.add_argument("--port", type=int)
-    up.add_argument("--ip", help="address to listen on (default 0.0.0.0)")
+    up.add_argument(
+        "--ip",
+        help="address to listen on (default 0.0.0.0; 127.0.0.1 for the local spawner run by an "
+        "ordinary user, who must pass --ip 0.0.0.0 to let a room in, without isolation)",
+    )
     up.add_argument("--https", metavar="DOMAIN|internal", help="serve HTTPS through Caddy")
     up.add_argument(
         "--set",
@@ -282,8 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     add = rsub.add_parser("add", parents=[common], help="add one attendee")
     add.add_argument("first")
     add.add_argument("last")
-    rem = rsub.add_parser("remove", parents=[common], help="remove one attendee")
+    add.add_argument("--email", help="shown on the handout if someone else has the same name")
+    rem = rsub.add_parser(
+        "remove",
+        parents=[common],
+        help="remove one attendee: signs them out, stops their server, archives their home",
+    )
     rem.add_argument("username")
+    rem.add_argument(
+        "--delete-home", action="store_true", help="delete the home instead of archiving it"
+    )
     lst = rsub.add_parser("list", parents=[common], help="print the handout")
     lst.add_argument("--show-password", action="store_true")
     roster.set_defaults(func=cmd_roster)

@@ -11,6 +11,7 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.adapters
 
 
 class HubError(RuntimeError):
@@ -98,13 +99,37 @@ def _raise_for(r: requests.Response, action: str) -> None:
         raise HubError(f"{action}: HTTP {r.status_code} {r.text[:300]}")
 
 
-def browser_login(url: str, username: str, password: str, verify=True, timeout=30.0):
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, source: str, **kwargs):
+        self.source = source
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def browser_login(
+    url: str,
+    username: str,
+    password: str,
+    verify=True,
+    timeout=30.0,
+    headers: dict | None = None,
+    source_address: str | None = None,
+):
     """Log in through the login form like a browser; returns ``(session, response)``.
 
     ``response`` is the answer to the form POST (redirects not followed: 302 means success).
+    ``headers``: extra headers on every request; ``source_address``: the local address to
+    connect from (e.g. ``127.0.0.2``, another loopback address, to stand for another machine).
     """
     url = url if url.endswith("/") else url + "/"
     s = requests.Session()
+    if source_address:
+        for prefix in ("http://", "https://"):
+            s.mount(prefix, _SourceAddressAdapter(source_address))
+    s.headers.update(headers or {})
     # per request too: a session's verify loses to REQUESTS_CA_BUNDLE in the environment
     s.verify = verify
     s.get(f"{url}hub/login", timeout=timeout, verify=verify)
@@ -191,7 +216,8 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
             await conn.write_message(json.dumps(request))
             result = {"status": None, "stdout": "", "error": ""}
             deadline = time.monotonic() + timeout
-            while result["status"] is None:
+            idle = False  # outputs (iopub) may arrive after the reply (shell): wait for both
+            while result["status"] is None or not idle:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"cell did not finish within {timeout:.0f} s")
@@ -211,6 +237,8 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
                     result["error"] = f"{content.get('ename')}: {content.get('evalue')}"
                 elif kind == "execute_reply":
                     result["status"] = content["status"]
+                elif kind == "status" and content.get("execution_state") == "idle":
+                    idle = True
             results.append(result)
             if result["status"] != "ok":
                 break

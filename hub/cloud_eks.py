@@ -205,7 +205,9 @@ def prepare(settings: WorkshopSettings, cloud_vars: dict) -> Path:
     # earlier choices (e.g. up's --admin-cidr) stay unless given again
     path = module / "terraform.tfvars.json"
     tfvars = json.loads(path.read_text()) if path.exists() else {}
-    tfvars.update({"aws_region": settings.aws_region, **cloud_vars})
+    tfvars.update(
+        {"aws_region": settings.aws_region, "pod_pids_limit": settings.pids_limit, **cloud_vars}
+    )
     path.write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
 

@@ -56,6 +56,8 @@ def user_data_bindings() -> dict:
         "learner_cpu": str(defaults.learner_cpu),
         "mem_limit": "",
         "cpu_limit": "0",
+        "pids_limit": str(defaults.pids_limit),
+        "disk_limit": defaults.disk_limit,
         "gpu": {"Ref": "Gpu"},
         "concurrent_spawn_limit": "0",
         "start_timeout": str(defaults.start_timeout),

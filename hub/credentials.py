@@ -8,16 +8,20 @@ written to disk). Nothing here is ever logged.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import stat
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SECRETS_FILENAME = "secrets.json"
 USER_PASSWORD_MIN = 8  # SharedPasswordAuthenticator's own minimums
 ADMIN_PASSWORD_MIN = 32
+PASSWORD_MAX = 1024  # what the login form accepts (hub.auth.MAX_PASSWORD_INPUT)
 # no 0/o, 1/l/i: the password is read aloud or copied from a projector
 _FRIENDLY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -38,7 +42,34 @@ def friendly_password(groups: int = 3, group_len: int = 4) -> str:
     )
 
 
-def _check_passwords(user: str, admin: str) -> None:
+def check_typeable(what: str, password: str) -> None:
+    """Raise ``ValueError`` naming ``what`` if ``password`` cannot be typed into a login form
+    as it is: control characters (a line break, a tab: a password field is one line and Tab
+    leaves it), invisible formatting characters (zero-width spaces, direction marks), spaces at
+    either end (lost when copied from a handout), or more than PASSWORD_MAX characters.
+    Accents are fine: the hub compares Unicode NFC forms (hub.auth.passwords_match)."""
+    if len(password) > PASSWORD_MAX:
+        raise ValueError(f"{what} must have at most {PASSWORD_MAX} characters, got {len(password)}")
+    for ch in password:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+            raise ValueError(
+                f"{what} cannot be typed as it is: it contains the invisible or control "
+                f"character U+{ord(ch):04X} ({unicodedata.name(ch, category)}); learners type "
+                "the password into a one-line field: choose one of visible characters"
+            )
+    if password != password.strip():
+        raise ValueError(
+            f"{what} starts or ends with a space, which is lost when the password is copied "
+            "from a handout or a slide: remove it"
+        )
+
+
+def _check_passwords(
+    user: str, admin: str, user_source: str = "stored", admin_source: str = "stored"
+) -> None:
+    check_typeable(f"the workshop password ({user_source})", user)
+    check_typeable(f"the admin password ({admin_source})", admin)
     if len(user) < USER_PASSWORD_MIN:
         raise ValueError(
             f"workshop password must be at least {USER_PASSWORD_MIN} characters, got {len(user)}"
@@ -53,10 +84,31 @@ def _check_passwords(user: str, admin: str) -> None:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (mode 0700) if missing; tighten it if others can read it."""
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
+
+
+def derived_secret(credentials: Credentials, purpose: str) -> str:
+    """A secret for ``purpose`` derived from the cookie secret (HMAC-SHA256, hex): nothing new
+    to store, and different for every purpose."""
+    key = bytes.fromhex(credentials.cookie_secret)
+    return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def password_fingerprint(credentials: Credentials) -> str:
+    """Keyed hash of the workshop password a hub runs with (recorded in its pid file), so the
+    CLI can tell whether the password it would print is the one the hub checks."""
+    key = bytes.fromhex(credentials.cookie_secret)
+    password = unicodedata.normalize("NFC", credentials.workshop_password).encode()
+    return hmac.new(key, b"workshop-password\0" + password, hashlib.sha256).hexdigest()[:32]
 
 
 def secrets_path(data_dir: str | os.PathLike) -> Path:
@@ -90,7 +142,14 @@ def load_or_create(data_dir: str | os.PathLike, environ: dict | None = None) -> 
         creds["workshop_password"] = environ["WORKSHOP_PASSWORD"]
     if environ.get("WORKSHOP_ADMIN_PASSWORD"):
         creds["admin_password"] = environ["WORKSHOP_ADMIN_PASSWORD"]
-    _check_passwords(creds["workshop_password"], creds["admin_password"])
+    _check_passwords(
+        creds["workshop_password"],
+        creds["admin_password"],
+        "WORKSHOP_PASSWORD" if environ.get("WORKSHOP_PASSWORD") else f"stored in {path}",
+        "WORKSHOP_ADMIN_PASSWORD"
+        if environ.get("WORKSHOP_ADMIN_PASSWORD")
+        else f"stored in {path}",
+    )
     return Credentials(**creds)
 
 

@@ -9,6 +9,12 @@
   directory: it survives container removal (``remove=True``) and hub restarts, and the image's
   start hook seeds the tutorial notebooks into it without overwriting edits;
 - applies the memory/CPU limits, the spawn concurrency and start timeout of the settings;
+- hardens each container: at most ``pids_limit`` processes and threads (a fork bomb stops
+  there), ``no-new-privileges`` and no capabilities (setuid binaries cannot raise privileges),
+  a read-only root file system with ``/tmp`` in memory (so nothing a learner writes lands on the
+  host's disk outside their home), container logs capped (a kernel writing to its stdout
+  forever cannot fill the disk either), and, when the hub runs as root, a home of at most
+  ``disk_limit`` (an ext4 file system of its own, ``hub.home_disks``, bound by the named volume);
 - on hosts with NVIDIA GPUs requests one GPU per container, spreading users over the GPUs
   (fewest running users first), with TensorFlow's memory growth on so users can share a GPU.
 """
@@ -20,10 +26,14 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from tutorial_utils._validation import check_choice
 
 HOME = "/home/jovyan"
+#: owner of the image's home (image/Dockerfile: NB_UID, group users)
+HOME_UID, HOME_GID = 1000, 100
+LOG_MAX_SIZE, LOG_MAX_FILES = "10m", "2"
 USER_LABEL = "org.dragonn-workshop.user"
 GPU_LABEL = "org.dragonn-workshop.gpu"
 NVIDIA_GPU_CAPS = [["gpu"]]
@@ -151,10 +161,25 @@ def _extra_create_kwargs(spawner) -> dict:
     return {"labels": labels}
 
 
+def hardening(settings) -> dict:
+    """Host-config keys (Docker SDK spelling) that bound what a learner's container can do."""
+    return {
+        "pids_limit": settings.pids_limit or -1,
+        "security_opt": ["no-new-privileges:true"],
+        "cap_drop": ["ALL"],
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={settings.shm_size_bytes},mode=1777"},
+        "log_config": {
+            "type": "json-file",
+            "config": {"max-size": LOG_MAX_SIZE, "max-file": LOG_MAX_FILES},
+        },
+    }
+
+
 def _host_config_factory(settings, all_gpus: bool):
     def extra_host_config(spawner) -> dict:
         # init: a tiny PID 1 reaps the zombies kernels leave; shm for data loaders
-        host = {"init": True, "shm_size": settings.shm_size}
+        host = {"init": True, "shm_size": settings.shm_size, **hardening(settings)}
         gpu = getattr(spawner, "workshop_gpu", None)
         if gpu is not None:
             host["device_requests"] = [
@@ -167,6 +192,60 @@ def _host_config_factory(settings, all_gpus: bool):
         return host
 
     return extra_host_config
+
+
+def _home_disk_hook(settings):
+    """A pre-spawn hook: the learner's named volume binds a size-limited file system
+    (``hub.home_disks``) mounted under ``<data-dir>/disks``; a volume made before limits
+    existed is used as it is (and said so in the log)."""
+    from hub import home_disks
+
+    async def hook(spawner) -> None:
+        import asyncio
+
+        name = volume_name(settings.volume_prefix, spawner.user.name)
+        try:
+            existing = await spawner.docker("inspect_volume", name)
+        except Exception:  # docker.errors.NotFound
+            existing = None
+        if existing is not None:
+            if (existing.get("Options") or {}).get("o") != "bind":
+                spawner.log.warning("Home volume %s predates disk limits: not limited", name)
+                return
+            mountpoint = existing["Options"]["device"]
+        else:
+            mountpoint = str(settings.data_path / home_disks.DISKS_DIRNAME / name)
+        image = home_disks.image_path(settings.data_dir, name)
+        await asyncio.to_thread(
+            home_disks.ensure_home_disk,
+            image,
+            Path(mountpoint),
+            settings.disk_limit_bytes,
+            HOME_UID,
+            HOME_GID,
+        )
+        if existing is None:
+            await spawner.docker(
+                "create_volume",
+                name,
+                driver="local",
+                driver_opts={"type": "none", "o": "bind", "device": mountpoint},
+                labels={USER_LABEL: spawner.user.name},
+            )
+
+    return hook
+
+
+def _chain(*hooks):
+    hooks = [h for h in hooks if h is not None]
+    if not hooks:
+        return None
+
+    async def pre_spawn_hook(spawner) -> None:
+        for hook in hooks:
+            await hook(spawner)
+
+    return pre_spawn_hook
 
 
 def spawner_environment(settings) -> dict[str, str]:
@@ -224,8 +303,23 @@ def configure(c, settings, client=None, gpu_ids: list[str] | None = None) -> Non
 
     if gpu_ids is None:
         gpu_ids = nvidia_gpu_ids() if settings.gpu != "none" else []
+    gpu_hook = None
     if settings.gpu != "none" and gpu_ids:
-        d.pre_spawn_hook = _gpu_hook(GpuSpreader(gpu_ids, hold_seconds=settings.start_timeout))
+        gpu_hook = _gpu_hook(GpuSpreader(gpu_ids, hold_seconds=settings.start_timeout))
+    disk_hook = None
+    if settings.disk_limit_bytes:
+        from hub.home_disks import disks_unavailable
+
+        why = disks_unavailable()
+        if why:
+            import logging
+
+            logging.getLogger("JupyterHub").warning("Learners' homes have no size limit: %s", why)
+        else:
+            disk_hook = _home_disk_hook(settings)
+    hook = _chain(disk_hook, gpu_hook)
+    if hook is not None:
+        d.pre_spawn_hook = hook
     all_gpus = settings.gpu == "all" and not gpu_ids  # no nvidia-smi here: let the engine decide
     d.extra_create_kwargs = _extra_create_kwargs
     d.extra_host_config = _host_config_factory(settings, all_gpus)

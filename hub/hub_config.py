@@ -5,8 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hub.credentials import Credentials, ensure_private_dir
+from hub.credentials import Credentials, derived_secret, ensure_private_dir
 from hub.settings import REPO_ROOT, WorkshopSettings
+
+#: purpose of the secret Caddy sends with /hub/login (hub.client_address.FRONT_HEADER)
+FRONT_SECRET_PURPOSE = "caddy-front-header"
 
 CLI_SERVICE = "workshop-cli"
 CULLER_SERVICE = "idle-culler"
@@ -32,9 +35,8 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     c.ConfigurableHTTPProxy.command = proxy_command()
     c.ConfigurableHTTPProxy.auth_token = credentials.proxy_token
     if settings.https:
-        # Caddy is the only client of the proxy: trust its X-Forwarded-For (per-IP login
-        # limits see the attendee's address) and mark cookies Secure
-        c.JupyterHub.trusted_downstream_ips = ["127.0.0.1"]
+        # Caddy faces the room: mark cookies Secure. Login rate limits take the client address
+        # from Caddy only when its secret header is there (hub/client_address.py).
         c.JupyterHub.cookie_options = {"secure": True}
 
     # --- state ---------------------------------------------------------------------------------
@@ -54,6 +56,7 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     auth.login_failures_per_user = settings.login_failures_per_user
     auth.login_failures_per_ip = settings.login_failures_per_ip
     auth.login_lockout_seconds = settings.login_lockout_seconds
+    auth.front_secret = derived_secret(credentials, FRONT_SECRET_PURPOSE) if settings.https else ""
     # templates/login.html shows how to log in next to the form (no banner: it would say it twice)
     c.JupyterHub.template_paths = [str(TEMPLATES_DIR)]
 
@@ -65,13 +68,23 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     c.Spawner.mem_limit = settings.mem_limit_bytes
     c.Spawner.cpu_limit = settings.cpu_limit
     if settings.spawner == "local":
+        from hub.cgroups import tree_name
+
         c.JupyterHub.spawner_class = "hub.local_spawner.WorkshopLocalSpawner"
-        c.WorkshopLocalSpawner.home_dir_template = str(data / "homes" / "{username}")
-        c.WorkshopLocalSpawner.notebooks_dir = str(REPO_ROOT / "notebooks")
+        local = c.WorkshopLocalSpawner
+        local.home_dir_template = str(data / "homes" / "{username}")
+        local.notebooks_dir = str(REPO_ROOT / "notebooks")
+        local.data_dir = str(data)
+        local.hidden_dirs = [str(data)]
+        local.system_user_prefix = settings.system_user_prefix
+        local.disk_limit = settings.disk_limit_bytes
+        local.pids_limit = settings.pids_limit
+        local.tmp_size = settings.shm_size_bytes
+        local.cgroup_tree = tree_name(str(data))
         from hub.docker_spawner import spawner_environment
 
         # the image's Jupyter server config (kernel culling, why a kernel died) applies here too
-        c.WorkshopLocalSpawner.environment = {
+        local.environment = {
             **spawner_environment(settings),
             "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
         }
@@ -103,7 +116,11 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         services.append(
             {
                 "name": CULLER_SERVICE,
+                # dies with the hub (a killed hub must not leave a second culler behind)
                 "command": [
+                    sys.executable,
+                    "-m",
+                    "hub.die_with_parent",
                     sys.executable,
                     "-m",
                     "jupyterhub_idle_culler",

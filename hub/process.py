@@ -25,29 +25,71 @@ CONFIG_FILE = Path(__file__).resolve().parent / "jupyterhub_config.py"
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports free on 127.0.0.1 right now (held together while chosen, so
+    two of them are never the same)."""
+    held = [socket.socket() for _ in range(n)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
+def _alive(pid, started) -> bool:
+    """Whether process ``pid`` runs and is the one started at ``started`` (psutil create time;
+    a recycled pid is not)."""
+    import psutil
+
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(int(pid))
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started is None or abs(proc.create_time() - float(started)) < 1.0
+    except (psutil.Error, ValueError, TypeError):
+        return False
+
+
+def _started(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
 
 
 def running_hub(data_dir: str | os.PathLike) -> dict | None:
-    """``{"pid", "local_url", "public_url"}`` of the ``workshop up`` that owns ``data_dir``,
-    if it is still alive (the pid file records the URLs it was started with)."""
+    """What ``workshop up`` runs for ``data_dir``, if anything still runs: the pid file's
+    ``{"pid", "hub_pid", "caddy_pid", "local_url", "public_url", ...}`` plus ``"orphaned"``:
+    True when ``workshop up`` itself is gone (killed) but the hub it started still runs."""
     path = Path(data_dir) / PID_FILENAME
     try:
         info = json.loads(path.read_text())
-        os.kill(int(info["pid"]), 0)
-    except (FileNotFoundError, ValueError, KeyError, TypeError, ProcessLookupError):
+        int(info["pid"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
-    except PermissionError:
-        pass  # alive, owned by someone else
-    return info
+    supervisor = _alive(info["pid"], info.get("pid_started"))
+    hub = _alive(info.get("hub_pid"), info.get("hub_started"))
+    if not supervisor and not hub:
+        return None
+    return {**info, "orphaned": not supervisor}
 
 
 def running_pid(data_dir: str | os.PathLike) -> int | None:
-    """PID of the ``workshop up`` that owns ``data_dir``, if it is still alive."""
+    """PID of the ``workshop up`` that owns ``data_dir`` (or of its hub, when ``workshop up``
+    was killed and the hub runs on), if it is still alive."""
     info = running_hub(data_dir)
-    return None if info is None else int(info["pid"])
+    if info is None:
+        return None
+    return int(info["hub_pid"] if info["orphaned"] else info["pid"])
 
 
 def settings_env(settings: WorkshopSettings, names) -> dict:
@@ -59,21 +101,154 @@ def settings_env(settings: WorkshopSettings, names) -> dict:
     return env
 
 
-def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> int:
+def _write_pid_file(data: Path, info: dict) -> None:
+    tmp = data / (PID_FILENAME + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(info) + "\n")
+    os.replace(tmp, data / PID_FILENAME)
+
+
+LAST_UP_FILENAME = "last_up.json"
+#: settings that say where learners' accounts and files are (`roster remove` needs them even
+#: when they were given on the command line of `workshop up`, not saved)
+STORAGE_SETTINGS = ("spawner", "system_user_prefix", "volume_prefix", "image")
+
+
+def record_last_up(settings: WorkshopSettings) -> None:
+    """Keep the :data:`STORAGE_SETTINGS` this `workshop up` runs with in the data dir."""
+    from hub.credentials import _write_private
+
+    values = {name: getattr(settings, name) for name in STORAGE_SETTINGS}
+    _write_private(Path(settings.data_dir) / LAST_UP_FILENAME, json.dumps(values) + "\n")
+
+
+def with_last_up(settings: WorkshopSettings) -> WorkshopSettings:
+    """``settings`` with the :data:`STORAGE_SETTINGS` of the last `workshop up` (if any)."""
+    try:
+        values = json.loads((Path(settings.data_dir) / LAST_UP_FILENAME).read_text())
+    except (OSError, ValueError):
+        return settings
+    for name in STORAGE_SETTINGS:
+        if name in values:
+            setattr(settings, name, values[name])
+    return settings
+
+
+def stop_stale_proxy(data: Path) -> int | None:
+    """Stop a configurable-http-proxy a killed hub left behind (JupyterHub's pid file in the
+    data dir); returns its pid, or None if none was running."""
+    import psutil
+
+    try:
+        pid = int((data / "jupyterhub-proxy.pid").read_text().strip())
+        proc = psutil.Process(pid)
+        if "configurable-http-proxy" not in " ".join(proc.cmdline()):
+            return None
+    except (OSError, ValueError, psutil.Error):
+        return None
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except psutil.TimeoutExpired:
+        proc.kill()
+    (data / "jupyterhub-proxy.pid").unlink(missing_ok=True)
+    return pid
+
+
+def network_notice(settings: WorkshopSettings) -> str:
+    """What to tell the instructor about who can reach the hub ('' when nothing needs saying):
+    a hub run by an ordinary user cannot keep learners apart (every server runs as that user)."""
+    if settings.spawner != "local" or os.geteuid() == 0:
+        return ""
+    import getpass
+
+    user = getpass.getuser()
+    if settings.listens_beyond_loopback:
+        return (
+            f"WARNING: this hub runs as {user!r}, so every learner's server runs as {user!r} "
+            "too: learners can read and change each other's files (and yours), see the hub's "
+            "secrets and use each other's servers. It listens on the network because you asked "
+            f"(ip={settings.ip}{', https' if settings.https else ''}). For a room of people you do "
+            "not all trust, use `workshop up --spawner docker`, or run `workshop up` as root "
+            "(each learner then gets an account of their own)."
+        )
+    return (
+        f"Listening on {settings.ip} only (this machine): the hub runs as {user!r}, so every "
+        "learner's server would run as that same account and could read the others' files. "
+        "To let a room in, use `workshop up --spawner docker` (or run as root); `--ip 0.0.0.0` "
+        "opens it anyway, without that isolation."
+    )
+
+
+def isolation_notice(settings: WorkshopSettings) -> str:
+    """How learners are kept apart and limited, in a few lines for ``workshop up``.
+
+    Raises ``RuntimeError`` when the local spawner runs as root but the system refuses the
+    namespaces learners are isolated in (then learners would run as root)."""
+    if settings.spawner != "local":
+        return ""
+    from hub.cgroups import CgroupTree, tree_name
+    from hub.home_disks import disks_unavailable
+
+    lines = []
+    if os.geteuid() == 0:
+        from hub.sandbox import isolation_unavailable
+
+        why = isolation_unavailable()
+        if why:
+            raise RuntimeError(
+                "as root, the local spawner runs each learner as an account of their own in "
+                f"private namespaces, which this system refuses ({why}; an unprivileged "
+                "container?): run `workshop up` as an ordinary user (it then listens on "
+                "127.0.0.1 only) or use `--spawner docker`"
+            )
+        lines.append(
+            f"learners run as accounts of their own ({settings.system_user_prefix}<username>), "
+            "each seeing only their own home and processes"
+        )
+        disk = disks_unavailable() if settings.disk_limit_bytes else "disk_limit is 0"
+        lines.append(
+            f"homes limited to {settings.disk_limit}" if not disk else f"homes unlimited: {disk}"
+        )
+    tree, why = CgroupTree.detect(tree_name(settings.data_dir))
+    lines.append(
+        f"memory {settings.mem_limit}, {settings.cpu_limit:g} CPU and {settings.pids_limit} "
+        f"processes per learner (cgroup v{tree.version})"
+        if tree
+        else f"no memory/CPU limits per learner: {why}"
+    )
+    return "\n".join(lines)
+
+
+def _echo(message: str) -> None:
+    print(message, flush=True)  # seen at once in a log file or a service journal too
+
+
+def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> int:
     """Start JupyterHub (and Caddy for HTTPS) and wait; SIGINT/SIGTERM stop everything.
 
-    Returns the hub's exit code. ``override_names``: settings given on the command line, passed
-    to the hub process through the environment.
+    A hub that dies of a signal (a crash, the OOM killer, ``kill -9``) is started again: the
+    proxy it left is stopped (JupyterHub does it from its pid file), its idle culler died with it,
+    and running servers are taken back. Returns the hub's exit code. ``override_names``:
+    settings given on the command line, passed to the hub process through the environment.
     """
+    from hub.credentials import password_fingerprint
     from hub.hub_config import proxy_command
 
     data = Path(settings.data_dir)
     creds = load_or_create(data)  # generate secrets before the hub reads them
-    pid = running_pid(data)
-    if pid is not None:
+    info = running_hub(data)
+    if info is not None:
+        which = (
+            f"hub pid {info.get('hub_pid')}, left by a `workshop up` that was killed"
+            if info["orphaned"]
+            else f"pid {info['pid']}"
+        )
         raise RuntimeError(
-            f"a hub is already running for {data} (pid {pid}); stop it with "
-            f"`{workshop_command('down', data_dir=data)}`"
+            f"a hub is already running for {data} ({which}): "
+            f"`{workshop_command('status', data_dir=data)}` shows it, "
+            f"`{workshop_command('down', data_dir=data)}` stops it"
         )
     proxy = proxy_command()[0]
     if not Path(proxy).exists() and shutil.which(proxy) is None:
@@ -81,11 +256,20 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
             "configurable-http-proxy not found: run hub/bootstrap.sh (npm install into "
             "./node_modules)"
         )
+    for notice in (isolation_notice(settings), network_notice(settings)):
+        if notice:
+            echo(notice)
     env = dict(os.environ)
     env.update(settings_env(settings, override_names))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     children: list[subprocess.Popen] = []
-    (data / PID_FILENAME).write_text(json.dumps(hub_record(settings)) + "\n")
+    pid_info = {
+        **hub_record(settings),
+        "pid_started": _started(os.getpid()),
+        "password_fingerprint": password_fingerprint(creds),
+    }
+    _write_pid_file(data, pid_info)
+    record_last_up(settings)
     stopping = []
 
     def stop(signum, _frame):
@@ -94,11 +278,18 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    def start_hub() -> subprocess.Popen:
         hub = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], cwd=data, env=env
         )
+        pid_info.update(hub_pid=hub.pid, hub_started=_started(hub.pid))
+        _write_pid_file(data, pid_info)
+        return hub
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    restarts: list[float] = []
+    try:
+        hub = start_hub()
         children.append(hub)
         if settings.https:
             from hub.caddy import caddy_command, write_caddyfile
@@ -106,23 +297,39 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
             caddy_env = dict(
                 env, XDG_DATA_HOME=str(data / "caddy"), XDG_CONFIG_HOME=str(data / "caddy")
             )
-            children.append(
-                subprocess.Popen(caddy_command(write_caddyfile(settings)), cwd=data, env=caddy_env)
+            caddy = subprocess.Popen(
+                caddy_command(write_caddyfile(settings, creds)), cwd=data, env=caddy_env
             )
+            children.append(caddy)
+            pid_info.update(caddy_pid=caddy.pid, caddy_started=_started(caddy.pid))
+            _write_pid_file(data, pid_info)
         client = HubClient(settings.local_url, creds.api_token)
-        try:
-            client.wait_until_up(timeout=120, process=hub)
-        except Exception as err:  # still fall through to cleanup and the hub's exit code
-            if not stopping:
-                echo(f"hub did not come up: {err}")
-        else:
-            echo(_ready_message(settings))
-        while hub.poll() is None:
-            if any(c.poll() is not None for c in children[1:]) and not stopping:
-                echo("Caddy exited; stopping the hub")
-                stop(signal.SIGTERM, None)
-            time.sleep(0.5)
-        return hub.returncode
+        while True:
+            try:
+                client.wait_until_up(timeout=120, process=hub)
+            except Exception as err:  # still fall through to cleanup and the hub's exit code
+                if not stopping:
+                    echo(f"hub did not come up: {err}")
+            else:
+                echo(_ready_message(settings) if not restarts else "hub is up again")
+            while hub.poll() is None:
+                if any(c.poll() is not None for c in children[1:]) and not stopping:
+                    echo("Caddy exited; stopping the hub")
+                    stop(signal.SIGTERM, None)
+                time.sleep(0.5)
+            now = time.monotonic()
+            restarts = [t for t in restarts if now - t < 600]
+            if stopping or hub.returncode >= 0 or len(restarts) >= 5:
+                if hub.returncode < 0 and not stopping:
+                    echo(f"the hub died of signal {-hub.returncode} 5 times in 10 minutes")
+                return hub.returncode
+            restarts.append(now)
+            echo(
+                f"the hub (pid {hub.pid}) died of signal {-hub.returncode}; starting it again "
+                "(running servers are kept)"
+            )
+            stop_stale_proxy(data)
+            children[0] = hub = start_hub()
     finally:
         for child in children:
             if child.poll() is None:
@@ -196,17 +403,23 @@ def _ready_message(settings: WorkshopSettings) -> str:
 
 
 def stop_hub(data_dir: str | os.PathLike, timeout: float = 60.0) -> bool:
-    """Stop the hub ``workshop up`` runs for ``data_dir``; False if none was running."""
-    pid = running_pid(data_dir)
-    if pid is None:
+    """Stop the hub ``workshop up`` runs for ``data_dir`` (or the hub and Caddy a killed
+    ``workshop up`` left running); False if none was running."""
+    info = running_hub(data_dir)
+    if info is None:
         return False
-    os.kill(pid, signal.SIGTERM)
+    targets = [("pid", "pid_started")] if not info["orphaned"] else []
+    targets += [("hub_pid", "hub_started"), ("caddy_pid", "caddy_started")]
+    alive = [(info[p], info.get(t)) for p, t in targets if _alive(info.get(p), info.get(t))]
+    for pid, _ in alive[:1] if not info["orphaned"] else alive:
+        os.kill(int(pid), signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if running_pid(data_dir) is None:
+        if not any(_alive(pid, started) for pid, started in alive):
+            Path(data_dir, PID_FILENAME).unlink(missing_ok=True)
             return True
         time.sleep(0.3)
-    raise TimeoutError(f"hub (pid {pid}) still running after {timeout:.0f} s")
+    raise TimeoutError(f"hub (pid {alive[0][0]}) still running after {timeout:.0f} s")
 
 
 class HubProcess:
@@ -228,12 +441,17 @@ class HubProcess:
         wrapper: list[str] | None = None,
         url: str | None = None,
     ):
+        import uuid
+
         self.data_dir = Path(data_dir)
+        port, hub_port, proxy_api_port = free_ports(3)
         self.overrides = {
             "ip": "127.0.0.1",
-            "port": free_port(),
-            "hub_port": free_port(),
-            "proxy_api_port": free_port(),
+            "port": port,
+            "hub_port": hub_port,
+            "proxy_api_port": proxy_api_port,
+            # accounts of this hub's learners (as root) are its own, and removed by stop()
+            "system_user_prefix": f"t{uuid.uuid4().hex[:6]}-",
             **(settings or {}),
         }
         self.env = dict(os.environ, **(env or {}))
@@ -286,6 +504,8 @@ class HubProcess:
         return "\n".join(lines[-n:])
 
     def stop(self, timeout: float = 60.0) -> None:
+        """Stop the hub (and its servers); as root, also remove what it made on the system:
+        its learners' accounts, home mounts and cgroups (the homes themselves stay)."""
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -297,6 +517,22 @@ class HubProcess:
                 self.process.wait()
         self._log.close()
         self.process = None
+        self.release_system_state()
+
+    def release_system_state(self) -> None:
+        """Remove this hub's learner accounts (their processes first), unmount its home file
+        systems and remove its cgroups; a no-op unless run as root."""
+        if os.geteuid() != 0:
+            return
+        from hub.accounts import remove_accounts
+        from hub.cgroups import CgroupTree, tree_name
+        from hub.home_disks import release_all
+
+        remove_accounts(str(self.overrides["system_user_prefix"]))
+        release_all(self.data_dir)
+        tree, _ = CgroupTree.detect(tree_name(str(self.data_dir.resolve())))
+        if tree is not None:
+            tree.remove_all()
 
     def __enter__(self) -> HubProcess:
         return self.start() if self.process is None else self

@@ -75,9 +75,10 @@ class WorkshopSettings(Configurable):
         "the SQLite database, per-user homes (local spawner) and logs.",
     ).tag(config=True)
     ip = Unicode(
-        "0.0.0.0",
         help="Address the public proxy binds to ('0.0.0.0': every interface, so attendees on "
-        "the room's network can reach it; '127.0.0.1': this machine only).",
+        "the room's network can reach it; '127.0.0.1': this machine only). Default '0.0.0.0', "
+        "but '127.0.0.1' for the local spawner when the hub runs as an ordinary user (then "
+        "every learner's server runs as that user and could read the others' files).",
     ).tag(config=True)
     port = Int(8000, help="Public HTTP port of the hub (the proxy).").tag(config=True)
     hub_port = Int(8081, help="Port of the hub's internal API (bound to 127.0.0.1).").tag(
@@ -113,7 +114,9 @@ class WorkshopSettings(Configurable):
         config=True
     )
     login_failures_per_user = Int(
-        5, help="Failed logins allowed per username per lockout window before refusing (429)."
+        5,
+        help="Failed logins allowed per username from one client address per lockout window "
+        "before that address is refused for that username (429); other addresses are not.",
     ).tag(config=True)
     login_failures_per_ip = Int(
         50,
@@ -203,7 +206,28 @@ class WorkshopSettings(Configurable):
         "dragonn-workshop-user",
         help="Prefix of each user's named home volume: <prefix>-<escaped username>.",
     ).tag(config=True)
-    shm_size = Unicode("1G", help="/dev/shm size of user containers.").tag(config=True)
+    shm_size = Unicode(
+        "1G",
+        help="Size of a learner's /dev/shm and /tmp (both in memory, counted in mem_limit).",
+    ).tag(config=True)
+
+    # --- isolation of learners (hub/sandbox.py, hub/cgroups.py, hub/home_disks.py) -------------
+    pids_limit = Int(
+        2048,
+        help="Processes and threads one learner may run at once (a fork bomb stops there; "
+        "TensorFlow alone starts a few dozen threads per kernel); 0: no limit.",
+    ).tag(config=True)
+    disk_limit = Unicode(
+        "10G",
+        help="Most a learner's home may hold ('10G'; '0': no limit). Each home is a file system "
+        "of its own, so a learner filling it stops only themselves; needs the hub to run as "
+        "root.",
+    ).tag(config=True)
+    system_user_prefix = Unicode(
+        "dw-",
+        help="Local spawner run as root: prefix of the system account each learner's server "
+        "runs as (dw-doe_jane).",
+    ).tag(config=True)
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
@@ -246,6 +270,12 @@ class WorkshopSettings(Configurable):
         if self.interface == "notebook":
             return f"/notebooks/{TUTORIAL_NOTEBOOK}"
         return f"/lab/tree/{TUTORIAL_NOTEBOOK}"
+
+    @default("ip")
+    def _default_ip(self):
+        if self.spawner == "local" and os.geteuid() != 0:
+            return "127.0.0.1"
+        return "0.0.0.0"
 
     @default("public_host")
     def _default_public_host(self):
@@ -291,13 +321,31 @@ class WorkshopSettings(Configurable):
     def _valid_cpu(self, proposal):
         return check_float(proposal.trait.name, proposal.value, min_value=0.05, max_value=1024.0)
 
-    @validate("mem_limit", "shm_size", "learner_memory")
+    @validate("mem_limit", "shm_size", "learner_memory", "disk_limit")
     def _valid_memory(self, proposal):
         nbytes = parse_memory(proposal.trait.name, proposal.value)
-        if proposal.trait.name != "shm_size" and nbytes < 256 * 2**20:
+        if proposal.trait.name in ("mem_limit", "learner_memory") and nbytes < 256 * 2**20:
             raise ValueError(f"{proposal.trait.name} must be at least 256M, got {proposal.value!r}")
+        if proposal.trait.name == "disk_limit" and 0 < nbytes < 64 * 2**20:
+            raise ValueError(f"disk_limit must be 0 (none) or at least 64M, got {proposal.value!r}")
         # canonical spelling ("4gib" -> "4G"): Docker, kubespawner and Terraform all read it
         return str(proposal.value).strip().upper().removesuffix("B").removesuffix("I")
+
+    @validate("pids_limit")
+    def _valid_pids(self, proposal):
+        value = check_int("pids_limit", proposal.value, min_value=0, max_value=4_194_304)
+        if 0 < value < 64:
+            raise ValueError(f"pids_limit must be 0 (none) or in [64, 4194304], got {value}")
+        return value
+
+    @validate("system_user_prefix")
+    def _valid_prefix(self, proposal):
+        if not re.match(r"^[a-z][a-z0-9-]{0,11}-$", proposal.value):
+            raise ValueError(
+                "system_user_prefix must be a lower-case letter, then up to 11 letters, digits "
+                f"or '-', ending in '-' (like 'dw-'), got {proposal.value!r}"
+            )
+        return proposal.value
 
     @validate("ip")
     def _valid_ip(self, proposal):
@@ -442,8 +490,9 @@ class WorkshopSettings(Configurable):
 
     def save(self) -> Path:
         """Write the explicitly set settings (not computed defaults) to settings.json."""
-        path = Path(self.data_dir) / SETTINGS_FILENAME
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from hub.credentials import ensure_private_dir  # the data dir is 0700 from the start
+
+        path = ensure_private_dir(Path(self.data_dir)) / SETTINGS_FILENAME
         explicit = dict(getattr(self, "_explicit", {}))
         explicit.pop("data_dir", None)
         tmp = path.with_suffix(".json.tmp")
@@ -464,6 +513,20 @@ class WorkshopSettings(Configurable):
     @property
     def mem_limit_bytes(self) -> int:
         return parse_memory("mem_limit", self.mem_limit)
+
+    @property
+    def disk_limit_bytes(self) -> int:
+        return parse_memory("disk_limit", self.disk_limit)
+
+    @property
+    def shm_size_bytes(self) -> int:
+        return parse_memory("shm_size", self.shm_size)
+
+    @property
+    def listens_beyond_loopback(self) -> bool:
+        """Whether people on other machines can reach the hub (HTTPS through Caddy listens on
+        every interface)."""
+        return bool(self.https) or self.ip not in ("127.0.0.1", "::1", "localhost")
 
     @property
     def learner_memory_bytes(self) -> int:
@@ -538,6 +601,8 @@ class WorkshopSettings(Configurable):
             "mem_limit": self.mem_limit,
             "mem_limit_mb": self.mem_limit_bytes // 2**20,
             "cpu_limit": self.cpu_limit,
+            "pids_limit": self.pids_limit,
+            "disk_limit": self.disk_limit,
             "gpu": self.gpu,
             "concurrent_spawn_limit": self.concurrent_spawn_limit,
             "start_timeout": self.start_timeout,

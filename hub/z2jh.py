@@ -14,10 +14,11 @@ like the local and single-host hubs) with the same login rules, limits and culli
 * user servers: the per-user image (the release's pinned ``cpu`` and ``gpu`` images unless the
   settings name one), memory and CPU guaranteed from ``learner_memory`` / ``learner_cpu`` (the
   figures ``doctor`` and ``workshop cloud plan`` size machines with) and capped by
-  ``mem_limit`` / ``cpu_limit`` (:func:`learner_resources`), a ``HOME_CAPACITY`` volume per
-  learner, TensorFlow memory growth and kernel culling (the docker spawner's environment), and
-  a profile list: one GPU (``nvidia.com/gpu: 1``, on nodes labelled ``NODE_POOL_LABEL`` =
-  ``GPU_POOL`` and tainted ``nvidia.com/gpu``) and CPU only (``CPU_POOL`` nodes);
+  ``mem_limit`` / ``cpu_limit`` (:func:`learner_resources`), a home volume per learner of
+  ``disk_limit`` (``HOME_CAPACITY`` when that is 0: a volume needs a size), TensorFlow memory
+  growth and kernel culling (the docker spawner's environment), and a profile list: one GPU
+  (``nvidia.com/gpu: 1``, on nodes labelled ``NODE_POOL_LABEL`` = ``GPU_POOL`` and tainted
+  ``nvidia.com/gpu``) and CPU only (``CPU_POOL`` nodes);
 * safety: user pods cannot reach the cloud's instance metadata service (an iptables block in
   an init container, and the network policy's egress rule) nor other pods on private
   addresses;
@@ -47,7 +48,8 @@ PASSWORD_KEYS = {
     "WORKSHOP_PASSWORD": "workshop-password",
     "WORKSHOP_ADMIN_PASSWORD": "admin-password",
 }
-#: each learner's home volume (a dynamically provisioned PVC at /home/jovyan)
+#: each learner's home volume (a dynamically provisioned PVC at /home/jovyan) when the
+#: settings' disk_limit is 0 (no limit)
 HOME_CAPACITY = "10Gi"
 #: node label that places user pods; Terraform's node groups carry the same labels
 NODE_POOL_LABEL = "dragonn-workshop/node-pool"
@@ -111,6 +113,15 @@ def learner_resources(settings) -> PodResources:
     return PodResources(
         memory_guarantee, memory_limit, min(settings.learner_cpu, cpu_limit), cpu_limit
     )
+
+
+def home_capacity(settings) -> str:
+    """Size of a learner's home volume: ``disk_limit`` in Kubernetes' spelling of the same
+    binary size (``"10G"`` -> ``"10Gi"``), or ``HOME_CAPACITY`` for ``disk_limit = 0``."""
+    if not settings.disk_limit_bytes:
+        return HOME_CAPACITY
+    value = settings.disk_limit  # canonical: digits and an optional K/M/G/T (binary units)
+    return value + "i" if value[-1:] in "KMGT" else value
 
 
 def learner_images(settings) -> dict[str, str]:
@@ -181,7 +192,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
             },
             "storage": {
                 "type": "dynamic",
-                "capacity": HOME_CAPACITY,
+                "capacity": home_capacity(settings),
                 "homeMountPath": "/home/jovyan",
             },
             "cloudMetadata": {"blockWithIptables": True, "ip": METADATA_IP},

@@ -125,6 +125,8 @@ def user_data_values(**overrides) -> dict:
         "learner_cpu": 0.5,
         "mem_limit": "",
         "cpu_limit": 0,
+        "pids_limit": 2048,
+        "disk_limit": "10G",
         "gpu": "auto",
         "concurrent_spawn_limit": 0,
         "start_timeout": 300,

@@ -77,6 +77,20 @@ def test_settings_from_the_user_data(tmp_path):
         cloud_agent.apply_settings(data, _settings_env(tmp_path, WORKSHOP_CLASS_SIZE="0"), env)
 
 
+def test_learners_limits_from_the_user_data_reach_their_containers(tmp_path):
+    from hub.docker_spawner import hardening
+
+    data = tmp_path / "hub"
+    env = {"CLOUD_PUBLIC_IP": "203.0.113.10", "CLOUD_HTTPS_DOMAIN": ""}
+    path = _settings_env(tmp_path, WORKSHOP_PIDS_LIMIT="512", WORKSHOP_DISK_LIMIT="0")
+    cloud_agent.apply_settings(data, path, env)
+    settings = WorkshopSettings.load(data, environ={})
+    assert hardening(settings)["pids_limit"] == 512
+    assert settings.disk_limit_bytes == 0  # "0" is "no limit", not "computed on the host"
+    with pytest.raises(ValueError, match=r"pids_limit must be 0 \(none\) or in \[64"):
+        cloud_agent.apply_settings(data, _settings_env(tmp_path, WORKSHOP_PIDS_LIMIT="8"), env)
+
+
 @pytest.mark.slow
 def test_passwords_are_made_once_and_kept_in_ssm(tmp_path, aws):
     import boto3

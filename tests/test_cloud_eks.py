@@ -169,6 +169,8 @@ def test_up_runs_three_steps_and_passes_the_passwords_only_through_stdin(tmp_pat
     tfvars = json.loads(next((Path(data) / "eks").rglob("terraform.tfvars.json")).read_text())
     assert tfvars["admin_cidrs"] == ["203.0.113.10/32"]
     assert tfvars["gpu_max_nodes"] == 10  # the class of 30 on GPU nodes, 3 per node
+    # the hub's per-learner process limit becomes every node's per-pod one
+    assert tfvars["pod_pids_limit"] == WorkshopSettings.load(data).pids_limit == 2048
 
 
 def test_up_refuses_without_admin_cidr_or_domain(tmp_path, fakes, capsys):

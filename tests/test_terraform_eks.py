@@ -85,6 +85,15 @@ def test_node_pools_match_the_chart_profiles():
     assert pools[z2jh.GPU_POOL]["taints"] == ["${local.user_taint}", "${local.gpu_taint}"]
 
 
+def test_a_pods_process_limit_is_the_hubs_pids_limit_on_every_node():
+    from hub.settings import WorkshopSettings
+
+    assert variables()["pod_pids_limit"]["default"] == WorkshopSettings().pids_limit
+    (template,) = blocks("resource", "aws_launch_template").values()
+    assert "local.node_user_data" in template["user_data"]
+    assert "podPidsLimit: ${var.pod_pids_limit}" in locals_()["node_user_data"]
+
+
 def test_chart_version_is_the_one_the_values_are_tested_with():
     assert variables()["chart_version"]["default"] == z2jh.CHART_VERSION
     (release,) = blocks("resource", "helm_release")["jupyterhub"]["values"][:1]

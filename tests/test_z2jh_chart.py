@@ -25,7 +25,13 @@ PASSWORD, ADMIN_PASSWORD = "k7fm-2qzp-8rtx", "a" * 20 + "-admin-password-x" * 2
 
 CASES = {
     "cpu-only": {"gpu": "none", "class_size": 40},
-    "gpu": {"gpu": "all", "mem_limit": "6G", "cpu_limit": 3, "idle_timeout": 1800},
+    "gpu": {
+        "gpu": "all",
+        "mem_limit": "6G",
+        "cpu_limit": 3,
+        "idle_timeout": 1800,
+        "disk_limit": "20G",
+    },
     "https-domain": {
         "https": "ws.example.org",
         "acme_email": "teacher@example.org",
@@ -126,7 +132,10 @@ def check_resources(hub: dict, settings) -> None:
     assert settings.learner_cpu <= pod.cpu_limit
     assert single["startTimeout"] == settings.start_timeout
     assert single["storage"]["type"] == "dynamic"
-    assert single["storage"]["capacity"] == z2jh.HOME_CAPACITY
+    # the home volume holds what disk_limit allows a learner elsewhere (binary units both)
+    number, unit = re.fullmatch(r"(\d+)([KMGT]i)?", single["storage"]["capacity"]).groups()
+    capacity = int(number) * {None: 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}[unit]
+    assert capacity == (settings.disk_limit_bytes or 10 * 2**30)
     assert single["extraEnv"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert hub["hub"]["concurrentSpawnLimit"] == settings.concurrent_spawn_limit
     assert hub["hub"]["activeServerLimit"] == settings.class_size + len(settings.admin_users)

@@ -2,7 +2,8 @@
 # pools that scale from zero: "cpu-users" and "gpu-users". The learner pools carry the label the
 # chart's profiles select (hub/z2jh.py NODE_POOL_LABEL) and the chart's user taint; GPU nodes
 # also the nvidia.com/gpu taint. Every node: IMDSv2 required with hop limit 1 (pods cannot
-# reach the node's role), an encrypted gp3 root volume.
+# reach the node's role), an encrypted gp3 root volume, and at most pod_pids_limit processes
+# per pod (a kubelet setting: the chart has no per-pod PID limit).
 
 locals {
   # hub/z2jh.py: NODE_POOL_LABEL, CPU_POOL, GPU_POOL (tests/test_terraform_eks.py holds them equal)
@@ -36,6 +37,24 @@ locals {
       taints        = [local.user_taint, local.gpu_taint]
     }
   }
+  # AL2023 nodes read kubelet settings from a NodeConfig in the user data (nodeadm); EKS merges
+  # it with the cluster's own for managed node groups
+  node_user_data = <<-EOT
+    MIME-Version: 1.0
+    Content-Type: multipart/mixed; boundary="WORKSHOP"
+
+    --WORKSHOP
+    Content-Type: application/node.eks.aws
+
+    apiVersion: node.eks.aws/v1alpha1
+    kind: NodeConfig
+    spec:
+      kubelet:
+        config:
+          podPidsLimit: ${var.pod_pids_limit}
+
+    --WORKSHOP--
+  EOT
   # pools with a maximum of 0 are left out
   active_pools = { for name, pool in local.node_pools : name => pool if pool.max > 0 }
 
@@ -49,6 +68,7 @@ locals {
 resource "aws_launch_template" "pool" {
   for_each    = local.active_pools
   name_prefix = "${var.cluster_name}-${each.key}-"
+  user_data   = var.pod_pids_limit > 0 ? base64encode(local.node_user_data) : null
 
   metadata_options {
     http_endpoint               = "enabled"

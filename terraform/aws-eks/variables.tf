@@ -148,6 +148,16 @@ variable "node_disk_gib" {
   }
 }
 
+variable "pod_pids_limit" {
+  description = "Processes and threads one pod may run at once (the kubelet's podPidsLimit on every node, so a fork bomb in a learner's pod stops there); `workshop cloud` passes the hub setting pids_limit. 0: no limit."
+  type        = number
+  default     = 2048
+  validation {
+    condition     = var.pod_pids_limit == 0 || (var.pod_pids_limit >= 64 && var.pod_pids_limit <= 4194304)
+    error_message = "pod_pids_limit must be 0 (no limit) or in [64, 4194304]."
+  }
+}
+
 variable "install_apps" {
   description = "Install the Kubernetes side (storage class, namespace, device plugin, autoscaler, chart). `workshop cloud up` applies with false first, puts the passwords' Secret in, then applies with true; `down` goes back to false before destroying, so the load balancer is gone before the VPC."
   type        = bool

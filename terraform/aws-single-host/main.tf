@@ -113,6 +113,8 @@ resource "aws_instance" "host" {
     learner_cpu            = var.learner_cpu
     mem_limit              = var.mem_limit
     cpu_limit              = var.cpu_limit
+    pids_limit             = var.pids_limit
+    disk_limit             = var.disk_limit
     gpu                    = var.gpu
     concurrent_spawn_limit = var.concurrent_spawn_limit
     start_timeout          = var.start_timeout

@@ -163,6 +163,28 @@ variable "cpu_limit" {
   }
 }
 
+variable "pids_limit" {
+  description = "Processes and threads one learner's container may run at once (a fork bomb stops there); 0: no limit."
+  type        = number
+  nullable    = false
+  default     = 2048
+  validation {
+    condition     = var.pids_limit == 0 || (var.pids_limit >= 64 && var.pids_limit <= 4194304)
+    error_message = "pids_limit must be 0 (no limit) or in [64, 4194304]."
+  }
+}
+
+variable "disk_limit" {
+  description = "Most a learner's home may hold ('10G'), a file system of its own on the homes volume; '0': no limit."
+  type        = string
+  nullable    = false
+  default     = "10G"
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[KMGT]?$", var.disk_limit))
+    error_message = "disk_limit must be 0 (no limit) or look like 512M, 10G or 1.5T."
+  }
+}
+
 variable "gpu" {
   description = "GPUs for learners' containers: auto (if the instance has any), none, all."
   type        = string

@@ -51,6 +51,11 @@ run "nodes_are_locked_down_and_labelled_for_the_profiles" {
     error_message = "every node volume must be encrypted gp3"
   }
   assert {
+    condition = alltrue([for lt in aws_launch_template.pool :
+    strcontains(base64decode(lt.user_data), "podPidsLimit: 2048")])
+    error_message = "every node must cap a pod's processes at pod_pids_limit (the hub's pids_limit)"
+  }
+  assert {
     condition     = aws_eks_node_group.pool["gpu-users"].ami_type == "AL2023_x86_64_NVIDIA"
     error_message = "GPU nodes must run the NVIDIA AMI"
   }

@@ -35,6 +35,8 @@ module "workshop" {
   mem_limit              = var.mem_limit
   mem_limit_mb           = var.mem_limit_mb
   cpu_limit              = var.cpu_limit
+  pids_limit             = var.pids_limit
+  disk_limit             = var.disk_limit
   gpu                    = var.gpu
   concurrent_spawn_limit = var.concurrent_spawn_limit
   start_timeout          = var.start_timeout

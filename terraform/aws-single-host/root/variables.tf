@@ -98,6 +98,18 @@ variable "cpu_limit" {
   default     = null
 }
 
+variable "pids_limit" {
+  description = "Processes and threads one learner's container may run at once (a fork bomb stops there); 0: no limit."
+  type        = number
+  default     = null
+}
+
+variable "disk_limit" {
+  description = "Most a learner's home may hold ('10G'), a file system of its own on the homes volume; '0': no limit."
+  type        = string
+  default     = null
+}
+
 variable "gpu" {
   description = "GPUs for learners' containers: auto (if the instance has any), none, all."
   type        = string
