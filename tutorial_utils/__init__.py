@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "read_motif_file": "motifs",
     # simulations
     "Embedding": "simulations",
+    "EmbeddingTable": "simulations",
     "dinucleotide_shuffle": "simulations",
     "simulate_single_motif_detection": "simulations",
     "simulate_motif_counting": "simulations",

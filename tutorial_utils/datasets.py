@@ -44,7 +44,7 @@ class Data(NamedTuple):
     """A simulated data set split three ways.
 
     X_* : float32 (n, L, 4) one-hot sequences (A, C, G, T). y_* : bool (n, tasks).
-    *_embeddings : lists (one per sequence) of lists of ``Embedding``.
+    *_embeddings : ``EmbeddingTable`` (one list of ``Embedding`` per sequence, built on access).
     motif_names : list of str, the motifs the simulation embeds.
     """
 
@@ -54,9 +54,9 @@ class Data(NamedTuple):
     y_train: np.ndarray
     y_valid: np.ndarray
     y_test: np.ndarray
-    train_embeddings: list
-    valid_embeddings: list
-    test_embeddings: list
+    train_embeddings: simulations.EmbeddingTable
+    valid_embeddings: simulations.EmbeddingTable
+    test_embeddings: simulations.EmbeddingTable
     motif_names: list
 
 
