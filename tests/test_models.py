@@ -234,12 +234,12 @@ def test_load_rejects_other_files(tmp_path):
 
 
 def _decisions(losses, **kwargs):
-    from tutorial_utils.models import _StoppingRule
+    from tutorial_utils.recipe import StoppingRule
 
     settings = dict(
         patience=3, reduce_lr_patience=1, plateau_epochs=30, min_delta=0.001, chance_loss=0.69
     )
-    rule = _StoppingRule(**{**settings, **kwargs})
+    rule = StoppingRule(**{**settings, **kwargs})
     return [rule.update(epoch, loss)[1] for epoch, loss in enumerate(losses)], rule
 
 

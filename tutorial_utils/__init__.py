@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "train_SequenceDNN": "training",
     "SequenceDNN_learning_curve": "training",
     "test_SequenceDNN": "training",
+    "SimulationStream": "recipe",
     # interpretation
     "get_motif_scores": "motif_scan",
     "match_filters_to_motifs": "motif_scan",

@@ -111,6 +111,32 @@ def _motif_names(name: str, parameters: Mapping) -> list[str]:
     return [as_name(parameters["motif_name"])]
 
 
+def bind_simulation(simulation_name: str, simulation_parameters: Mapping):
+    """The array version of a simulation and its keyword arguments, checked against its signature.
+
+    Returns (function, parameters dict); the function returns a ``SimulatedCodes``.
+    Raises ValueError for an unknown simulation (listing the available ones) and TypeError for
+    parameters the simulation does not take or lacks.
+    """
+    simulate = simulations.CODE_SIMULATIONS.get(simulation_name)
+    if simulate is None:
+        get_simulation_function(simulation_name)  # raises the listing error
+    if not isinstance(simulation_parameters, Mapping):
+        raise TypeError(
+            "simulation_parameters must be a dict of keyword arguments, got "
+            f"{type(simulation_parameters).__name__}"
+        )
+    parameters = dict(simulation_parameters)
+    signature = inspect.signature(getattr(simulations, simulation_name))
+    try:
+        signature.bind(**parameters)
+    except TypeError as error:
+        raise TypeError(
+            f"simulation_parameters do not match {simulation_name}{signature}: {error}"
+        ) from None
+    return simulate, parameters
+
+
 def get_simulation_data(
     simulation_name: str,
     simulation_parameters: Mapping,
@@ -139,27 +165,12 @@ def get_simulation_data(
     Data namedtuple: X_train, X_valid, X_test (float32 (n, L, 4)), y_train, y_valid, y_test
     (bool (n, tasks)), train/valid/test_embeddings, motif_names.
     """
-    simulate = simulations.CODE_SIMULATIONS.get(simulation_name)
-    if simulate is None:
-        get_simulation_function(simulation_name)  # raises the listing error
-    if not isinstance(simulation_parameters, Mapping):
-        raise TypeError(
-            f"simulation_parameters must be a dict of keyword arguments, got {type(simulation_parameters).__name__}"
-        )
+    simulate, parameters = bind_simulation(simulation_name, simulation_parameters)
     test_set_size = check_int("test_set_size", test_set_size, min_value=0)
     validation_set_size = check_int("validation_set_size", validation_set_size, min_value=0)
     if seed is not None:
         seed = check_int("seed", seed, min_value=0)
     simulation_seed, split_seed = np.random.SeedSequence(seed).spawn(2)
-
-    parameters = dict(simulation_parameters)
-    signature = inspect.signature(getattr(simulations, simulation_name))
-    try:
-        signature.bind(**parameters)
-    except TypeError as error:
-        raise TypeError(
-            f"simulation_parameters do not match {simulation_name}{signature}: {error}"
-        ) from None
     parameters.setdefault("seed", np.random.default_rng(simulation_seed))
     simulated = simulate(**parameters)
 
