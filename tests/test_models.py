@@ -233,44 +233,6 @@ def test_load_rejects_other_files(tmp_path):
         SequenceDNN(60, pool_width=10, verbose=0).save(tmp_path / "model.h5")
 
 
-def _decisions(losses, **kwargs):
-    from tutorial_utils.recipe import StoppingRule
-
-    settings = dict(
-        patience=3, reduce_lr_patience=1, plateau_epochs=30, min_delta=0.001, chance_loss=0.69
-    )
-    rule = StoppingRule(**{**settings, **kwargs})
-    return [rule.update(epoch, loss)[1] for epoch, loss in enumerate(losses)], rule
-
-
-def test_stopping_rule_waits_out_the_chance_plateau():
-    # at chance (0.69) nothing counts, however long the wiggle, until plateau_epochs
-    actions, rule = _decisions([0.70, 0.69, 0.695, 0.691, 0.69, 0.692])
-    assert actions == [None] * 6 and not rule.learning
-    # from epoch plateau_epochs - 1 on, they do: 0.69 is 0.01 below 0.70 (progress), then three
-    # epochs without progress
-    actions, rule = _decisions([0.70, 0.69, 0.695, 0.691, 0.692], plateau_epochs=2)
-    assert actions == [None, None, "cut", "cut", "stop"] and rule.learning
-
-
-def test_stopping_rule_needs_a_real_improvement_but_keeps_the_lowest_loss():
-    # 0.100 -> 0.0995 -> 0.0994 -> 0.0993: each lower, none more than 0.001 below 0.100
-    actions, rule = _decisions([0.3, 0.1, 0.0995, 0.0994, 0.0993])
-    assert actions == [None, None, "cut", "cut", "stop"]
-    assert rule.best_epoch == 4
-    # with min_delta=0 every decrease is progress
-    actions, rule = _decisions([0.3, 0.1, 0.0995, 0.0994, 0.0993], min_delta=0)
-    assert actions == [None] * 5
-    # a drop of more than 0.001 counts and resets patience
-    actions, _ = _decisions([0.3, 0.1, 0.0995, 0.0985, 0.0979, 0.0978, 0.0977])
-    assert actions == [None, None, "cut", None, "cut", "cut", "stop"]
-
-
-def test_stopping_rule_without_learning_rate_cuts():
-    actions, _ = _decisions([0.3, 0.2, 0.25, 0.21, 0.22], reduce_lr_patience=None)
-    assert actions == [None, None, None, None, "stop"]
-
-
 def test_callbacks_see_the_live_losses_and_can_stop(small_data):
     import keras
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tutorial_utils import SequenceDNN, get_simulation_data
-from tutorial_utils.recipe import SimulationStream
+from tutorial_utils.recipe import SimulationStream, StoppingRule
 
 SINGLE = dict(motif_name="TAL1_known4", seq_length=60, num_pos=192, num_neg=192, GC_fraction=0.4)
 HETERODIMER = dict(
@@ -145,3 +145,92 @@ def test_train_with_a_data_set_rejects_labels_and_batch_size():
     )
     with pytest.raises(ValueError, match="sequence length 50 but the model was built for"):
         dnn.train(wrong_length, validation_data=validation)
+
+
+# ---------------------------------------------------------------------------------------------
+# the stopping rule on recorded validation-loss curves
+
+# The hard heterodimer grammar (pair_orientation="independent"), deep CNN trained on fresh data
+# each epoch after 5 forward-orientation epochs, Adam 1e-3 (issue 15): the loss drops to 0.36
+# (auROC 0.88: three of the four strand combinations learnt), creeps down for 16 epochs, and
+# leaves that plateau at epoch 37 (auROC 0.95). The rule before issue 15 cut the learning rate
+# at every epoch that missed min_delta from epoch 22 on: nine cuts (x0.3 each) before epoch 37,
+# the model frozen on the plateau.
+CREEPING_PLATEAU = [
+    0.6972, 0.6976, 0.7011, 0.7199, 0.6722, 0.6521, 0.6348, 0.6263, 0.6224, 0.6106, 0.5754,
+    0.5236, 0.4768, 0.4408, 0.4185, 0.3999, 0.385, 0.378, 0.3693, 0.364, 0.3607, 0.3544, 0.3575,
+    0.3536, 0.349, 0.3475, 0.3489, 0.3456, 0.3464, 0.3448, 0.3434, 0.3427, 0.3432, 0.3401, 0.3402,
+    0.3422, 0.3433, 0.3058, 0.2912, 0.2861, 0.2657, 0.2622, 0.2584, 0.2562, 0.2537,
+]  # fmt: skip
+# The shallow CNN on the tutorial's heterodimer data made by simdna 0.4.3.2 (seed 1), plain Keras
+# reference (Adam 1e-3, constant rate), epochs 50-88: a slow descent that levels off at 0.0898.
+LEVELLING_OFF = [
+    0.123, 0.1196, 0.1165, 0.1137, 0.1112, 0.1088, 0.1068, 0.1048, 0.1031, 0.1015, 0.1001,
+    0.0987, 0.0974, 0.0962, 0.0953, 0.0945, 0.0937, 0.0931, 0.0925, 0.092, 0.0916, 0.0913, 0.091,
+    0.0908, 0.0906, 0.0905, 0.0903, 0.0903, 0.0902, 0.0901, 0.09, 0.09, 0.0899, 0.0898, 0.0898,
+    0.0898, 0.0898, 0.0899, 0.0901,
+]  # fmt: skip
+
+
+def _decisions(losses, **kwargs):
+    settings = dict(
+        patience=3, reduce_lr_patience=1, plateau_epochs=30, min_delta=0.001, chance_loss=0.693
+    )
+    rule = StoppingRule(**{**settings, **kwargs})
+    actions = []
+    for epoch, loss in enumerate(losses):
+        actions.append(rule.update(epoch, loss)[1])
+        if actions[-1] == "stop":
+            break
+    return actions, rule
+
+
+def test_stopping_rule_keeps_the_learning_rate_through_a_creeping_plateau():
+    actions, rule = _decisions(CREEPING_PLATEAU)
+    assert "stop" not in actions  # still training when the plateau ends at epoch 37
+    assert actions.index("cut") == 36  # one cut, after three epochs without a new minimum
+    assert actions[:36] == [None] * 36
+    assert rule.best_epoch == 44 and rule.fine_tuning
+
+
+def test_stopping_rule_fine_tunes_then_stops_where_the_loss_levels_off():
+    actions, rule = _decisions(LEVELLING_OFF)
+    # exploring goes on as long as the plain Keras rule would: a new minimum, by any amount, at
+    # least every third epoch (the tie at 27 and the miss at 31 do not end it)
+    assert actions[:36] == [None] * 36
+    # 34-36 tie the minimum of 33: back to the best weights, learning rate cut; then every epoch
+    # without a drop of more than min_delta cuts again, and the third one stops
+    assert actions[36:] == ["cut", "cut", "cut"]
+    assert rule.best_epoch == 33 and rule.fine_tuning
+    actions, _ = _decisions(LEVELLING_OFF + [0.0899])
+    assert actions[-1] == "stop"
+
+
+def test_stopping_rule_waits_out_the_chance_plateau():
+    # at chance (0.693) nothing counts, however long the wiggle, until plateau_epochs
+    actions, rule = _decisions([0.70, 0.69, 0.695, 0.691, 0.69, 0.692, 0.694, 0.693])
+    assert actions == [None] * 8 and not rule.learning
+    # a model that never learns stops soon after plateau_epochs
+    wiggle = [0.70, 0.69, 0.695, 0.691, 0.692, 0.694, 0.696, 0.695, 0.697, 0.699]
+    actions, rule = _decisions(wiggle, plateau_epochs=4)
+    assert rule.learning and actions[:5] == [None] * 5
+    assert actions[5:] == ["cut", "cut", "cut", "stop"] and rule.best_epoch == 1
+
+
+def test_stopping_rule_counts_small_drops_only_while_exploring():
+    # exploring: 0.1 -> 0.0995 -> 0.0994 -> 0.0993 are new minima, training goes on
+    actions, _ = _decisions([0.3, 0.1, 0.0995, 0.0994, 0.0993])
+    assert actions == [None] * 5
+    # fine-tuning (after a stall): only drops of more than min_delta count
+    losses = [0.3, 0.1, 0.11, 0.12, 0.13, 0.0995, 0.0994, 0.0985, 0.098, 0.0979, 0.0978]
+    actions, rule = _decisions(losses)
+    assert actions == [None, None, None, None, "cut", "cut", "cut", None, "cut", "cut", "stop"]
+    assert rule.best_epoch == 10
+    # min_delta=0: every new minimum is progress
+    actions, _ = _decisions(losses, min_delta=0)
+    assert actions == [None, None, None, None, "cut"] + [None] * 6
+
+
+def test_stopping_rule_without_learning_rate_cuts_is_plain_early_stopping():
+    actions, rule = _decisions([0.3, 0.2, 0.25, 0.21, 0.22], reduce_lr_patience=None)
+    assert actions == [None, None, None, None, "stop"] and rule.best_epoch == 1
