@@ -210,33 +210,35 @@ class SequenceDNN:
             needs both classes. None (the default) when X is a data set.
         validation_data : tuple (X_valid, y_valid) of arrays (required), fixed across epochs.
         num_epochs : int, default 100. Upper limit on epochs.
-        patience : int, default 3. Stop after this many consecutive epochs without a lower
-            validation loss; the weights of the best epoch are then restored.
+        patience : int, default 3. Epochs the validation loss may go without falling by more
+            than ``min_delta``: at the initial learning rate such a stall ends exploring (the
+            model returns to its best weights and the learning rate is cut); while fine-tuning,
+            it stops training. The weights of the lowest validation loss are kept.
         batch_size : int, default 128 (arrays only: a data set sets its own).
         learning_rate : float, default 3e-3. Initial Adam learning rate.
-        reduce_lr_patience : int or None, default 1. Multiply the learning rate by
-            ``reduce_lr_factor`` (default 0.3) after this many epochs without improvement
-            (None: constant rate).
+        reduce_lr_patience : int or None, default 1. While fine-tuning, cut the learning rate by
+            ``reduce_lr_factor`` (default 0.3), from the best weights, after this many epochs
+            without progress. None: no cuts, the first stall stops (Keras' EarlyStopping).
         plateau_epochs : int, default 30. Heterodimer-style tasks start with a plateau at the
             chance level (the loss of always predicting the training base rate) that can last
-            ~20 epochs before the model finds the motif pair; patience and learning-rate cuts
-            count only once the validation loss is below 98 % of the chance loss, or after
-            ``plateau_epochs`` epochs (then a model that never learns stops). A data set's
-            curriculum epochs count as plateau too.
-        min_delta : float, default 0.001. An epoch counts as progress (it resets patience and
-            the learning-rate cut) only if it lowers the validation loss of the last progress
-            epoch by more than this (as Keras' EarlyStopping ``min_delta``); the weights of the
-            lowest loss are kept either way. 0: any decrease counts.
+            ~20 epochs before the model finds the motif pair; nothing counts until the
+            validation loss is below 98 % of the chance loss, or until ``plateau_epochs``
+            epochs have passed (then a model that never learns stops). A data set's curriculum
+            epochs count as plateau too.
+        min_delta : float, default 0.001. The smallest fall of the validation loss (nats per
+            sequence) that counts as progress, as Keras' EarlyStopping ``min_delta``: a loss that
+            creeps down by more than this within ``patience`` epochs keeps training at the full
+            rate. 0: any new minimum counts.
         callbacks : list of ``keras.callbacks.Callback`` or None. Run after the validation
             monitor at each epoch's end, so they can read the live ``train_losses`` and
             ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
         verbose : int or None (default: the constructor's).
 
-        The defaults aim at a short wall time on CPUs: a train step compiled with XLA (on
-        TensorFlow and JAX), a 3x higher initial learning rate than the 2016 Adam(1e-3), cut by
-        0.3 whenever the validation loss stalls, and a stop once it no longer falls by more than
-        ``min_delta``; validation costs one forward pass per epoch (its loss and metrics come from
-        the same predictions). :mod:`tutorial_utils.recipe` implements it.
+        The defaults aim at a short wall time on CPUs: a 3x higher initial learning rate than the
+        2016 Adam(1e-3), kept while the model makes progress, then a few fine-tuning epochs at
+        lower rates; validation costs one forward pass per epoch (its loss and metrics come from
+        the same predictions). :mod:`tutorial_utils.recipe` implements it (the stopping rule:
+        :class:`tutorial_utils.recipe.StoppingRule`).
 
         Loss: binary cross-entropy. With one task each example is weighted by
         N / (2 N_class) (positives N / (2 N_pos), negatives N / (2 N_neg)): the 2016 weights

@@ -52,22 +52,22 @@ class StoppingRule:
 
     Two phases (bench/train.py and the closing notes of issue 15 show the curves behind them):
 
-    * **explore**, at the initial learning rate: training goes on while the validation loss
-      reaches a new minimum at least once every ``patience`` epochs, by any amount (the plain
-      Keras ``EarlyStopping`` rule). A loss that creeps down slowly is a model on its way out of
-      a plateau (e.g. the heterodimer's strand cue learnt, its spacing not yet: auROC ~0.88);
+    * **explore**, at the initial learning rate: training goes on while the validation loss falls
+      by more than ``min_delta`` below its last such low within every ``patience`` epochs (Keras'
+      ``EarlyStopping`` rule). A loss that creeps down slowly is a model on its way out of a
+      plateau (e.g. the heterodimer's strand cue learnt, its spacing not yet: auROC ~0.88);
       leaving it takes the full learning rate.
     * **fine-tune**: once exploring stalls, the model returns to its best weights and the
-      learning rate is multiplied by ``reduce_lr_factor`` (a "cut"). From then on an epoch is
-      progress only if it lowers the loss by more than ``min_delta``; every
-      ``reduce_lr_patience`` epochs without progress cut again (from the best weights), and
-      ``patience`` epochs without progress stop. With ``reduce_lr_patience=None`` there is no
+      learning rate is multiplied by ``reduce_lr_factor`` (a "cut"); from then on every
+      ``reduce_lr_patience`` epochs without such progress cut again (from the best weights), and
+      ``patience`` epochs without it stop. With ``reduce_lr_patience=None`` there is no
       fine-tuning: an exploring stall stops training.
 
-    The earlier rule cut the learning rate at every epoch that missed ``min_delta``, from the
-    first epoch the model beat chance: on a slowly creeping loss, progress and missed epochs
-    alternate, so the rate shrank geometrically (x0.3 every other epoch) and the model froze on
-    the plateau (test auROC 0.88 where the reference reached 0.994).
+    The rule before issue 15 cut the learning rate at every single epoch that missed
+    ``min_delta``, from the first epoch the model beat chance: on a slowly creeping loss,
+    progress and missed epochs alternate, so the rate shrank geometrically (x0.3 every other
+    epoch) and the model froze on the plateau (test auROC ~0.88 where the plain Keras reference
+    reached 0.994). A cut is now the answer to a confirmed stall only.
 
     Until the loss falls below ``LEARNING_MARGIN`` x ``chance_loss`` (the loss of always
     predicting the training base rate) the model is on the initial plateau, where the loss drifts
@@ -98,8 +98,7 @@ class StoppingRule:
         is_best = loss < self.best_loss
         if is_best:
             self.best_loss, self.best_epoch = loss, epoch
-        threshold = self.min_delta if self.fine_tuning else 0.0
-        if loss < self.progress_loss - threshold:
+        if loss < self.progress_loss - self.min_delta:
             self.progress_loss, self.wait, self.lr_wait = loss, 0, 0
             return is_best, None
         if not self.learning:
