@@ -1,8 +1,8 @@
 """The training recipe behind :meth:`SequenceDNN.train`: the loop, the stopping rule, the
 learning-rate schedule, and fresh simulated data each epoch.
 
-* :func:`fit` compiles the network (Adam, binary cross-entropy, class weights, XLA where it
-  helps), runs Keras' ``fit`` with a :class:`ValidationMonitor`, and restores the best weights.
+* :func:`fit` compiles the network (Adam, binary cross-entropy, class weights), runs Keras'
+  ``fit`` with a :class:`ValidationMonitor`, and restores the best weights.
 * :class:`StoppingRule` decides, from one validation loss per epoch, when to cut the learning
   rate and when to stop.
 * :class:`SimulationStream` is a ``keras.utils.PyDataset`` that simulates a new training set
@@ -26,11 +26,12 @@ from tutorial_utils.metrics import ClassificationResult
 
 # Default recipe, chosen for wall time to an early-stopped model on 2-core CPUs (bench/train.py
 # measures it against plain Adam 1e-3 / batch 128 / patience 3 over several seeds and data
-# sets). The train step is compiled with XLA on TensorFlow too (Keras turns XLA off on CPU-only
-# machines): side by side on 2 CPU cores a deep-CNN epoch took 0.3-0.7x the time without it, a
-# shallow one the same (bench/train.py --epoch-ab). Batches of 256-1024 were not faster per
-# epoch, so the recipe saves epochs instead: a higher initial learning rate, cut when the
-# validation loss levels off.
+# sets). Batches of 256-1024 were not faster per epoch, so the recipe saves epochs instead: a
+# 3x higher initial learning rate, kept while the model makes progress, then fine-tuning. The
+# train step is compiled as Keras chooses ("auto": XLA on GPUs, not on CPUs): on 2 shared CPU
+# cores XLA made an epoch 2.6x (shallow) and 3.8x (deep) slower and used 1.7-2.1x the CPU time
+# (bench/train.py --epoch-ab, interleaved, load average 6-8); an earlier session measured it
+# 0.3-0.7x on a quieter machine, which a shared one rarely is.
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_LEARNING_RATE = 3e-3
 DEFAULT_PATIENCE = 3
@@ -400,8 +401,6 @@ def fit(
     dnn.model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="binary_crossentropy",
-        # XLA on TensorFlow and JAX (torch's counterpart, torch.compile, needs a C compiler)
-        jit_compile=keras.backend.backend() in ("tensorflow", "jax"),
     )
     # chance level: binary cross-entropy of predicting each task's training base rate
     if not stream:
