@@ -210,15 +210,16 @@ class SequenceDNN:
             needs both classes. None (the default) when X is a data set.
         validation_data : tuple (X_valid, y_valid) of arrays (required), fixed across epochs.
         num_epochs : int, default 100. Upper limit on epochs.
-        patience : int, default 3. Epochs the validation loss may go without falling by more
-            than ``min_delta``: at the initial learning rate such a stall ends exploring (the
-            model returns to its best weights and the learning rate is cut); while fine-tuning,
-            it stops training. The weights of the lowest validation loss are kept.
-        batch_size : int, default 128 (arrays only: a data set sets its own).
+        patience : int, default 3. A stall is this many epochs in which the validation loss did
+            not fall by more than ``min_delta`` below its last such low (Keras' EarlyStopping).
+            A stall returns the model to its best weights and cuts the learning rate by
+            ``reduce_lr_factor`` (default 0.3); the weights of the lowest validation loss are
+            kept in the end.
+        batch_size : int, default 64 (arrays only: a data set sets its own).
         learning_rate : float, default 3e-3. Initial Adam learning rate.
-        reduce_lr_patience : int or None, default 1. While fine-tuning, cut the learning rate by
-            ``reduce_lr_factor`` (default 0.3), from the best weights, after this many epochs
-            without progress. None: no cuts, the first stall stops (Keras' EarlyStopping).
+        reduce_lr_patience : int or None, default 1. Epochs a cut has to bring progress; without
+            it training stops, with it training goes on at the lower rate. None: no cuts, the
+            first stall stops training (Keras' EarlyStopping with restored best weights).
         plateau_epochs : int, default 30. Heterodimer-style tasks start with a plateau at the
             chance level (the loss of always predicting the training base rate) that can last
             ~20 epochs before the model finds the motif pair; nothing counts until the
@@ -234,10 +235,10 @@ class SequenceDNN:
             ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
         verbose : int or None (default: the constructor's).
 
-        The defaults aim at a short wall time on CPUs: a 3x higher initial learning rate than the
-        2016 Adam(1e-3), kept while the model makes progress, then a few fine-tuning epochs at
-        lower rates; validation costs one forward pass per epoch (its loss and metrics come from
-        the same predictions). :mod:`tutorial_utils.recipe` implements it (the stopping rule:
+        The defaults aim at a short wall time on CPUs: 3x the learning rate and half the batch of
+        the 2016 Adam(1e-3) with batch 128, i.e. more and larger steps per epoch; validation
+        costs one forward pass per epoch (its loss and metrics come from the same predictions).
+        :mod:`tutorial_utils.recipe` implements it (the stopping rule:
         :class:`tutorial_utils.recipe.StoppingRule`).
 
         Loss: binary cross-entropy. With one task each example is weighted by
