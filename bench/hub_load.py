@@ -3,20 +3,25 @@
 Starts a real hub (``workshop up``: JupyterHub + configurable-http-proxy) on free loopback ports
 in a temporary data dir, with a roster of N attendees. Each simulated attendee, in its own
 thread, does what a browser does: log in through the form, ask for its server (retrying after a
-429 spawn throttle, as the spawn page does), wait until the hub reports it ready, then open it
+429 spawn throttle), follow its progress stream until it is ready (as the spawn page does), open it
 (the OAuth hand-off) and call its API. Time-to-ready runs from the login request to that first
 successful API answer.
 
     .venv/bin/python bench/hub_load.py                      # 50 users, local spawner
     .venv/bin/python bench/hub_load.py --spawner docker     # 20 users, one container each
 
-Prints median / p95 / max time-to-ready and failures, and writes JSON to bench/results/.
+Before the room, one probe attendee starts a server alone, and its CPU time from spawn to ready
+is measured (the server's processes, or its container). The floor this machine allows for the
+room is that CPU time x attendees / cores: no schedule can have every server ready sooner. The
+summary prints median / p95 / max time-to-ready, the floor and p95 / floor, the failures with
+their reasons, and the load average before and after; JSON goes to bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -62,21 +67,15 @@ def attendee(url: str, name: str, deadline: float, stats: dict, lock) -> dict:
                 raise TimeoutError("spawn never accepted")
         else:
             raise RuntimeError("spawn still throttled after 50 tries")
-        while True:
-            model = api_with_cookies(session, "GET", f"{url}hub/api/users/{name}", timeout=60)
-            server = model.json().get("servers", {}).get("")
-            if server is None:
-                raise RuntimeError("server stopped while starting (spawn failed)")
-            if server.get("ready"):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("server not ready before the deadline")
-            # a browser's spawn page holds one progress stream; polling faster than this
-            # from 50 clients would itself load the hub
-            time.sleep(2.0 + random.random())
+        wait_ready_like_the_spawn_page(session, url, name, deadline)
         result["spawned_s"] = time.monotonic() - t0
-        if open_user_server(session, url, name, timeout=120).status_code != 200:
-            raise RuntimeError("server ready but not reachable through the proxy")
+        opened = open_user_server(session, url, name, timeout=120)
+        if opened.status_code != 200:
+            hops = " -> ".join(f"{h.status_code} {h.url}" for h in opened.history)
+            raise RuntimeError(
+                f"server ready but its page answered {opened.status_code} at {opened.url} "
+                f"(after {hops or 'no redirect'}): {opened.text[:160]!r}"
+            )
         status = session.get(f"{url}user/{name}/api/status", timeout=60)
         if status.status_code != 200:
             raise RuntimeError(f"server API answered {status.status_code}")
@@ -95,11 +94,82 @@ def attendee(url: str, name: str, deadline: float, stats: dict, lock) -> dict:
     return result
 
 
+def wait_ready_like_the_spawn_page(session, url: str, name: str, deadline: float) -> None:
+    """Follow the server's progress stream (server-sent events), as JupyterHub's spawn page
+    does, until it reports ready; raises on a failed spawn or at the deadline."""
+    progress = f"{url}hub/api/users/{name}/server/progress"
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("server not ready before the deadline")
+        with api_with_cookies(
+            session, "GET", progress, stream=True, timeout=(30, min(remaining, 300))
+        ) as r:
+            if r.status_code != 200:
+                raise RuntimeError(f"progress stream answered {r.status_code}")
+            for line in r.iter_lines(decode_unicode=True):
+                if not line or not line.startswith("data:"):
+                    continue
+                event = json.loads(line[5:])
+                if event.get("ready"):
+                    return
+                if event.get("failed"):
+                    raise RuntimeError(f"spawn failed: {event.get('message', '')[:200]}")
+        # the stream ended without a verdict (e.g. a proxy timeout): look once, then reopen
+        server = api_with_cookies(session, "GET", f"{url}hub/api/users/{name}").json()
+        server = server.get("servers", {}).get("")
+        if server is None:
+            raise RuntimeError("server stopped while starting (spawn failed)")
+        if server.get("ready"):
+            return
+        time.sleep(1.0 + random.random())
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in [0, 100])."""
     ordered = sorted(values)
     rank = max(1, int(-(-q * len(ordered) // 100)))  # ceil without floats drifting
     return ordered[rank - 1]
+
+
+def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
+    """Start ``name``'s server alone and return the CPU seconds it used until ready (user +
+    system of the server's processes, or of its container), then stop it."""
+    hub.client.start_server(name)
+    server = hub.client.wait_ready(name, timeout=timeout)
+    state = server.get("state") or {}
+    if state.get("pid"):
+        import psutil
+
+        root = psutil.Process(int(state["pid"]))
+        cpu = sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+    else:
+        from hub.docker_spawner import docker_client
+
+        stats = docker_client().containers.get(state["object_id"]).stats(stream=False)
+        cpu = stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+    hub.client.stop_server(name, timeout=120)
+    return cpu
+
+
+def cpu_by_role(root_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the hub's own processes (hub, proxy) and of the local servers
+    below it (user + system of each process itself)."""
+    import psutil
+
+    out = {"hub": 0.0, "servers": 0.0}
+    try:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return out
+    for proc in procs:
+        try:
+            role = "servers" if "jupyterhub.singleuser" in " ".join(proc.cmdline()) else "hub"
+            out[role] += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return out
 
 
 def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
@@ -123,8 +193,9 @@ def run(
     tmp = Path(tempfile.mkdtemp(prefix="hub-load-"))
     roster = Roster()
     roster.add_people([(f"User{i:03d}", "Bench") for i in range(users)])
+    (probe,) = roster.add_people([("Probe", "Floor")])
     roster.save(tmp)
-    names = sorted(roster.usernames)
+    names = sorted(set(roster.usernames) - {probe.username})
     settings = {
         "spawner": spawner,
         "class_size": users,
@@ -139,18 +210,28 @@ def run(
     hub = HubProcess(tmp, settings=settings, env=env)
     print(f"starting hub ({spawner} spawner) in {tmp} ...", flush=True)
     hub.start(timeout=180)
+    cores = len(os.sched_getaffinity(0))
+    try:
+        cpu_s = startup_cpu_seconds(hub, probe.username, timeout)
+    except Exception:
+        hub.stop(timeout=300)
+        raise
+    floor = cpu_s * users / cores
     print(
         f"hub up at {hub.url}; concurrent_spawn_limit={hub.settings.concurrent_spawn_limit}; "
-        f"{users} attendees log in now",
+        f"one server's start-up: {cpu_s:.2f} CPU-s, so the floor for {users} on {cores} cores "
+        f"is {floor:.1f} s; {users} attendees log in now",
         flush=True,
     )
     stats, lock = {"done": 0}, threading.Lock()
+    cpu_before = cpu_by_role(hub.process.pid)
     t_start = time.monotonic()
     deadline = t_start + timeout
     try:
         with ThreadPoolExecutor(max_workers=users) as pool:
             results = list(pool.map(lambda n: attendee(hub.url, n, deadline, stats, lock), names))
         wall = time.monotonic() - t_start
+        cpu_after = cpu_by_role(hub.process.pid)
     finally:
         t_stop = time.monotonic()
         hub.stop(timeout=300)
@@ -161,7 +242,7 @@ def run(
                 remove_docker_leftovers(hub.settings.volume_prefix, hub.settings.docker_network)
     ready = [r["ready_s"] for r in results if r["ok"]]
     failures = [r for r in results if not r["ok"]]
-    return {
+    summary = {
         "spawner": spawner,
         "users": users,
         "ok": len(ready),
@@ -179,7 +260,28 @@ def run(
         "wall_s": round(wall, 1),
         "hub_stop_s": round(stop_s, 1),
         "concurrent_spawn_limit": hub.settings.concurrent_spawn_limit,
+        "server_startup_cpu_s": round(cpu_s, 2),
+        "cores": cores,
+        "floor_s": round(floor, 1),
+        "p95_over_floor": round(percentile(ready, 95) / floor, 2) if ready and floor else None,
+        # what our own processes got of the machine while the room started (the rest went to
+        # whatever else runs here): local servers only; containers are not below the hub
+        "hub_cpu_s": round(cpu_after["hub"] - cpu_before["hub"], 1),
+        "servers_cpu_s": round(cpu_after["servers"] - cpu_before["servers"], 1),
+        "our_share_of_cores": round(
+            (sum(cpu_after.values()) - sum(cpu_before.values())) / (wall * cores), 2
+        ),
     }
+    # On a shared machine our processes get only part of the cores: the floor at that share is
+    # what the room could do with the CPU it actually got (a low share can also mean our own
+    # processes idled, so read it with the load average)
+    if spawner == "docker":  # containers run under the engine, not below the hub: unknown
+        summary["servers_cpu_s"] = summary["our_share_of_cores"] = None
+    share = summary["our_share_of_cores"]
+    summary["p95_over_floor_at_our_share"] = (
+        round(summary["ready_p95_s"] * share / floor, 2) if ready and share else None
+    )
+    return summary
 
 
 def main(argv=None) -> int:
@@ -212,7 +314,11 @@ def main(argv=None) -> int:
         if not sep:
             raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
         extra[name] = value
+    load_before = [round(v, 2) for v in os.getloadavg()]
+    print(f"load average before: {load_before}", flush=True)
     summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra)
+    summary["load_before"] = load_before
+    summary["load_after"] = [round(v, 2) for v in os.getloadavg()]
     out = (
         Path(args.output)
         if args.output
@@ -223,7 +329,13 @@ def main(argv=None) -> int:
     print(json.dumps(summary, indent=2))
     print(
         f"\n{summary['ok']}/{users} ready; time-to-ready median {summary['ready_median_s']} s, "
-        f"p95 {summary['ready_p95_s']} s; {summary['failures']} failures  ({out})"
+        f"p95 {summary['ready_p95_s']} s; floor {summary['floor_s']} s "
+        f"({summary['server_startup_cpu_s']} CPU-s x {users} / {summary['cores']} cores), "
+        f"p95/floor {summary['p95_over_floor']}; hub {summary['hub_cpu_s']} CPU-s, servers "
+        f"{summary['servers_cpu_s']} CPU-s, share of the cores {summary['our_share_of_cores']} "
+        f"(p95/floor at that share {summary['p95_over_floor_at_our_share']}); "
+        f"{summary['failures']} failures; load "
+        f"{summary['load_before'][0]} -> {summary['load_after'][0]}  ({out})"
     )
     return 0 if summary["failures"] == 0 else 1
 

@@ -32,6 +32,10 @@ if [[ ! -f "$STAMP" ]]; then
     touch "$STAMP"
 fi
 
+# learners' JupyterLab / Notebook 7 defaults (no news or update pop-ups): the image installs the
+# same file into its own environment
+install -D -m 0644 image/overrides.json .venv/share/jupyter/lab/settings/overrides.json
+
 # configurable-http-proxy 5.x (the version z2jh 4.4 ships), without writing package.json
 CHP=node_modules/.bin/configurable-http-proxy
 if [[ ! -x "$CHP" ]] || [[ "$("$CHP" --version 2>/dev/null)" != 5.* ]]; then

@@ -62,12 +62,12 @@ def cmd_down(args) -> int:
 
 
 def cmd_status(args) -> int:
-    import psutil
     import requests
 
     from hub.client import HubClient
     from hub.credentials import load_or_create
     from hub.process import running_hub
+    from hub.usage import servers_usage
 
     settings = _settings(args)
     info = running_hub(settings.data_dir)
@@ -81,43 +81,54 @@ def cmd_status(args) -> int:
     except requests.RequestException as err:
         print(f"hub process {pid} is running but its API does not answer: {err}")
         return 1
+    admins = set(info.get("admin_users", settings.admin_users))
+    servers = {u["name"]: u["servers"][""] for u in users if u.get("servers", {}).get("")}
+    usage = servers_usage({name: s.get("state") or {} for name, s in servers.items()})
     rows = []
-    for user in users:
-        server = user.get("servers", {}).get("")
-        if not server:
-            continue
-        row = {
-            "user": user["name"],
-            "ready": server.get("ready", False),
-            "started": server.get("started"),
-            "last_activity": server.get("last_activity"),
-            "cpu_percent": None,
-            "memory_mb": None,
-        }
-        proc_pid = (server.get("state") or {}).get("pid")
-        if proc_pid:  # local spawner: measure the server and its kernels
-            try:
-                root = psutil.Process(proc_pid)
-                procs = [root, *root.children(recursive=True)]
-                row["memory_mb"] = round(sum(p.memory_info().rss for p in procs) / 2**20, 1)
-                row["cpu_percent"] = round(sum(p.cpu_percent(interval=0.1) for p in procs), 1)
-            except psutil.Error:
-                pass
-        rows.append(row)
+    for name, server in servers.items():
+        cpu_mem = usage.get(name)
+        rows.append(
+            {
+                "user": name,
+                "admin": name in admins,
+                "ready": server.get("ready", False),
+                "started": server.get("started"),
+                "last_activity": server.get("last_activity"),
+                "cpu_percent": None if cpu_mem is None else cpu_mem[0],
+                "memory_mb": None if cpu_mem is None else cpu_mem[1],
+            }
+        )
+    learners = [u for u in users if u["name"] not in admins and not u.get("admin")]
+    running = [r for r in rows if not r["admin"]]
+    url = info.get("public_url", settings.public_url)
     if args.json:
-        print(json.dumps({"url": info["public_url"], "pid": pid, "servers": rows}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "url": url,
+                    "local_url": info["local_url"],
+                    "spawner": info.get("spawner"),
+                    "pid": pid,
+                    "learners_known": len(learners),
+                    "learners_running": len(running),
+                    "servers": rows,
+                },
+                indent=2,
+            )
+        )
         return 0
+    spawner = info.get("spawner", "?")
     print(
-        f"hub {settings.public_url} (pid {pid}): {len(rows)} servers running, "
-        f"{len(users)} users known"
+        f"hub {url} (pid {pid}, {spawner} spawner, this machine {info['local_url']}): "
+        f"{len(running)} learner servers running, {len(learners)} learners have logged in"
     )
     for r in rows:
         cpu = "-" if r["cpu_percent"] is None else f"{r['cpu_percent']:.0f}%"
         mem = "-" if r["memory_mb"] is None else f"{r['memory_mb']:.0f} MB"
         state = "ready" if r["ready"] else "starting"
+        who = f"{r['user']} (instructor)" if r["admin"] else r["user"]
         print(
-            f"  {r['user']:<32} {state:<9} cpu {cpu:>6}  mem {mem:>9}  "
-            f"last active {r['last_activity']}"
+            f"  {who:<32} {state:<9} cpu {cpu:>6}  mem {mem:>9}  last active {r['last_activity']}"
         )
     return 0
 
@@ -126,7 +137,7 @@ def cmd_doctor(args) -> int:
     from hub.doctor import run_doctor
 
     settings = _settings(args)
-    ok = run_doctor(settings, spawn_test=not args.no_spawn, cells=args.cells)
+    ok = run_doctor(settings, spawn_test=not args.no_spawn)
     return 0 if ok else 1
 
 
@@ -136,6 +147,7 @@ def cmd_roster(args) -> int:
     from hub.roster import Roster, format_handout, read_registrations
 
     settings = _settings(args)
+    url = _handout_url(settings)
     roster = Roster.load(settings.data_dir)
     password = None
     if getattr(args, "show_password", False):
@@ -147,7 +159,7 @@ def cmd_roster(args) -> int:
             f"{len(new)} new attendees, {len(roster.entries)} on the roster "
             f"({Path(settings.data_dir) / 'roster.csv'})\n"
         )
-        print(format_handout(roster.entries, settings.public_url, password))
+        print(format_handout(roster.entries, url, password))
     elif args.roster_cmd == "add":
         (entry,) = roster.add_people([(args.first, args.last)]) or [None]
         if entry is None:
@@ -161,8 +173,17 @@ def cmd_roster(args) -> int:
         print(f"removed {entry.username} ({entry.first_name} {entry.last_name}) from the roster")
         _remove_from_running_hub(settings, entry.username)
     else:
-        print(format_handout(roster.entries, settings.public_url, password))
+        print(format_handout(roster.entries, url, password))
     return 0
+
+
+def _handout_url(settings) -> str:
+    """The URL of the hub running for this data dir (its real address and port), else the one
+    the settings would give it."""
+    from hub.process import running_hub
+
+    info = running_hub(settings.data_dir)
+    return info["public_url"] if info else settings.public_url
 
 
 def _remove_from_running_hub(settings, username: str) -> None:
@@ -240,9 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     doctor = sub.add_parser("doctor", parents=[common], help="pre-flight checks")
-    doctor.add_argument("--no-spawn", action="store_true", help="skip the test spawn")
     doctor.add_argument(
-        "--cells", type=int, default=2, help="tutorial code cells to run in the test user's kernel"
+        "--no-spawn",
+        action="store_true",
+        help="skip the test learner (spawn + the tutorial through its first training)",
     )
     doctor.set_defaults(func=cmd_doctor)
 

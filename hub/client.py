@@ -199,9 +199,12 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
                 if raw is None:
                     raise HubError("kernel connection closed")
                 msg = json.loads(raw)
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                    # the kernel died mid-cell (the server explains why on stderr, if it can)
+                    raise HubError(f"the kernel died: {result['stdout'][-600:].strip()}")
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
-                kind, content = msg["msg_type"], msg["content"]
                 if kind == "stream":
                     result["stdout"] += content.get("text", "")
                 elif kind == "error":

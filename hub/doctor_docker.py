@@ -4,45 +4,28 @@ Each step returns a :class:`Check` (``ok``, ``fail`` or ``skip`` with the reason
 
 1. ``engine``: a Docker engine answers (version, storage driver);
 2. ``image``: the per-user image exists, or is built from ``image/`` when ``build=True``;
-3. ``gpu``: a container of the image sees the host's GPUs (skipped on hosts without one);
-4. ``tutorial``: a container of the image, started as a throwaway user with its own home volume
-   on the hub's network, seeds the notebooks and runs the tutorial's first code cells in a kernel.
+3. ``gpu``: a container of the image sees the host's GPUs (skipped on hosts without one).
 
-Run alone with ``python -m hub.doctor_docker [--build] [--cells N]``.
+The test learner (a container spawned by DockerSpawner through a temporary hub, running the
+tutorial through its first training) is ``hub.doctor``'s last step. Run these alone with
+``python -m hub.doctor_docker [--build]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.docker_spawner import HOME, docker_client, ensure_network, nvidia_gpu_ids
-from tutorial_utils._validation import check_choice, check_int
+from hub.docker_spawner import docker_client, nvidia_gpu_ids
+from tutorial_utils._validation import check_choice
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = "image/Dockerfile"
 TUTORIAL = "workshop_tutorial.ipynb"
-
-# Executes the first N code cells of a notebook in a real kernel and prints a JSON summary.
-_RUN_CELLS = """
-import json, sys, nbformat, nbclient
-nb = nbformat.read(sys.argv[1], as_version=4)
-nb.cells = [c for c in nb.cells if c.cell_type == "code"][: int(sys.argv[2])]
-nbclient.NotebookClient(nb, timeout=int(sys.argv[3]), kernel_name="python3").execute()
-out = []
-for cell in nb.cells:
-    for o in cell.get("outputs", []):
-        if o.get("output_type") == "stream":
-            out.append(o["text"])
-        elif "data" in o and "text/plain" in o["data"]:
-            out.append(o["data"]["text/plain"])
-print(json.dumps({"cells": len(nb.cells), "output": "".join(out)[-2000:]}))
-"""
 
 
 @dataclass
@@ -117,8 +100,9 @@ def check_image(client, image: str, build: bool = False, base_image: str | None 
             return Check(
                 "image",
                 "fail",
-                f"{image} is missing; build it with `docker build -f {DOCKERFILE} -t {image} .` "
-                "in the repository (or `workshop doctor --build`)",
+                f"{image} is missing; build it in {REPO_ROOT} with "
+                f"`docker build -f {DOCKERFILE} -t {image} .` "
+                "(or `.venv/bin/python -m hub.doctor_docker --build`)",
             )
         start = time.monotonic()
         build_image(image, base_image=base_image, client=client)
@@ -153,49 +137,9 @@ def check_gpu(client, image: str, gpu_ids: list[str] | None = None) -> Check:
     return Check("gpu", status, f"host has {len(gpu_ids)} GPU(s), a container sees {len(seen)}")
 
 
-def check_tutorial(
-    client, settings, cells: int = 2, timeout: int = 600, user: str = "doctor-test"
-) -> Check:
-    """Start a throwaway user's container (own home volume) and run the first ``cells`` cells."""
-    cells = check_int("cells", cells, min_value=1, max_value=100)
-    timeout = check_int("timeout", timeout, min_value=10, max_value=3600)
-    ensure_network(client, settings.docker_network)
-    volume = f"{settings.volume_prefix}-{user}"
-    start = time.monotonic()
-    try:
-        out = client.containers.run(
-            settings.image,
-            ["python", "-c", _RUN_CELLS, TUTORIAL, str(cells), str(timeout)],
-            remove=True,
-            network=settings.docker_network,
-            volumes={volume: {"bind": HOME, "mode": "rw"}},
-            mem_limit=settings.mem_limit,
-            nano_cpus=int(settings.cpu_limit * 1e9),
-            init=True,
-            stderr=True,
-        )
-    except Exception as err:
-        return Check("tutorial", "fail", f"first {cells} cell(s) of {TUTORIAL} failed: {err}")
-    finally:
-        try:
-            client.volumes.get(volume).remove(force=True)
-        except Exception:  # already gone: nothing to clean up
-            pass
-    last = out.decode(errors="replace").strip().splitlines()[-1]
-    result = json.loads(last)
-    output = " ".join(result["output"].split())[:200]
-    return Check(
-        "tutorial",
-        "ok",
-        f"ran {result['cells']} cell(s) of {TUTORIAL} in {time.monotonic() - start:.0f} s: "
-        f"{output!r}",
-    )
-
-
-def run_checks(
-    settings, build: bool = False, cells: int = 2, base_image: str | None = None
-) -> list[Check]:
-    """All doctor steps in order; later steps are skipped once one they depend on fails."""
+def run_checks(settings, build: bool = False, base_image: str | None = None) -> list[Check]:
+    """Engine, image and GPU steps in order; later steps are skipped once one fails. (The test
+    learner, spawned through DockerSpawner, is ``hub.doctor``'s step.)"""
     try:
         client = docker_client(timeout=900)
         client.ping()
@@ -204,11 +148,9 @@ def run_checks(
     results = [check_engine(client), check_image(client, settings.image, build, base_image)]
     if results[-1].status != "ok":
         results.append(Check("gpu", "skip", "no image"))
-        results.append(Check("tutorial", "skip", "no image"))
         return results
     gpu_ids = nvidia_gpu_ids() if settings.gpu != "none" else []
     results.append(check_gpu(client, settings.image, gpu_ids))
-    results.append(check_tutorial(client, settings, cells=cells))
     return results
 
 
@@ -219,10 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="hub data directory (settings.json)")
     parser.add_argument("--build", action="store_true", help="build the image when missing")
     parser.add_argument("--base-image", default=None, help="BASE_IMAGE for --build")
-    parser.add_argument("--cells", type=int, default=2, help="tutorial code cells to run")
     args = parser.parse_args(argv)
     settings = WorkshopSettings.load(args.data_dir)
-    results = run_checks(settings, build=args.build, cells=args.cells, base_image=args.base_image)
+    results = run_checks(settings, build=args.build, base_image=args.base_image)
     for result in results:
         print(result)
     return 1 if any(r.status == "fail" for r in results) else 0

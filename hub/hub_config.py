@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from hub.credentials import Credentials, ensure_private_dir
-from hub.settings import REPO_ROOT, WorkshopSettings, login_announcement
+from hub.settings import REPO_ROOT, WorkshopSettings
 
 CLI_SERVICE = "workshop-cli"
 CULLER_SERVICE = "idle-culler"
@@ -54,8 +54,8 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     auth.login_failures_per_user = settings.login_failures_per_user
     auth.login_failures_per_ip = settings.login_failures_per_ip
     auth.login_lockout_seconds = settings.login_lockout_seconds
+    # templates/login.html shows how to log in next to the form (no banner: it would say it twice)
     c.JupyterHub.template_paths = [str(TEMPLATES_DIR)]
-    c.JupyterHub.template_vars = {"announcement_login": login_announcement()}
 
     # --- spawning a room at once -----------------------------------------------------------------
     c.JupyterHub.concurrent_spawn_limit = settings.concurrent_spawn_limit
@@ -68,6 +68,13 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         c.JupyterHub.spawner_class = "hub.local_spawner.WorkshopLocalSpawner"
         c.WorkshopLocalSpawner.home_dir_template = str(data / "homes" / "{username}")
         c.WorkshopLocalSpawner.notebooks_dir = str(REPO_ROOT / "notebooks")
+        from hub.docker_spawner import spawner_environment
+
+        # the image's Jupyter server config (kernel culling, why a kernel died) applies here too
+        c.WorkshopLocalSpawner.environment = {
+            **spawner_environment(settings),
+            "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
+        }
     else:
         from hub import docker_spawner  # the docker engineer's module; needs the docker SDK
 

@@ -1,6 +1,8 @@
 """Local-process spawner: each user's server is a process on this machine, home in the data dir.
 
 No system accounts and no isolation between users: for a trusted room, a laptop, and tests.
+Servers read the image's Jupyter server config (``JUPYTER_CONFIG_PATH``, set by
+``hub/hub_config.py``), so they cull idle kernels and explain dead ones like containers do.
 The tutorial notebooks are copied into each home on every start, but only files the user does
 not have yet, so edits survive restarts (the image's first-start copy does the same).
 """
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub.utils import random_port
 from traitlets import Int, Unicode, default
 
 
@@ -76,11 +79,39 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             args.append("--ServerApp.allow_root=True")
         return args
 
+    #: ports handed to servers of this hub that are starting or running
+    _ports_taken: set[int] = set()
+
+    def _unique_port(self) -> int:
+        """A free port no other server of this hub was given. JupyterHub's random_port() only
+        asks the kernel for a free port; a room starting at once drew the same one twice (~4 %
+        for 50 servers), the second server failed to bind, and the hub, which accepts any
+        answer on the port (even the first server's 404), reported it ready."""
+        for _ in range(1000):
+            port = random_port()
+            if port not in self._ports_taken:
+                self._ports_taken.add(port)
+                return port
+        raise RuntimeError("no free port found for the user's server")
+
     async def start(self):
         copied = seed_notebooks(Path(self.notebooks_dir), Path(self.home_dir))
         if copied:
             self.log.info("Seeded %d tutorial files for %s", len(copied), self.user.name)
-        return await super().start()
+        if not self.port or self.port == getattr(self, "_assigned_port", None):
+            # a fresh port per start (unless configured): the last one may be anyone's now
+            self.port = self._assigned_port = self._unique_port()
+        try:
+            return await super().start()
+        except BaseException:
+            self._ports_taken.discard(self.port)
+            raise
+
+    async def stop(self, now=False):
+        try:
+            return await super().stop(now=now)
+        finally:
+            self._ports_taken.discard(self.port)
 
     def user_env(self, env):
         env = super().user_env(env)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hub.client import HubClient
 from hub.credentials import load_or_create
+from hub.invocation import workshop_command
 from hub.settings import ENV_PREFIX, REPO_ROOT, WorkshopSettings
 
 PID_FILENAME = "workshop.pid"
@@ -70,7 +71,10 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
     creds = load_or_create(data)  # generate secrets before the hub reads them
     pid = running_pid(data)
     if pid is not None:
-        raise RuntimeError(f"a hub is already running for {data} (pid {pid}); `workshop down`")
+        raise RuntimeError(
+            f"a hub is already running for {data} (pid {pid}); stop it with "
+            f"`{workshop_command('down', data_dir=data)}`"
+        )
     proxy = proxy_command()[0]
     if not Path(proxy).exists() and shutil.which(proxy) is None:
         raise FileNotFoundError(
@@ -81,12 +85,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
     env.update(settings_env(settings, override_names))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     children: list[subprocess.Popen] = []
-    (data / PID_FILENAME).write_text(
-        json.dumps(
-            {"pid": os.getpid(), "local_url": settings.local_url, "public_url": settings.public_url}
-        )
-        + "\n"
-    )
+    (data / PID_FILENAME).write_text(json.dumps(hub_record(settings)) + "\n")
     stopping = []
 
     def stop(signum, _frame):
@@ -139,23 +138,61 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=print) -> in
         (data / PID_FILENAME).unlink(missing_ok=True)
 
 
+def hub_record(settings: WorkshopSettings) -> dict:
+    """What ``workshop up`` writes to its pid file: how the running hub can be found and what it
+    really runs with (``status``, the handout and ``doctor`` read it instead of settings.json)."""
+    return {
+        "pid": os.getpid(),
+        "local_url": settings.local_url,
+        "public_url": settings.public_url,
+        "public_host_source": settings.public_host_source,
+        "ip": settings.ip,
+        "port": settings.port,
+        "spawner": settings.spawner,
+        "admin_users": list(settings.admin_users),
+    }
+
+
 def _ready_message(settings: WorkshopSettings) -> str:
+    from hub.address import reachability
     from hub.roster import Roster
 
-    n = len(Roster.load(settings.data_dir).entries)
+    data = settings.data_dir
+    n = len(Roster.load(data).entries)
     roster_line = (
-        f"{n} attendees on the roster"
+        f"{n} attendees on the roster; print the handout with "
+        f"`{workshop_command('roster', 'list', data_dir=data)}`"
         if n
-        else "roster is empty: add attendees with `workshop roster import registrations.csv`"
+        else "roster is empty: add attendees with "
+        f"`{workshop_command('roster', 'import', 'registrations.csv', data_dir=data)}`"
     )
-    return (
-        f"\nDragoNN Workshop hub is up: {settings.public_url}\n"
-        f"  log in as lastname_firstname with the workshop password "
-        f"(`workshop roster list --show-password`)\n"
-        f"  instructors ({', '.join(settings.admin_users)}) use the admin password\n"
-        f"  {roster_line}\n"
-        f"  stop with Ctrl-C or `workshop down --data-dir {settings.data_dir}`\n"
-    )
+    lines = [
+        "",
+        f"DragoNN Workshop hub is up: {settings.public_url}",
+        f"  that address is {settings.public_host_source}; to hand out another, "
+        f"`{workshop_command('settings', 'set', 'public_host', 'NAME', data_dir=data)}` "
+        "and restart",
+    ]
+    status, sentence = reachability(settings.public_host, settings.ip)
+    if status != "ok":
+        lines.append(f"  warning: {sentence}")
+    capacity = settings.capacity()
+    if not capacity.fits:
+        lines.append(
+            f"  warning: a class of {settings.class_size} needs more memory than this machine "
+            f"has; it can hold {capacity.largest_class} learners "
+            f"(`{workshop_command('doctor', '--no-spawn', data_dir=data)}` lists the options)"
+        )
+    lines += [
+        f"  on this machine: {settings.local_url}",
+        "  attendees log in as lastname_firstname with the workshop password "
+        f"(`{workshop_command('roster', 'list', '--show-password', data_dir=data)}`)",
+        f"  instructors ({', '.join(settings.admin_users)}) use the admin password",
+        f"  {roster_line}",
+        f"  stop with Ctrl-C or `{workshop_command('down', data_dir=data)}`",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def stop_hub(data_dir: str | os.PathLike, timeout: float = 60.0) -> bool:
@@ -176,12 +213,20 @@ class HubProcess:
     """``workshop up`` in a child process on free loopback ports; a context manager.
 
     ``data_dir``: the hub's state; ``settings``: extra settings (name -> value); ``env``:
-    extra environment (e.g. ``WORKSHOP_PASSWORD``). After ``start()``: ``url``, ``client``
-    (API with the CLI token), ``credentials``, ``settings``.
+    extra environment (e.g. ``WORKSHOP_PASSWORD``); ``wrapper``: a command prefix for the hub
+    (e.g. ``["ip", "netns", "exec", NAME]`` to run it in a network namespace) and ``url`` where
+    this process reaches it then (default: its loopback URL). After ``start()``: ``url``,
+    ``client`` (API with the CLI token), ``credentials``, ``settings``.
     """
 
     def __init__(
-        self, data_dir, settings: dict | None = None, env: dict | None = None, log_path=None
+        self,
+        data_dir,
+        settings: dict | None = None,
+        env: dict | None = None,
+        log_path=None,
+        wrapper: list[str] | None = None,
+        url: str | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.overrides = {
@@ -194,6 +239,8 @@ class HubProcess:
         self.env = dict(os.environ, **(env or {}))
         self.log_path = Path(log_path) if log_path else self.data_dir / "hub.log"
         self.process: subprocess.Popen | None = None
+        self.wrapper = list(wrapper or [])
+        self._url = url
 
     def start(self, timeout: float = 120.0) -> HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +251,15 @@ class HubProcess:
         }
         self.settings = WorkshopSettings.load(self.data_dir, overrides=overrides, environ=self.env)
         self.credentials = load_or_create(self.data_dir, environ=self.env)
-        args = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(self.data_dir)]
+        args = [
+            *self.wrapper,
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "up",
+            "--data-dir",
+            str(self.data_dir),
+        ]
         for name, value in self.overrides.items():
             value = ",".join(value) if isinstance(value, list) else value
             args += ["--set", f"{name}={value}"]
@@ -217,7 +272,7 @@ class HubProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test's Ctrl-C must not hit the hub twice
         )
-        self.url = self.settings.local_url
+        self.url = self._url or self.settings.local_url
         self.client = HubClient(self.url, self.credentials.api_token)
         try:
             self.client.wait_until_up(timeout=timeout, process=self.process)

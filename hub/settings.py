@@ -25,6 +25,7 @@ from tutorial_utils._validation import check_choice, check_float, check_int
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_FILENAME = "settings.json"
+TUTORIAL_NOTEBOOK = "workshop_tutorial.ipynb"
 ENV_PREFIX = "WORKSHOP_"
 
 _MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
@@ -86,8 +87,10 @@ class WorkshopSettings(Configurable):
         config=True
     )
     public_host = Unicode(
-        help="Host name attendees type in the browser; defaults to the HTTPS domain, else this "
-        "machine's fully qualified name."
+        help="Host name or address attendees type in the browser (the handout URL). Default: "
+        "the HTTPS domain; else the address the hub is bound to; else this machine's DNS name "
+        "if it resolves to this machine; else the address of the default route's interface "
+        "(hub/address.py)."
     ).tag(config=True)
 
     # --- HTTPS through Caddy ------------------------------------------------------------------
@@ -128,9 +131,16 @@ class WorkshopSettings(Configurable):
         help="'local': one process per user on this machine, homes under <data-dir>/homes "
         "(no isolation: trusted rooms and tests). 'docker': one container per user.",
     ).tag(config=True)
+    learner_memory = Unicode(
+        help="Memory one learner needs: their server plus the tutorial's kernel at its peak. "
+        "Default: measured for the tutorial at full size (bench/learner_memory.py, "
+        "hub/capacity.py). doctor fails when class_size x learner_memory exceeds 85% of RAM; "
+        "lower it only when the class runs the notebooks at smaller sizes."
+    ).tag(config=True)
     mem_limit = Unicode(
-        help="Memory limit per user ('4G'); default: 85% of this machine's RAM / class_size, "
-        "at least 512M. Enforced by Docker; the local spawner only advertises it (MEM_LIMIT)."
+        help="Memory limit per user ('4G'); default: learner_memory, so the tutorial is never "
+        "killed for memory. Enforced by Docker (a kernel killed for memory is explained under "
+        "its cell); the local spawner only advertises it (MEM_LIMIT)."
     ).tag(config=True)
     cpu_limit = Float(
         help="CPU cores one user may use at most; default: this machine's cores / "
@@ -143,8 +153,9 @@ class WorkshopSettings(Configurable):
         "never, 'all' always (fails to spawn without GPUs).",
     ).tag(config=True)
     concurrent_spawn_limit = Int(
-        help="Servers allowed to be starting at once (more get 429 and retry shortly); "
-        "default: 8 per CPU core, between 10 and 100, and at most class_size."
+        help="Servers allowed to be starting at once (more get 'too many users, try again' "
+        "and retry); default: class_size, at most 100, so a room logging in together is never "
+        "turned away (bench/hub_load.py: p95 near the CPU floor)."
     ).tag(config=True)
     start_timeout = Int(
         300,
@@ -159,7 +170,17 @@ class WorkshopSettings(Configurable):
         help="Seconds without activity before the idle culler stops a server (its files stay); "
         "0 disables culling.",
     ).tag(config=True)
-    default_url = Unicode("/lab", help="Page a user's server opens on.").tag(config=True)
+    interface = Enum(
+        ["lab", "notebook"],
+        default_value="lab",
+        help="Interface a learner's server opens on: 'lab' (JupyterLab) or 'notebook' (Notebook 7, "
+        "the single-document interface of the 2016 workshop). Both are installed: /lab and /tree "
+        "work either way.",
+    ).tag(config=True)
+    default_url = Unicode(
+        help="Page a learner's server opens on; default: the tutorial notebook in the chosen "
+        f"interface (/lab/tree/{TUTORIAL_NOTEBOOK} or /notebooks/{TUTORIAL_NOTEBOOK})."
+    ).tag(config=True)
 
     # --- docker spawner (read by hub/docker_spawner.py) ------------------------------------------
     image = Unicode(
@@ -182,10 +203,17 @@ class WorkshopSettings(Configurable):
 
     # ---------------------------------------------------------------------------------------------
     # dynamic defaults
+    @default("learner_memory")
+    def _default_learner_memory(self):
+        from hub.capacity import default_learner_memory
+
+        return default_learner_memory()
+
     @default("mem_limit")
     def _default_mem_limit(self):
-        per_user = 0.85 * host_memory_bytes() / self.class_size
-        return f"{max(512, int(per_user // 2**20))}M"
+        # what a learner really needs, not RAM / class_size: a smaller default killed the
+        # tutorial's first training cell; whether the class fits is doctor's capacity check
+        return self.learner_memory
 
     @default("cpu_limit")
     def _default_cpu_limit(self):
@@ -195,17 +223,23 @@ class WorkshopSettings(Configurable):
 
     @default("concurrent_spawn_limit")
     def _default_spawn_limit(self):
-        # a server start is CPU-bound (~5-10 CPU-seconds for JupyterLab): more parallel
-        # starts than the cores can carry only slow everyone down and starve the hub
-        return min(self.class_size, max(10, min(100, 8 * host_cpu_count())))
+        # A server start is CPU-bound (~3 CPU-seconds): the room's last server is ready after
+        # about (start CPU x class / cores) however the starts are scheduled, but throttled
+        # learners wait out a retry delay (and see an error page) on top. Servers run niced
+        # (local) or as containers, so the hub and proxy stay responsive while all start.
+        return min(self.class_size, 100)
+
+    @default("default_url")
+    def _default_default_url(self):
+        if self.interface == "notebook":
+            return f"/notebooks/{TUTORIAL_NOTEBOOK}"
+        return f"/lab/tree/{TUTORIAL_NOTEBOOK}"
 
     @default("public_host")
     def _default_public_host(self):
-        if self.https and self.https != "internal":
-            return self.https
-        if self.https == "internal" or self.ip in ("127.0.0.1", "localhost"):
-            return "localhost"
-        return socket.getfqdn()
+        from hub.address import choose_public_host
+
+        return choose_public_host(self.ip, self.https).host
 
     # ---------------------------------------------------------------------------------------------
     # validation on set (messages name the setting and its allowed range)
@@ -245,11 +279,11 @@ class WorkshopSettings(Configurable):
     def _valid_cpu(self, proposal):
         return check_float("cpu_limit", proposal.value, min_value=0.05, max_value=1024.0)
 
-    @validate("mem_limit", "shm_size")
+    @validate("mem_limit", "shm_size", "learner_memory")
     def _valid_memory(self, proposal):
         nbytes = parse_memory(proposal.trait.name, proposal.value)
-        if proposal.trait.name == "mem_limit" and nbytes < 256 * 2**20:
-            raise ValueError(f"mem_limit must be at least 256M, got {proposal.value!r}")
+        if proposal.trait.name != "shm_size" and nbytes < 256 * 2**20:
+            raise ValueError(f"{proposal.trait.name} must be at least 256M, got {proposal.value!r}")
         # canonical spelling ("4gib" -> "4G"): Docker, kubespawner and Terraform all read it
         return str(proposal.value).strip().upper().removesuffix("B").removesuffix("I")
 
@@ -414,6 +448,19 @@ class WorkshopSettings(Configurable):
         return parse_memory("mem_limit", self.mem_limit)
 
     @property
+    def learner_memory_bytes(self) -> int:
+        return parse_memory("learner_memory", self.learner_memory)
+
+    def capacity(self, total_bytes: int | None = None):
+        """:class:`hub.capacity.Capacity` of this machine (or one of ``total_bytes``) for the
+        class: ``class_size x learner_memory`` against 85 % of RAM."""
+        from hub.capacity import check_capacity
+
+        return check_capacity(
+            self.class_size, self.learner_memory_bytes, total_bytes or host_memory_bytes()
+        )
+
+    @property
     def gpu_enabled(self) -> bool:
         """Whether user servers get GPUs ('auto' asks nvidia-smi)."""
         return self.gpu == "all" or (self.gpu == "auto" and gpu_present())
@@ -425,6 +472,14 @@ class WorkshopSettings(Configurable):
             port = "" if self.https_port == 443 else f":{self.https_port}"
             return f"https://{self.public_host}{port}/"
         return f"http://{self.public_host}:{self.port}/"
+
+    @property
+    def public_host_source(self) -> str:
+        """Where ``public_host`` comes from, as a phrase for messages."""
+        from hub.address import choose_public_host
+
+        chosen = choose_public_host(self.ip, self.https)
+        return chosen.source if chosen.host == self.public_host else "the setting public_host"
 
     @property
     def local_url(self) -> str:

@@ -1,12 +1,18 @@
-"""Jupyter server settings baked into the workshop image (/etc/jupyter).
+"""Jupyter server settings of every learner's server: /etc/jupyter in the image, and found through
+``JUPYTER_CONFIG_PATH`` by the local spawner's servers (hub/local_spawner.py), so both spawners
+behave alike.
 
 Idle kernels are shut down so that a forgotten notebook tab frees its memory (and, on GPU hosts,
 the GPU memory TensorFlow holds). The hub's idle culler stops whole servers; this culls kernels
 inside a running server. Timeouts are in seconds and can be changed per deployment through the
-environment (DockerSpawner passes ``WORKSHOP_KERNEL_CULL_*``).
+environment (the spawners pass ``WORKSHOP_KERNEL_CULL_*``).
+
+A kernel that dies (most often for lack of memory) is explained in words under the cell that was
+running (``workshop_kernels.py``, beside this file).
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821 - injected by Jupyter's config loader
 
@@ -20,3 +26,7 @@ c.MappingKernelManager.cull_busy = False
 # Terminals left open are closed after the same idle time.
 c.TerminalManager.cull_inactive_timeout = c.MappingKernelManager.cull_idle_timeout
 c.TerminalManager.cull_interval = c.MappingKernelManager.cull_interval
+
+# "The kernel died" becomes a sentence under the running cell saying why and what to do.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+c.ServerApp.kernel_websocket_connection_class = "workshop_kernels.MemoryAwareKernelConnection"

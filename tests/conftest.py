@@ -26,3 +26,29 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def _hypothesis_profiles() -> None:
+    """Property tests draw the same examples every run, so a red CI means a real change;
+    HYPOTHESIS_PROFILE=explore draws new ones (and keeps failures in .hypothesis/)."""
+    try:
+        from hypothesis import settings
+    except ImportError:  # the dev extra installs it; without it, only the property tests fail
+        return
+    settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)
+    settings.register_profile("explore", deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+_hypothesis_profiles()
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    """A folder for the test's screenshots: ``test-artifacts/<test>/`` (or under
+    ``WORKSHOP_TEST_ARTIFACTS``), ignored by git, kept after the run; its path is printed."""
+    root = Path(os.environ.get("WORKSHOP_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts"))
+    path = root / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {path}")
+    return path

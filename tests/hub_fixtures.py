@@ -27,7 +27,6 @@ HUB_SETTINGS = {
     "class_size": 10,
     "start_timeout": 240,
     "http_timeout": 180,
-    "default_url": "/lab",
 }
 
 

@@ -5,6 +5,7 @@
 #   debootstrap  builds the stand-in base image (no image registry is reachable here)
 #   chromium     the headless browser Playwright drives (never a Playwright browser download)
 #   caddy        the TLS edge in front of the hub
+#   iproute2     `ip netns`: the browser tier's hub runs in a network namespace of its own
 set -euo pipefail
 
 need=()
@@ -12,6 +13,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v caddy >/dev/null || need+=(caddy)
+command -v ip >/dev/null || need+=(iproute2)
 
 if ((${#need[@]})); then
     if [[ $EUID -ne 0 ]]; then

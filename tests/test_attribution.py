@@ -111,7 +111,7 @@ def test_bad_input_is_named():
         deeplift(model, X, reference="uniform")
     with pytest.raises(ValueError, match="num_refs must be >= 1"):
         deeplift(model, X, num_refs=0)
-    with pytest.raises(ValueError, match=r"X must have shape \(N, L, 4\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 30, 4\)"):
         gradient_times_input(model, X[0])
     inputs = keras.Input((30, 4))
     h = keras.layers.LSTM(2, name="lstm")(inputs)

@@ -185,3 +185,74 @@ def test_modisco_errors_come_back_in_words():
     X = np.eye(4, dtype=np.float32)[np.zeros((3, 50), dtype=int)]
     with pytest.raises(RuntimeError, match="not_an_option"):
         run_modisco(X, X, not_an_option=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments checked before any work; too few seqlets give the documented empty table
+
+
+def small_motif_detector(length=50, threshold=6.0):
+    """The issue's case: a well-trained detector of one motif, zero contribution almost anywhere."""
+    from test_ism import planted_motif_model
+
+    from tutorial_utils.motifs import get_motif
+
+    return planted_motif_model(get_motif("TAL1_known4").log_odds(), length, threshold)
+
+
+def short_sequences(n=300, length=50, seed=1):
+    from tutorial_utils.motifs import get_motif
+
+    consensus = np.eye(4, dtype=np.float32)[get_motif("TAL1_known4").probabilities.argmax(axis=1)]
+    rng = np.random.default_rng(seed)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, length))]
+    for i in range(n // 2):
+        start = rng.integers(0, length - len(consensus))
+        X[i, start : start + len(consensus)] = consensus
+    return X
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(motif_names=["SPI1_known4", "NO_SUCH_MOTIF"]), r"motif_names\[1\]: unknown motif"),
+        (dict(sliding_window_size=-3), "sliding_window_size must be >= 1"),
+        (dict(library="transfac"), "library must be one of"),
+        (dict(min_metacluster_sise=50), "did you mean min_metacluster_size"),
+        (dict(num_refs=0), "num_refs must be >= 1"),
+        (dict(flank_size=20), "shorter than one TF-MoDISco seqlet"),
+    ],
+)
+def test_discover_motifs_checks_arguments_before_any_work(monkeypatch, kwargs, message):
+    import time
+
+    from tutorial_utils import discovery
+
+    calls = []
+    monkeypatch.setattr(discovery, "deeplift", lambda *a, **k: calls.append(a))
+    started = time.perf_counter()
+    with pytest.raises((TypeError, ValueError), match=message):
+        discovery.discover_motifs(small_motif_detector(), short_sequences(20), **kwargs)
+    assert not calls  # was 5-13 s of DeepLIFT first
+    assert time.perf_counter() - started < 3.0
+
+
+def test_too_few_seqlets_give_an_empty_table_with_the_reason():
+    from tutorial_utils.discovery import discover_motifs
+
+    model, X = small_motif_detector(), short_sequences(200)
+    with pytest.warns(UserWarning, match="too few seqlets") as record:
+        table = discover_motifs(model, X, num_refs=3, motif_names=["TAL1_known4"])
+    assert table.empty and "pattern" in table.columns and "matches" in table.columns
+    reason = table.attrs["reason"]
+    assert str(record[0].message) == f"discover_motifs found no pattern; {reason}"
+    assert "min_metacluster_size=100" in reason and "exactly zero at" in reason
+
+
+def test_all_zero_contributions_are_a_reason_not_a_crash():
+    from tutorial_utils._modisco_process import run_modisco
+
+    X = short_sequences(200, 60)
+    patterns, reason = run_modisco(X, np.zeros_like(X))  # modisco-lite raised IndexError here
+    assert patterns == []
+    assert reason.startswith("no seqlets") and "exactly zero at 100% of the 200 x 60" in reason

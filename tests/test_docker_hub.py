@@ -4,18 +4,21 @@ One scenario, in order, on real components (Docker engine, the image built from 
 stand-in base, JupyterHub + CHP, DockerSpawner, jupyterhub-idle-culler, Debian's Chromium):
 
 1. the roster (one attendee, Jane Doe<random>) is imported with ``workshop roster import``; the hub starts with the docker spawner;
-2. the attendee ``doe<random>_jane`` logs in, sees ``workshop_tutorial.ipynb`` in the JupyterLab file
-   browser, opens it, runs its first cells and reads their output, then edits the tutorial
-   and writes a note (contents API, with the browser's session);
+2. the attendee ``doe<random>_jane`` logs in; JupyterLab opens on ``workshop_tutorial.ipynb``
+   without pop-ups; they run its first cells (no stderr boxes) and read their output;
+   ``workshop status`` measures their container; then they edit the tutorial and write a note
+   (contents API, with the browser's session);
 3. the server is stopped and the hub restarted, the server started again (hub API): the container
    is a new one, the edited tutorial (not re-seeded over) and the note are still there;
-4. the real idle culler (short timeout) stops the idle server; its home volume remains.
+4. a cell that needs more than the 3G limit: the kernel is OOM-killed and the cell says so;
+5. the real idle culler (short timeout) stops the idle server; its home volume remains.
 
-Screenshots go to the test's tmp dir (path printed).
+Screenshots go to ``test-artifacts/<test>/`` (path printed; ignored by git).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import string
 import subprocess
@@ -24,6 +27,7 @@ import time
 
 import pytest
 from browser import (
+    NOTEBOOK,
     fetch_json,
     launch,
     listed_files,
@@ -105,25 +109,26 @@ def _container_of(docker_client, network):  # noqa: F811
     return running[0] if running else None
 
 
-def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # noqa: F811
+def test_attendee_session_in_chromium(docker_hub, docker_client, artifacts):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
-    from hub.client import wait_for
+    from hub.client import HubError, run_code_in_kernel, wait_for
 
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = artifacts
     timings = {}
     with sync_playwright() as pw:
         browser = launch(pw)
         page = new_page(browser)
 
-        # --- log in, the server spawns, the tutorial is in the file browser -------------------
+        # --- log in, the server spawns, Lab opens on the tutorial, no pop-up -------------------
         start = time.monotonic()
         login(page, docker_hub.url, USER, PASSWORD)
         wait_for_lab(page, timeout_ms=600_000)
         timings["login_to_lab_s"] = time.monotonic() - start
-        assert f"/user/{USER}/lab" in page.url
+        assert f"/user/{USER}/lab/tree/{TUTORIAL}" in page.url
         assert TUTORIAL in listed_files(page)
+        page.wait_for_timeout(5000)  # the news question used to appear a moment after start-up
+        assert page.locator(".Toastify__toast").count() == 0, "a pop-up in the learner's Lab"
         page.screenshot(path=str(shots / "1-file-browser.png"))
 
         container = _container_of(docker_client, docker_hub.network)
@@ -146,7 +151,23 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
             print(f"\nscreenshots: {shots}")
         timings["first_cells_s"] = time.monotonic() - start
         assert all("Traceback" not in o and "Error" not in o for o in outputs), outputs
+        stderr = page.locator(
+            f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        assert stderr.count() == 0, stderr.all_inner_texts()  # no TensorFlow start-up boxes
         assert outputs[-1].strip(), f"the third code cell printed nothing: {outputs}"
+
+        # the instructor's view: the learner's container measured, the admin not counted
+        status = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "status", "--json", "--data-dir",
+             str(docker_hub.data_dir)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        status = json.loads(status.stdout)
+        (row,) = [r for r in status["servers"] if r["user"] == USER]
+        assert row["memory_mb"] > 50 and row["cpu_percent"] is not None, row
+        assert status["spawner"] == "docker" and status["learners_running"] == 1
 
         # edit files as the user (the server's contents API with the browser's session): the
         # tutorial itself gets a cell of the user's, and a new file is written
@@ -198,6 +219,16 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, tmp_path):  # n
         page.screenshot(path=str(shots / "3-after-restart.png"))
         page.context.close()
         browser.close()
+
+    # --- a cell that needs more than the 3G limit: the kernel is killed, the cell says why -----
+    with pytest.raises(HubError) as died:
+        run_code_in_kernel(
+            f"{docker_hub.url}user/{USER}/",
+            docker_hub.credentials.api_token,
+            ["import numpy as np\nblocks = [np.ones(2**27) for _ in range(6)]  # 6 GiB"],
+            timeout=300,
+        )
+    assert "ran out of memory" in str(died.value) and "3.0 GiB" in str(died.value), died.value
 
     # --- the idle culler stops the idle server; the home volume stays -----------------------------
     culler = subprocess.Popen(

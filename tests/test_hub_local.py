@@ -173,9 +173,19 @@ def test_status_reports_running_servers(local_hub):
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    servers = {s["user"]: s for s in json.loads(out.stdout)["servers"]}
+    status = json.loads(out.stdout)
+    servers = {s["user"]: s for s in status["servers"]}
     assert servers["mustermann_max"]["ready"] is True
     assert servers["mustermann_max"]["memory_mb"] > 10  # a real process was measured
+    # the port the hub really runs on (a free one here), not the settings' default 8000
+    assert status["url"].endswith(f":{local_hub.settings.port}/")
+    assert status["spawner"] == "local"
+    assert status["learners_running"] == sum(not s["admin"] for s in status["servers"]) >= 1
+    handout = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "roster", "list", "--data-dir", str(local_hub.data_dir)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
+    ).stdout  # fmt: skip
+    assert status["url"] in handout
 
 
 def test_failed_logins_per_username_are_rate_limited_then_unlock(local_hub):
@@ -245,6 +255,44 @@ def test_code_runs_in_a_users_kernel_and_errors_are_reported(local_hub):
     assert results[0]["stdout"].split()[1].endswith("homes/mustermann_max")
     assert results[1]["status"] == "error" and "ZeroDivisionError" in results[1]["error"]
     assert len(results) == 2  # stops at the first error
+
+
+def test_both_interfaces_are_served_and_the_server_opens_on_the_tutorial(local_hub):
+    """JupyterLab (the default) and Notebook 7's /tree both answer; / leads to the tutorial."""
+    session = logged_in(local_hub, "mustermann_max")
+    local_hub.client.start_server("mustermann_max")
+    local_hub.client.wait_ready("mustermann_max", timeout=240)
+    opened = open_user_server(session, local_hub.url, "mustermann_max")
+    assert opened.status_code == 200
+    assert opened.url.endswith("/user/mustermann_max/lab/tree/workshop_tutorial.ipynb")
+    tree = session.get(f"{local_hub.url}user/mustermann_max/tree", timeout=60)
+    assert tree.status_code == 200 and "notebook" in tree.text.lower()
+    notification = session.get(
+        f"{local_hub.url}user/mustermann_max/lab/api/settings/"
+        "@jupyterlab/apputils-extension:notification",
+        timeout=60,
+    ).json()
+    # image/overrides.json (installed for local servers by bootstrap): no news question
+    assert notification["schema"]["properties"]["fetchNews"]["default"] == "false"
+
+
+def test_a_dying_kernel_is_explained_under_its_cell(local_hub):
+    """The server says why a kernel died (here killed with SIGKILL, as the OOM killer does)."""
+    from hub.client import HubError
+
+    local_hub.client.start_server("mustermann_max")
+    local_hub.client.wait_ready("mustermann_max", timeout=240)
+    with pytest.raises(HubError) as died:
+        run_code_in_kernel(
+            f"{local_hub.url}user/mustermann_max/",
+            local_hub.credentials.api_token,
+            ["import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+            timeout=120,
+        )
+    message = str(died.value)
+    assert "the kernel died" in message
+    assert "killed (SIGKILL)" in message and "ran out of memory" in message
+    assert "parameters cell" in message  # what to do next
 
 
 def test_roster_remove_signs_the_attendee_out_of_the_running_hub(local_hub):

@@ -130,24 +130,33 @@ def test_doctor_steps(docker_client, workshop_image):  # noqa: F811
 
     settings = WorkshopSettings()
     settings.image = workshop_image
-    settings.docker_network = unique("wstest-doctor")
-    settings.volume_prefix = unique("wstest-doctor")
-    settings.mem_limit = "3G"
-    settings.cpu_limit = 2.0
-    try:
-        results = {c.name: c for c in run_checks(settings, cells=2)}
-    finally:
-        for n in docker_client.networks.list(names=[settings.docker_network]):
-            n.remove()
+    results = {c.name: c for c in run_checks(settings)}
     print("\n" + "\n".join(str(c) for c in results.values()))
-    assert [results[n].status for n in ("engine", "image", "tutorial")] == ["ok"] * 3
-    assert "ran 2 cell(s)" in results["tutorial"].detail
+    assert [results[n].status for n in ("engine", "image")] == ["ok"] * 2
     expected_gpu = "ok" if nvidia_gpu_ids() else "skip"
     assert results["gpu"].status == expected_gpu, results["gpu"]
-    # the throwaway user's home volume is gone again
-    assert not docker_client.volumes.list(filters={"name": settings.volume_prefix})
     # a missing image is reported, with the command that builds it
     settings.image = "dragonn-workshop:does-not-exist"
     missing = {c.name: c for c in run_checks(settings)}
     assert missing["image"].status == "fail" and "docker build" in missing["image"].detail
-    assert missing["tutorial"].status == "skip"
+    assert missing["gpu"].status == "skip"
+
+
+def test_doctor_spawns_a_test_learner_through_dockerspawner(docker_client, workshop_image):  # noqa: F811
+    """doctor's last step with the docker spawner: a throwaway learner's container, with the
+    default limits, runs the tutorial through its first training; nothing is left behind."""
+    from hub.doctor import check_test_spawn
+    from hub.settings import WorkshopSettings
+
+    settings = WorkshopSettings(image=workshop_image, spawner="docker", gpu="none")
+    before = {v.name for v in docker_client.volumes.list()}
+    steps = {s.name: s for s in check_test_spawn(settings, "docker")}
+    print("\n" + "\n".join(str(s) for s in steps.values()))
+    assert [steps[n].status for n in ("test hub", "test learner", "tutorial")] == ["ok"] * 3
+    assert "through the docker spawner" in steps["test learner"].detail
+    tutorial = steps["tutorial"].detail
+    assert "through its first training" in tutorial
+    peak = float(tutorial.split("peak memory ")[1].split()[0])
+    assert 200 < peak < settings.mem_limit_bytes / 2**20, tutorial  # measured, within the limit
+    assert {v.name for v in docker_client.volumes.list()} <= before
+    assert not docker_client.networks.list(names=["workshop-doctor-"])

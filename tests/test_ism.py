@@ -132,7 +132,7 @@ def test_sequence_dnn_like_object_is_accepted():
 
 def test_bad_input_is_named():
     model = sequence_dnn(length=30, filters=(2,), width=3, pool=5, tasks=2)
-    with pytest.raises(ValueError, match=r"X must have shape \(N, L, 4\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 30, 4\)"):
         in_silico_mutagenesis(model, np.zeros((2, 30, 5), np.float32))
     with pytest.raises(ValueError, match="sequence length 31 but the model expects 30"):
         in_silico_mutagenesis(model, random_dna(1, 31))

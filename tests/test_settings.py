@@ -14,10 +14,11 @@ from traitlets.config import Config
 from hub import cli
 from hub.auth import FailureWindow
 from hub.caddy import render_caddyfile
+from hub.capacity import default_learner_memory
 from hub.credentials import is_private, load_or_create, store_passwords
 from hub.hub_config import configure
 from hub.local_spawner import seed_notebooks
-from hub.settings import WorkshopSettings, host_cpu_count, host_memory_bytes, parse_memory
+from hub.settings import WorkshopSettings, host_memory_bytes, parse_memory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Z2JH_SCHEMA = REPO_ROOT.parent / "shared" / "z2jh" / "values.schema.json"
@@ -31,15 +32,16 @@ def test_defaults_are_sized_from_the_host_and_class(tmp_path):
     s = load(tmp_path, {"class_size": 10})
     assert s.port == 8000 and s.spawner == "local" and s.gpu == "auto"
     assert s.data_dir == str(tmp_path.resolve())
-    expected = max(512 * 2**20, int(0.85 * host_memory_bytes() / 10) // 2**20 * 2**20)
-    assert s.mem_limit_bytes == expected
+    # a learner's memory is what the tutorial needs, measured, not RAM / class_size
+    assert s.mem_limit == s.learner_memory == default_learner_memory()
     assert s.cpu_limit >= 1.0
-    assert 10 <= s.concurrent_spawn_limit <= 100
+    assert s.concurrent_spawn_limit == 10  # the whole class may start at once
     assert s.start_timeout >= 120  # a room starting at once shares the CPUs
     # a bigger class gets smaller shares
     big = load(tmp_path, {"class_size": 200})
-    assert big.mem_limit_bytes <= s.mem_limit_bytes
-    assert big.concurrent_spawn_limit == max(10, min(100, 8 * host_cpu_count()))
+    assert big.mem_limit_bytes == s.mem_limit_bytes
+    assert not big.capacity(total_bytes=host_memory_bytes()).fits
+    assert big.concurrent_spawn_limit == 100
     assert load(tmp_path, {"class_size": 3}).concurrent_spawn_limit == 3
 
 
@@ -281,11 +283,22 @@ def test_doctor_without_spawn_reports_each_step(tmp_path):
     from hub.doctor import run_doctor
 
     lines = []
-    settings = load(tmp_path)
+    settings = load(tmp_path, {"class_size": 2})
     load_or_create(tmp_path, environ={})
     assert run_doctor(settings, spawn_test=False, echo=lines.append)
-    names = [line.split(":")[0] for line in lines if line[:1] in "✓✗–"]
-    assert names == ["✓ python packages", "✓ proxy", "✓ data dir", "✓ secrets", "✓ settings"]
+    names = [line.split(":")[0] for line in lines if line[:1] in "✓✗–⚠"]
+    assert names[:7] == [
+        "✓ python packages", "✓ proxy", "✓ data dir", "✓ secrets", "✓ settings",
+        "✓ capacity", "– memory limit",
+    ]  # fmt: skip
+    assert names[7] in ("✓ handout URL", "⚠ handout URL")  # depends on this machine's network
+    assert "spawner local (from the settings)" in lines[4]
+    # a class that does not fit fails, naming the largest one that does
+    lines.clear()
+    big = load(tmp_path, {"class_size": 1000})
+    assert not run_doctor(big, spawn_test=False, echo=lines.append)
+    (capacity,) = [line for line in lines if line.startswith("✗ capacity")]
+    assert f"can hold {big.capacity().largest_class} learners" in capacity
     (tmp_path / "secrets.json").chmod(0o644)
     lines.clear()
     assert not run_doctor(settings, spawn_test=False, echo=lines.append)

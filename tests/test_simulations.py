@@ -575,6 +575,8 @@ def test_embedding_table_reads_as_the_2016_list_of_lists():
     # columns: one entry per instance of the table's sequences
     columns = table[picked].columns()
     expected = [(s, e.name, e.start, e.strand) for s, i in enumerate(picked) for e in as_lists[i]]
-    rows = zip(columns["sequence"], columns["name"], columns["start"], columns["strand"], strict=True)
+    rows = zip(
+        columns["sequence"], columns["name"], columns["start"], columns["strand"], strict=True
+    )
     assert [(int(s), n, int(b), t) for s, n, b, t in rows] == expected
     assert "1000 sequences, 2000 motif instances" in repr(table)

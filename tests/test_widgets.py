@@ -283,3 +283,51 @@ def test_explorer_reports_missing_model_in_words(single_motif_picker):
     explorer = InterpretationExplorer(ModelBuilder(single_motif_picker), single_motif_picker)
     explorer.explain_button.click()
     assert "Could not explain" in explorer.error.value and "no model yet" in explorer.error.value
+
+
+# ---------------------------------------------------------------------------------------------
+# Panels follow each other (what a learner clicking through explore.ipynb relies on)
+
+
+def test_panels_wait_quietly_for_data_then_follow_each_new_simulation():
+    picker = SimulationPicker("simulate_single_motif_detection", seed=2)
+    builder = ModelBuilder(picker)
+    trainer = Trainer(builder, picker)
+    explorer = InterpretationExplorer(trainer, picker)
+    # before anything is clicked: hints, no red errors, no empty (broken) images
+    assert explorer.error.value == "" and "Simulate" in explorer.info.value
+    assert trainer.curve.layout.display == "none" and explorer.image.layout.display == "none"
+
+    picker.set_parameters(seq_length=120, num_pos=100, num_neg=100)
+    picker.simulate()
+    assert explorer.window.max == 120 and explorer.window.value == (0, 120)
+    assert explorer.index.max == len(picker.data.X_test) - 1
+    assert picker.data.y_test[explorer.index.value, 0] == 1  # the first positive is selected
+    assert builder.pool_width.max == 120 - (builder.conv_width.value - 1)
+    builder.build()
+    assert "New model" in trainer.status.value and "model changed" in explorer.info.value
+
+    picker.set_parameters(seq_length=150)
+    picker.simulate()  # a model for 120 bp cannot read 150 bp: the builder says so
+    assert builder.dnn is None and "click Build" in builder.summary.value
+    assert explorer.window.max == 150
+    assert trainer.train() is None and "no model yet" in trainer.error.value
+
+
+def test_explaining_a_model_built_for_other_sequences_says_what_to_do():
+    picker = SimulationPicker("simulate_single_motif_detection", seed=3)
+    picker.set_parameters(seq_length=120, num_pos=50, num_neg=50)
+    picker.simulate()
+    model = ModelBuilder(picker).build()
+    other = SimulationPicker("simulate_single_motif_detection", seed=3)
+    other.set_parameters(seq_length=160, num_pos=50, num_neg=50)
+    other.simulate()
+    explorer = InterpretationExplorer(model, other)
+    assert explorer.explain() is None
+    assert "built for 120 bp" in explorer.error.value and "Build" in explorer.error.value
+
+
+def test_the_default_heterodimer_is_the_learnable_one():
+    picker = SimulationPicker()
+    params = picker.parameters()
+    assert params["pair_orientation"] == "forward" and params["seq_length"] == 200

@@ -3,7 +3,9 @@
 The names below are the 2016 DragoNN tutorial API plus its modern additions. They are loaded
 lazily, so ``import tutorial_utils`` is instant and Keras (with its backend) is imported only when
 a model or an attribution method is first used. Unless set already, ``TF_CPP_MIN_LOG_LEVEL`` is
-set to 2 so that TensorFlow's C++ info lines (XLA start-up and the like) stay out of notebooks.
+set to 2 so that TensorFlow's C++ info lines (XLA start-up and the like) stay out of notebooks, and
+the lines TensorFlow prints while it loads, before that setting applies, are filtered the same
+way (``_tf_startup``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import importlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from ._tf_startup import install as _quiet_tensorflow_startup  # noqa: E402
+
+_quiet_tensorflow_startup()
 
 __version__ = "0.1.0"
 
@@ -29,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "get_motif": "motifs",
     "list_motifs": "motifs",
     "load_motifs": "motifs",
-    "read_motif_file": "motifs",
+    "read_motif_file": "motif_files",
     # simulations
     "Embedding": "simulations",
     "EmbeddingTable": "simulations",

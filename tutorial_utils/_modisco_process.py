@@ -13,6 +13,7 @@ contributions, (N, L, 4) float32), ``options.json``, and ``patterns.npz`` back.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -25,13 +26,42 @@ import numpy as np
 PATTERN_FIELDS = ("sequence", "contrib_scores", "hypothetical_contribs")
 
 
-def run_modisco(one_hot: np.ndarray, hypothetical: np.ndarray, **options) -> list[dict]:
+@functools.cache
+def tfmodisco_options() -> dict[str, object]:
+    """TF-MoDISco's keyword options and their defaults, read from modiscolite's source (without
+    importing it, which takes seconds): what ``discover_motifs(**modisco_options)`` accepts."""
+    import ast
+    import importlib.util
+
+    # the package's location without importing it (a submodule's spec would import it)
+    spec = importlib.util.find_spec("modiscolite")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("motif discovery needs modisco-lite: pip install modisco-lite")
+    source = Path(list(spec.submodule_search_locations)[0]) / "tfmodisco.py"
+    tree = ast.parse(source.read_text())
+    function = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "TFMoDISco"
+    )
+    arguments = function.args.args
+    defaults = [None] * (len(arguments) - len(function.args.defaults)) + function.args.defaults
+    return {
+        arg.arg: ast.literal_eval(default) if default is not None else None
+        for arg, default in zip(arguments, defaults, strict=True)
+        if default is not None
+    }
+
+
+def run_modisco(
+    one_hot: np.ndarray, hypothetical: np.ndarray, **options
+) -> tuple[list[dict], str | None]:
     """``TFMoDISco(one_hot=..., hypothetical_contribs=..., **options)`` in a child process.
 
-    Returns one dict per pattern, positive patterns first (as TF-MoDISco orders them):
-    ``sign`` (+1 / -1), ``n_seqlets``, and ``sequence``, ``contrib_scores`` and
-    ``hypothetical_contribs``, each (w, 4) float64. Raises ``RuntimeError`` with the end of the
-    child's error output if it fails.
+    Returns ``(patterns, reason)``: one dict per pattern, positive patterns first (as TF-MoDISco
+    orders them), with ``sign`` (+1 / -1), ``n_seqlets``, and ``sequence``, ``contrib_scores``
+    and ``hypothetical_contribs``, each (w, 4) float64; and, when there is no pattern, a sentence
+    saying why (e.g. too few seqlets: TF-MoDISco needs more than ``min_metacluster_size`` of one
+    sign, and its seqlet caller fails outright on scores that are almost all zero), else None.
+    Raises ``RuntimeError`` with the end of the child's error output if it fails otherwise.
     """
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
@@ -54,9 +84,11 @@ def run_modisco(one_hot: np.ndarray, hypothetical: np.ndarray, **options) -> lis
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
             raise RuntimeError(f"TF-MoDISco failed (exit code {done.returncode}):\n{tail}")
+        reason_file = folder / "reason.txt"
+        reason = reason_file.read_text() if reason_file.exists() else None
         with np.load(folder / "patterns.npz") as saved:
             signs, counts = saved["signs"], saved["n_seqlets"]
-            return [
+            patterns = [
                 {
                     "sign": int(signs[i]),
                     "n_seqlets": int(counts[i]),
@@ -64,6 +96,38 @@ def run_modisco(one_hot: np.ndarray, hypothetical: np.ndarray, **options) -> lis
                 }
                 for i in range(len(signs))
             ]
+        return patterns, reason
+
+
+def _seqlet_counts(contributions: np.ndarray, options: dict) -> tuple[int, int] | str:
+    """(positive, negative) seqlets as TF-MoDISco's own seqlet caller finds them, or the error
+    it fails with (as on scores that are zero almost everywhere)."""
+    from modiscolite import extract_seqlets
+
+    defaults = tfmodisco_options()
+    value = {**defaults, **options}.get
+    window, flank = value("sliding_window_size"), value("flank_size")
+    per_position = contributions.sum(axis=2)
+    try:
+        coords, threshold = extract_seqlets.extract_seqlets(
+            attribution_scores=per_position,
+            window_size=window,
+            flank=flank,
+            suppress=int(0.5 * window) + flank,
+            target_fdr=value("target_seqlet_fdr"),
+            min_passing_windows_frac=value("min_passing_windows_frac"),
+            max_passing_windows_frac=value("max_passing_windows_frac"),
+            weak_threshold_for_counting_sign=value("weak_threshold_for_counting_sign"),
+        )
+    except (ArithmeticError, ValueError, IndexError) as error:
+        return f"{type(error).__name__}: {error}"
+    positive = negative = 0
+    for seqlet in coords:  # TF-MoDISco's sign rule: the core window's total against the threshold
+        core = int(0.5 * (seqlet.end - seqlet.start - window))
+        total = per_position[seqlet.example_idx, seqlet.start + core : seqlet.end - core].sum()
+        positive += bool(total > threshold)
+        negative += bool(total < -threshold)
+    return positive, negative
 
 
 def _main(folder: str) -> None:
@@ -73,18 +137,52 @@ def _main(folder: str) -> None:
     with np.load(folder / "inputs.npz") as inputs:
         one_hot, hypothetical = inputs["one_hot"], inputs["hypothetical"]
     options = json.loads((folder / "options.json").read_text())
-    pos_patterns, neg_patterns = TFMoDISco(
-        one_hot=one_hot, hypothetical_contribs=hypothetical, **options
+    unknown = sorted(set(options) - set(tfmodisco_options()))
+    if unknown:
+        raise TypeError(f"TFMoDISco() got unexpected keyword arguments {unknown}")
+    contributions = one_hot * hypothetical
+    zero = float(np.mean(contributions.sum(axis=2) == 0))
+    scores = (
+        f"the contributions are exactly zero at {zero:.0%} of the {one_hot.shape[0]} x "
+        f"{one_hot.shape[1]} positions"
     )
-    arrays, signs, counts = {}, [], []
+    needed = options.get("min_metacluster_size", tfmodisco_options()["min_metacluster_size"])
+    counts = _seqlet_counts(contributions, options)
+    pos_patterns = neg_patterns = None
+    if isinstance(counts, str):
+        reason = (
+            f"no seqlets: TF-MoDISco's seqlet caller found no windows that stand out from its "
+            f"null distribution ({counts}); {scores}"
+        )
+    elif max(counts) <= needed:
+        reason = (
+            f"too few seqlets: {counts[0]} positive and {counts[1]} negative, and TF-MoDISco needs "
+            f"more than min_metacluster_size={needed} of one sign; {scores}. Explain more "
+            "sequences (e.g. all test positives), or lower min_metacluster_size"
+        )
+    else:
+        pos_patterns, neg_patterns = TFMoDISco(
+            one_hot=one_hot, hypothetical_contribs=hypothetical, **options
+        )
+        reason = None
+        if not pos_patterns and not neg_patterns:
+            reason = (
+                f"no pattern: TF-MoDISco clustered {counts[0]} positive and {counts[1]} negative "
+                "seqlets, but no cluster passed its filters (e.g. final_min_cluster_size)"
+            )
+    if reason is not None:
+        (folder / "reason.txt").write_text(reason)
+    arrays, signs, n_seqlets = {}, [], []
     for sign, patterns in ((1, pos_patterns), (-1, neg_patterns)):
         for pattern in patterns or []:
             i = len(signs)
             signs.append(sign)
-            counts.append(len(pattern.seqlets))
+            n_seqlets.append(len(pattern.seqlets))
             for field in PATTERN_FIELDS:
                 arrays[f"{i}_{field}"] = np.asarray(getattr(pattern, field), np.float64)
-    np.savez(folder / "patterns.npz", signs=np.array(signs), n_seqlets=np.array(counts), **arrays)
+    np.savez(
+        folder / "patterns.npz", signs=np.array(signs), n_seqlets=np.array(n_seqlets), **arrays
+    )
 
 
 if __name__ == "__main__":

@@ -20,11 +20,14 @@ from keras import ops
 from tqdm.auto import tqdm
 
 from tutorial_utils._gradients import gradient
-from tutorial_utils._validation import check_float, check_int, check_seed
+from tutorial_utils._onehot import check_one_hot
+from tutorial_utils._validation import check_float, check_int, check_memory, check_seed
 from tutorial_utils.ism import (
     ACTIVATIONS,
     _pool_cells,
+    activation_bytes,
     apply_step,
+    check_flag,
     check_sequences,
     check_task,
     forward,
@@ -54,18 +57,20 @@ def deeplift(
     Parameters
     ----------
     model : SequenceDNN or keras.Model (a layer chain; see :mod:`tutorial_utils.ism`).
-    X : float array (N, L, 4), one-hot A, C, G, T.
+    X : float array (N, L, 4), one-hot A, C, G, T (all zeros for N); anything else (base
+        probabilities, scaled values, NaN) is refused, as by every model entry point.
     reference : "shuffle" (default: ``num_refs`` dinucleotide shuffles of each sequence),
         "zeros" (all-zero input), "gc" (the background base frequencies at ``gc_fraction``:
-        0.3, 0.2, 0.2, 0.3 at 0.4) or an array (L, 4), (N, L, 4) or (N, R, L, 4).
-        Results are averaged over the references of each sequence.
-    num_refs : shuffles per sequence for ``reference="shuffle"`` (default 10).
-    seed : int, None or numpy Generator for the shuffles (default 0).
+        0.3, 0.2, 0.2, 0.3 at 0.4) or an array (L, 4), (N, L, 4) or (N, R, L, 4) of one-hot
+        or base-probability rows. Results are averaged over the references of each sequence.
+    num_refs : int >= 1, shuffles per sequence for ``reference="shuffle"`` (default 10).
+    seed : int >= 0, None or numpy Generator for the shuffles (default 0).
     task : logit index (default 0).
     hypothetical : if True return hypothetical contributions: for every base ``b`` at ``i``,
         the contribution base ``b`` would have if it were there (the input for TF-MoDISco).
     batch_size : sequences per gradient evaluation (default 64; times the references each).
-    gc_fraction : GC fraction of the "gc" reference (default 0.4).
+        The shuffled references are drawn batch by batch, so memory stays that of one batch.
+    gc_fraction : float in [0, 1], GC fraction of the "gc" reference (default 0.4).
     progress : show a tqdm progress bar when there is more than one batch (default True).
 
     Returns
@@ -74,13 +79,31 @@ def deeplift(
         and ``contributions[n].sum() == logit(X[n]) - mean_r logit(ref_{n,r})`` (completeness;
         for sequences without ``N`` bases). Hypothetical: all four bases filled in, and
         ``(hypothetical * X)`` gives the contributions.
+
+    Raises
+    ------
+    TypeError / ValueError naming the parameter, before any work; ResourceLimitError (a
+    ValueError) when one batch (``batch_size`` x ``num_refs`` sequence-reference pairs through
+    the model) would not fit in memory.
     """
     steps = model_steps(model)
     X = check_sequences(model, X)
     task = check_task(task, num_tasks(steps))
     batch_size = check_int("batch_size", batch_size, min_value=1)
-    references = _references(X, reference, num_refs, seed, gc_fraction)  # (N, R, L, 4)
-    n, refs = references.shape[:2]
+    hypothetical = check_flag("hypothetical", hypothetical)
+    progress = check_flag("progress", progress)
+    references = _References(X, reference, num_refs, seed, gc_fraction)
+    n, length = X.shape[:2]
+    pairs = min(batch_size, n) * references.per_sequence
+    by_refs = references.kind == "shuffle" and references.per_sequence >= min(batch_size, n)
+    check_memory(
+        "num_refs" if by_refs else "batch_size",
+        num_refs if by_refs else batch_size,
+        pairs * (48 * length + 4 * activation_bytes(steps, length)),
+        f"{pairs} sequence-reference pairs of {length} bp per batch ({min(batch_size, n)} "
+        f"sequences x {references.per_sequence} references) through the model and its gradient",
+        " or batch_size" if by_refs else "",
+    )
     hyp = np.empty(X.shape, dtype=np.float32)
     worst = 0.0
     starts = range(0, n, batch_size)
@@ -88,7 +111,9 @@ def deeplift(
         starts, desc="DeepLIFT", disable=not progress or len(starts) < 2, leave=False
     ):
         x = X[start : start + batch_size]
-        ref = references[start : start + batch_size].reshape(-1, *X.shape[1:])
+        batch_refs = references.batch(start, start + len(x))  # (n, R, L, 4)
+        refs = batch_refs.shape[1]
+        ref = batch_refs.reshape(-1, *X.shape[1:])
         x_rep = np.repeat(x, refs, axis=0)
         multipliers, error = _multipliers(steps, x_rep, ref, task)
         worst = max(worst, error)
@@ -111,7 +136,7 @@ def gradient_times_input(model, X: np.ndarray, task: int = 0, batch_size: int = 
     Parameters
     ----------
     model : SequenceDNN or keras.Model.
-    X : float array (N, L, 4).
+    X : float array (N, L, 4), one-hot (refused otherwise, as by every model entry point).
     task : logit index (default 0).
     batch_size : sequences per gradient evaluation (default 256).
 
@@ -123,6 +148,14 @@ def gradient_times_input(model, X: np.ndarray, task: int = 0, batch_size: int = 
     X = check_sequences(model, X)
     task = check_task(task, num_tasks(steps))
     batch_size = check_int("batch_size", batch_size, min_value=1)
+    n, length = X.shape[:2]
+    check_memory(
+        "batch_size",
+        batch_size,
+        min(batch_size, n) * (32 * length + 3 * activation_bytes(steps, length)),
+        f"{min(batch_size, n)} sequences of {length} bp per batch through the model and its "
+        "gradient",
+    )
     grads = np.concatenate(
         [
             gradient(lambda t: forward(steps, t)[:, task], X[start : start + batch_size])
@@ -210,33 +243,59 @@ def _argmax_mask(cells, pool: int):
 # references
 
 
-def _references(X, reference, num_refs, seed, gc_fraction) -> np.ndarray:
-    """(N, R, L, 4) float32 references for each sequence."""
-    n, length = X.shape[:2]
-    if isinstance(reference, str):
-        if reference not in REFERENCES:
-            raise ValueError(
-                f"reference must be one of {list(REFERENCES)} or an array, got {reference!r}"
+class _References:
+    """The references of each sequence, validated up front and produced batch by batch."""
+
+    def __init__(self, X, reference, num_refs, seed, gc_fraction):
+        self.X = X
+        n, length = X.shape[:2]
+        self.num_refs = check_int("num_refs", num_refs, min_value=1)
+        self.rng = check_seed(seed)
+        gc = check_float("gc_fraction", gc_fraction, min_value=0.0, max_value=1.0)
+        self.fixed = None  # (N or 1, R, L, 4) when the references are not drawn
+        if isinstance(reference, str):
+            if reference not in REFERENCES:
+                raise ValueError(
+                    f"reference must be one of {list(REFERENCES)} or an array, got {reference!r}"
+                )
+            self.kind = reference
+            if reference == "zeros":
+                self.fixed = np.zeros((1, 1, length, 4), dtype=np.float32)
+            elif reference == "gc":
+                freqs = np.array([1 - gc, gc, gc, 1 - gc], dtype=np.float32) / 2
+                self.fixed = np.broadcast_to(freqs, (1, 1, length, 4))
+            self.per_sequence = self.num_refs if reference == "shuffle" else 1
+            return
+        self.kind = "array"
+        if reference is None or isinstance(reference, (bytes, dict)):
+            raise TypeError(
+                f"reference must be one of {list(REFERENCES)} or an array, got "
+                f"{type(reference).__name__}"
             )
-        if reference == "zeros":
-            return np.zeros((n, 1, length, 4), dtype=np.float32)
-        if reference == "gc":
-            gc = check_float("gc_fraction", gc_fraction, min_value=0.0, max_value=1.0)
-            freqs = np.array([1 - gc, gc, gc, 1 - gc], dtype=np.float32) / 2
-            return np.broadcast_to(freqs, (n, 1, length, 4)).copy()
-        num_refs = check_int("num_refs", num_refs, min_value=1)
-        return _shuffled_references(X, num_refs, check_seed(seed))
-    ref = np.asarray(reference, dtype=np.float32)
-    if ref.shape == (length, 4):
-        return np.broadcast_to(ref, (n, 1, length, 4)).copy()
-    if ref.shape == (n, length, 4):
-        return ref[:, None]
-    if ref.ndim == 4 and ref.shape[0] == n and ref.shape[2:] == (length, 4) and ref.shape[1] >= 1:
-        return ref
-    raise ValueError(
-        f"reference array must have shape (L, 4), (N, L, 4) or (N, R, L, 4) with N={n}, L={length}; "
-        f"got {ref.shape}"
-    )
+        ref = np.asarray(reference)
+        if ref.shape == (length, 4):
+            ref = ref[None, None]
+        elif ref.shape == (n, length, 4):
+            ref = ref[:, None]
+        elif not (ref.ndim == 4 and ref.shape[0] == n and ref.shape[2:] == (length, 4)):
+            raise ValueError(
+                f"reference array must have shape (L, 4), (N, L, 4) or (N, R, L, 4) with N={n}, "
+                f"L={length}; got {ref.shape}"
+            )
+        if ref.shape[1] == 0:
+            raise ValueError(f"reference array must hold at least one reference, got {ref.shape}")
+        rows = ref.reshape(-1, length, 4)
+        check_one_hot(rows, "reference", probabilities=True)
+        self.fixed = ref.astype(np.float32, copy=False)
+        self.per_sequence = ref.shape[1]
+
+    def batch(self, start: int, stop: int) -> np.ndarray:
+        """(stop - start, R, L, 4) float32 references of sequences start..stop-1."""
+        if self.kind == "shuffle":
+            return _shuffled_references(self.X[start:stop], self.num_refs, self.rng)
+        if self.fixed.shape[0] == 1:
+            return np.broadcast_to(self.fixed, (stop - start, *self.fixed.shape[1:])).copy()
+        return np.ascontiguousarray(self.fixed[start:stop])
 
 
 def _shuffled_references(X, num_refs: int, rng: np.random.Generator) -> np.ndarray:

@@ -6,17 +6,23 @@ twice per occurrence). Gapped k-mers (``gapped=True``) are words of length k wit
 an interior position (k - 1 informative bases; the gkm-SVM idea of "l-mers with gaps"), which
 tolerate a variable base inside a motif. Windows touching an ``N`` (all-zero) position are
 skipped.
+
+Counts are sparse (``scipy.sparse`` CSR), so memory grows with the k-mers a sequence holds
+(at most L - k + 1 per gap position), not with the 4^k possible words: at k = 8 a dense row took
+~1.5 MB per 100-bp sequence (``bench/kmer_memory.py`` measures both side by side).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 
+from tutorial_utils._onehot import check_one_hot
 from tutorial_utils._validation import check_choice, check_int
 from tutorial_utils.metrics import ClassificationResult
 
 MODELS = ("logistic", "random_forest")
-_CHUNK = 2000  # sequences per counting block: bounds the bincount buffer to ~CHUNK * 4^k
+_CHUNK = 2000  # sequences per counting block: bounds the window-code buffers
 
 
 class KmerBaseline:
@@ -28,7 +34,8 @@ class KmerBaseline:
     gapped : bool, default False. Count words of length k with one interior wildcard
         ((k - 2) * 4^(k - 1) words before merging reverse complements) instead of plain k-mers
         (4^k words).
-    model : "logistic" (default; standardised counts, L2-regularised logistic regression) or
+    model : "logistic" (default; counts scaled to unit variance, L2-regularised logistic
+        regression) or
         "random_forest" (100 trees).
     seed : int >= 0, default 0. Random state of the classifier.
 
@@ -43,6 +50,12 @@ class KmerBaseline:
         self.model = check_choice("model", model, MODELS)
         self.seed = check_int("seed", seed, min_value=0)
         self._words, self._columns = _feature_map(self.k, self.gapped)
+        # every word -> the column of its canonical (word, reverse complement) pair, and its
+        # weight: 2 for a palindrome (both strands read it), else 1
+        word = np.arange(len(self._words))
+        self._column_of = np.searchsorted(self._columns, np.minimum(word, self._words))
+        self._column_of = self._column_of.astype(np.int32)
+        self._weight_of = np.where(self._words == word, 2, 1).astype(np.float32)
         self.classifiers_ = None
 
     @property
@@ -50,26 +63,26 @@ class KmerBaseline:
         """Number of strand-merged (gapped) k-mer features."""
         return len(self._columns)
 
-    def features(self, X) -> np.ndarray:
-        """Both-strand (gapped) k-mer counts, float32 array (N, num_features), of one-hot X."""
-        X = _check_one_hot(X, self.k)
-        counts = np.concatenate(
-            [self._forward_counts(X[i : i + _CHUNK]) for i in range(0, len(X), _CHUNK)]
-        )
-        # both strands: a word's count on the reverse strand is its reverse complement's count
-        # on the forward strand
-        both = counts + counts[:, self._words]
-        return both[:, self._columns].astype(np.float32)
+    def features(self, X) -> scipy.sparse.csr_matrix:
+        """Both-strand (gapped) k-mer counts of one-hot X (N, L, 4): a float32 CSR sparse
+        matrix (N, num_features) (``.toarray()`` for a dense copy)."""
+        X = check_one_hot(X, "X")
+        if X.shape[1] < self.k:
+            raise ValueError(f"X holds sequences of length {X.shape[1]}, shorter than k={self.k}")
+        blocks = [self._counts(X[i : i + _CHUNK]) for i in range(0, len(X), _CHUNK)]
+        return scipy.sparse.vstack(blocks, format="csr", dtype=np.float32)
 
-    def _forward_counts(self, X: np.ndarray) -> np.ndarray:
+    def _counts(self, X: np.ndarray) -> scipy.sparse.csr_matrix:
+        """Sparse both-strand counts of one block: every window adds its canonical word's
+        column (twice for a palindrome: it reads the same on both strands)."""
         n, length, _ = X.shape
         base = np.argmax(X, axis=2).astype(np.int64)
         known = X.sum(axis=2) > 0
         k = self.k
         windows = length - k + 1
-        codes, valid = [], []
         gap_positions = range(1, k - 1) if self.gapped else [None]
         informative = k - 1 if self.gapped else k
+        rows, columns, weights = [], [], []
         for block, gap in enumerate(gap_positions):
             code = np.zeros((n, windows), dtype=np.int64)
             ok = np.ones((n, windows), dtype=bool)
@@ -78,14 +91,16 @@ class KmerBaseline:
                     continue  # the wildcard: any base (even N) is allowed
                 code = code * 4 + base[:, j : j + windows]
                 ok &= known[:, j : j + windows]
-            codes.append(code + block * 4**informative)
-            valid.append(ok)
-        num_words = len(gap_positions) * 4**informative
-        code = np.concatenate(codes, axis=1)
-        ok = np.concatenate(valid, axis=1)
-        rows = np.broadcast_to(np.arange(n)[:, None], code.shape)
-        flat = (rows * num_words + code)[ok]
-        return np.bincount(flat, minlength=n * num_words).reshape(n, num_words)
+            words = code[ok] + block * 4**informative
+            rows.append(np.nonzero(ok)[0].astype(np.int32))
+            columns.append(self._column_of[words])
+            weights.append(self._weight_of[words])
+        counts = scipy.sparse.coo_matrix(
+            (np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns))),
+            shape=(n, self.num_features),
+            dtype=np.float32,
+        )
+        return counts.tocsr()  # duplicates summed
 
     def fit(self, X, y) -> KmerBaseline:
         """Fit on one-hot X (N, L, 4) and binary labels y (N, tasks) or (N,)."""
@@ -94,16 +109,18 @@ class KmerBaseline:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        X = check_one_hot(X, "X")
+        y = _check_labels(y, len(X))  # before the counting work
         features = self.features(X)
-        y = _check_labels(y, len(features))
         for task in range(y.shape[1]):
             if y[:, task].all() or not y[:, task].any():
                 raise ValueError(f"y must hold both classes in every task; task {task} has one")
         self.classifiers_ = []
         for task in range(y.shape[1]):
             if self.model == "logistic":
-                classifier = make_pipeline(
-                    StandardScaler(), LogisticRegression(max_iter=2000, random_state=self.seed)
+                classifier = make_pipeline(  # sparse counts: scaled, not centred
+                    StandardScaler(with_mean=False),
+                    LogisticRegression(max_iter=2000, random_state=self.seed),
                 )
             else:
                 classifier = RandomForestClassifier(
@@ -140,17 +157,6 @@ def _feature_map(k: int, gapped: bool) -> tuple[np.ndarray, np.ndarray]:
     rc_index = np.concatenate(words)
     columns = np.flatnonzero(np.arange(len(rc_index)) <= rc_index)
     return rc_index, columns
-
-
-def _check_one_hot(X, k: int) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 3 or X.shape[2] != 4 or X.shape[0] == 0:
-        raise ValueError(f"X must be one-hot sequences of shape (N, L, 4), got shape {X.shape}")
-    if X.shape[1] < k:
-        raise ValueError(f"sequences of length {X.shape[1]} are shorter than k={k}")
-    if not np.all((X == 0) | (X == 1)) or np.any(X.sum(axis=2) > 1):
-        raise ValueError("X must be one-hot: entries 0 or 1, at most one 1 per position")
-    return X
 
 
 def _check_labels(y, n: int) -> np.ndarray:

@@ -9,7 +9,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import simulations
-from ._validation import check_int
+from ._validation import DATA_BYTES_PER_BASE, check_int, check_simulation_size
+
+# the parameters that bound the motif instances per sequence
+_INSTANCE_PARAMETERS = ("pos_counts", "neg_counts", "max_motif_counts", "max_num_motifs")
 
 # simulation -> (what the positive class holds, what the negative class holds)
 _CLASS_CONTENTS = {
@@ -171,6 +174,13 @@ def get_simulation_data(
     if seed is not None:
         seed = check_int("seed", seed, min_value=0)
     simulation_seed, split_seed = np.random.SeedSequence(seed).spawn(2)
+    check_simulation_size(  # before any work: the one-hot splits of a huge request
+        simulation_name,
+        parameters.get("seq_length"),
+        tuple(parameters.get(key, 2) for key in _INSTANCE_PARAMETERS if key in parameters) or 2,
+        per_base=DATA_BYTES_PER_BASE,
+        **{key: parameters[key] for key in ("num_pos", "num_neg", "num_seqs") if key in parameters},
+    )
     parameters.setdefault("seed", np.random.default_rng(simulation_seed))
     simulated = simulate(**parameters)
 

@@ -20,7 +20,8 @@ from keras import ops
 from tutorial_utils._validation import check_int
 from tutorial_utils.attribution import deeplift
 from tutorial_utils.ism import check_sequences, in_silico_mutagenesis, keras_model_of
-from tutorial_utils.motif_scan import get_motif_scores, match_filters_to_motifs
+from tutorial_utils.motif_scan import check_motifs, get_motif_scores, match_filters_to_motifs
+from tutorial_utils.training import _check_data
 
 _SITE_COLOR = "0.6"
 
@@ -33,7 +34,7 @@ def sequence_filters(dnn) -> np.ndarray:
     """First-layer Conv1D kernels, (F, width, 4) over A, C, G, T."""
     if hasattr(dnn, "get_sequence_filters"):
         return np.asarray(dnn.get_sequence_filters())
-    conv = _conv_layers(keras_model_of(dnn))[0]
+    conv = _conv_layers(keras_model_of(dnn, "dnn"))[0]
     return np.transpose(ops.convert_to_numpy(conv.kernel), (2, 0, 1))
 
 
@@ -55,6 +56,8 @@ def plot_sequence_filters(dnn, motif_names=None):
 
     from tutorial_utils.logos import plot_logo
 
+    if motif_names is not None:
+        motif_names = check_motifs(motif_names, "motif_names")
     filters = sequence_filters(dnn)
     centred = filters - filters.mean(axis=2, keepdims=True)
     matches = None if motif_names is None else match_filters_to_motifs(filters, motif_names)
@@ -92,6 +95,8 @@ def interpret_SequenceDNN_filter_centric(dnn, simulation_data):
     """
     from tutorial_utils.logos import plot_motifs
 
+    keras_model_of(dnn, "dnn")
+    _check_data(simulation_data, ("motif_names",))
     names = list(simulation_data.motif_names)
     print("Plotting simulation motifs...")
     motifs_figure = plot_motifs(names)
@@ -122,10 +127,11 @@ def interpret_SequenceDNN_sequence_centric(dnn, simulation_data, index: int | No
     """
     import matplotlib.pyplot as plt
 
+    model = keras_model_of(dnn, "dnn")
+    _check_data(simulation_data, ("X_test", "y_test", "test_embeddings"))
     X, embeddings = simulation_data.X_test, simulation_data.test_embeddings
     index = _example_index(simulation_data, index, positive=True)
-    model = keras_model_of(dnn)
-    x = check_sequences(dnn, X[index : index + 1])
+    x = check_sequences(dnn, X[index : index + 1], "simulation_data.X_test", "dnn")
     panels = _layer_panels(model)
     outputs = keras.Model(model.inputs, [layer.output for _, layer, _, _ in panels])
     values = outputs(ops.convert_to_tensor(x), training=False)
@@ -183,10 +189,10 @@ def _layer_panels(model) -> list[tuple]:
     return panels
 
 
-def _example_index(data, index, positive: bool) -> int:
+def _example_index(data, index, positive: bool, name: str = "index") -> int:
     n = len(data.X_test)
     if index is not None:
-        return check_int("index", index, min_value=0, max_value=n - 1)
+        return check_int(name, index, min_value=0, max_value=n - 1)
     labels = np.asarray(data.y_test)[:, 0].astype(bool)
     found = np.flatnonzero(labels if positive else ~labels)
     if len(found) == 0:
@@ -223,12 +229,15 @@ def interpret_SequenceDNN_integrative(
     """
     import matplotlib.pyplot as plt
 
+    keras_model_of(dnn, "dnn")
+    _check_data(simulation_data, ("X_test", "y_test", "test_embeddings", "motif_names"))
+    num_refs = check_int("num_refs", num_refs, min_value=1)
     names = list(simulation_data.motif_names)
     indices = [
-        _example_index(simulation_data, positive_index, positive=True),
-        _example_index(simulation_data, negative_index, positive=False),
+        _example_index(simulation_data, positive_index, positive=True, name="positive_index"),
+        _example_index(simulation_data, negative_index, positive=False, name="negative_index"),
     ]
-    X = check_sequences(dnn, simulation_data.X_test[indices])
+    X = check_sequences(dnn, simulation_data.X_test[indices], "simulation_data.X_test", "dnn")
     motif = get_motif_scores(X, names)  # (2, K, L)
     ism = in_silico_mutagenesis(dnn, X, task=0, progress=False)[0]  # (2, L, 4)
     ism_track = -ism.sum(axis=-1) / np.maximum((X == 0).sum(axis=-1), 1)
@@ -272,12 +281,17 @@ def deeplift_grammar_table(
     DataFrame, one row per sequence: ``index``, ``label`` (task 0), ``spacing``, and one column
     ``<motif name>`` per motif with its summed DeepLIFT contribution.
     """
+    keras_model_of(dnn, "dnn")
+    _check_data(simulation_data, ("X_test", "y_test", "test_embeddings", "motif_names"))
     names = list(simulation_data.motif_names)
     if len(names) != 2:
         raise ValueError(
             f"the grammar plot needs a simulation with exactly two motifs, got {names}"
         )
     max_examples = check_int("max_examples", max_examples, min_value=1)
+    num_refs = check_int("num_refs", num_refs, min_value=1)
+    if not isinstance(include_negatives, (bool, np.bool_)):
+        raise TypeError(f"include_negatives must be True or False, got {include_negatives!r}")
     labels = np.asarray(simulation_data.y_test)[:, 0].astype(bool)
     rows = []
     for n, sites in enumerate(simulation_data.test_embeddings):
@@ -294,7 +308,7 @@ def deeplift_grammar_table(
     if not rows:
         raise ValueError("no test sequence holds exactly one instance of each motif")
     index = np.array([r[0] for r in rows])
-    X = check_sequences(dnn, simulation_data.X_test[index])
+    X = check_sequences(dnn, simulation_data.X_test[index], "simulation_data.X_test", "dnn")
     per_position = deeplift(dnn, X, num_refs=num_refs).sum(axis=-1)  # (n, L)
     table = pd.DataFrame(
         {"index": index, "label": [r[1] for r in rows], "spacing": [r[2] for r in rows]}

@@ -23,7 +23,8 @@ import numpy as np
 from keras import ops
 from tqdm.auto import tqdm
 
-from tutorial_utils._validation import check_choice, check_int
+from tutorial_utils._onehot import check_one_hot
+from tutorial_utils._validation import check_choice, check_int, check_memory
 
 # element-wise activations the walk understands (Keras serialised names)
 ACTIVATIONS = {
@@ -47,18 +48,19 @@ SUPPORTED_LAYERS = (
 # model walk
 
 
-def keras_model_of(model) -> keras.Model:
-    """The ``keras.Model`` behind a SequenceDNN (anything with ``.model``) or the model itself."""
+def keras_model_of(model, name: str = "model") -> keras.Model:
+    """The ``keras.Model`` behind a SequenceDNN (anything with ``.model``) or the model itself;
+    a TypeError naming the parameter ``name`` for anything else."""
     keras_model = getattr(model, "model", model)
     if not isinstance(keras_model, keras.Model):
         raise TypeError(
-            "model must be a SequenceDNN (an object with a .model attribute) or a keras.Model, "
+            f"{name} must be a SequenceDNN (an object with a .model attribute) or a keras.Model, "
             f"got {type(model).__name__}"
         )
     return keras_model
 
 
-def model_steps(model) -> list[tuple]:
+def model_steps(model, name: str = "model") -> list[tuple]:
     """Turn a chain of supported Keras layers into steps that compute the **logit**.
 
     Parameters
@@ -71,7 +73,7 @@ def model_steps(model) -> list[tuple]:
         ``("act", name)``, ``("pool", pool_size)``, ``("flatten",)``. Dropout is left out
         (inference) and a final sigmoid is dropped, so the steps end at the logit.
     """
-    keras_model = keras_model_of(model)
+    keras_model = keras_model_of(model, name)
     if len(keras_model.inputs) != 1 or len(keras_model.outputs) != 1:
         raise ValueError(
             "model must have one input and one output, got "
@@ -197,23 +199,40 @@ def num_tasks(steps: list[tuple]) -> int:
     return int(last_dense[1].shape[-1])
 
 
-def check_sequences(model, X) -> np.ndarray:
-    """Validate one-hot input against the model's input length: float32 (N, L, 4)."""
-    if not isinstance(X, np.ndarray):
-        if hasattr(X, "__array__"):
-            X = np.asarray(X)
-        else:
-            raise TypeError(f"X must be a numpy array of shape (N, L, 4), got {type(X).__name__}")
-    if X.ndim != 3 or X.shape[-1] != 4 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, L, 4) with N >= 1, got {X.shape}")
-    length = keras_model_of(model).inputs[0].shape[1]
-    if length is not None and X.shape[1] != length:
-        raise ValueError(f"X has sequence length {X.shape[1]} but the model expects {length}")
-    return X.astype(np.float32, copy=False)
+def check_sequences(model, X, name: str = "X", model_name: str = "model") -> np.ndarray:
+    """One-hot input for ``model``: the check every model entry point shares
+    (:func:`tutorial_utils._onehot.check_one_hot`) at the model's input length; float32 (N, L, 4).
+    """
+    length = keras_model_of(model, model_name).inputs[0].shape[1]
+    return check_one_hot(X, name, length=length)
 
 
 def check_task(task, tasks: int) -> int:
     return check_int("task", task, min_value=0, max_value=tasks - 1)
+
+
+def check_flag(name: str, value) -> bool:
+    """``value`` if it is True or False (numpy bools too), else a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def activation_bytes(steps: list[tuple], length: int) -> int:
+    """float32 bytes of every step's output for one sequence of ``length`` bp (the input too)."""
+    size, width, total = length, 4, length * 4
+    for step in steps:
+        kind = step[0]
+        if kind == "conv":
+            size, width = size - int(step[1].shape[0]) + 1, int(step[1].shape[-1])
+        elif kind == "pool":
+            size //= step[1]
+        elif kind == "flatten":
+            size, width = 1, size * width
+        elif kind == "dense":
+            size, width = 1, int(step[1].shape[-1])
+        total += max(size, 0) * width
+    return 4 * total
 
 
 # ----------------------------------------------------------------------------------------------
@@ -239,7 +258,8 @@ def in_silico_mutagenesis(
     Parameters
     ----------
     model : SequenceDNN or keras.Model (layer chain of :data:`SUPPORTED_LAYERS`).
-    X : float array (N, L, 4), one-hot A, C, G, T.
+    X : float array (N, L, 4), one-hot A, C, G, T (all zeros for N); anything else (base
+        probabilities, scaled values, NaN) is refused, as by every model entry point.
     output : "logit" (default; the input of the final sigmoid) or "probability".
     task : index of one task, or None (default) for all tasks.
     fast : recompute only the window a substitution can reach (default True); False runs the
@@ -250,15 +270,30 @@ def in_silico_mutagenesis(
     Returns
     -------
     scores : float32 (tasks, N, L, 4); ``tasks`` is 1 when ``task`` is given.
+
+    Raises
+    ------
+    TypeError / ValueError naming the parameter; ResourceLimitError (a ValueError) when a batch
+    of ``batch_size`` mutants or the scores would not fit in memory.
     """
     steps = model_steps(model)
     X = check_sequences(model, X)
     check_choice("output", output, ["logit", "probability"])
     tasks = num_tasks(steps)
     task_index = np.arange(tasks) if task is None else np.array([check_task(task, tasks)])
-    if not isinstance(fast, bool):
-        raise TypeError(f"fast must be True or False, got {fast!r}")
+    fast = check_flag("fast", fast)
+    progress = check_flag("progress", progress)
     batch_size = check_int("batch_size", batch_size, min_value=1)
+    n, length = X.shape[:2]
+    per_mutant = 3 * activation_bytes(steps, length)  # the mutant, its outputs, the wild type's
+    mutants = min(batch_size, 4 * length * n)
+    check_memory(
+        "batch_size",
+        batch_size,
+        mutants * per_mutant + 16 * len(task_index) * n * length,
+        f"{mutants} mutated sequences of {length} bp at once through the model, and the "
+        f"({len(task_index)}, {n}, {length}, 4) scores",
+    )
     plan = _FastPlan.build(steps, X.shape[1]) if fast else None
     if fast and plan is None:
         warnings.warn(
@@ -267,7 +302,6 @@ def in_silico_mutagenesis(
             stacklevel=2,
         )
 
-    n, length = X.shape[:2]
     scores = np.zeros((len(task_index), n, length, 4), dtype=np.float32)
     # enough sequences per block that a block holds about one batch of mutants
     seqs_per_block = max(1, batch_size // (3 * length))

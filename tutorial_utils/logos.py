@@ -52,9 +52,17 @@ def plot_logo(matrix, ax=None, kind: str = "information", title: str | None = No
     import pandas as pd
 
     kind = check_choice("kind", kind, KINDS)
+    _check_axes(ax)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {title!r}")
     if isinstance(matrix, Motif):
         matrix = matrix.probabilities
-    matrix = np.asarray(matrix, dtype=np.float64)
+    try:
+        matrix = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"matrix must be an array (length, 4) of numbers or a Motif, got {matrix!r:.40}"
+        ) from None
     if matrix.ndim != 2 or matrix.shape[1] != 4 or matrix.shape[0] == 0:
         raise ValueError(
             f"matrix must have shape (length, 4) with columns A, C, G, T, got {matrix.shape}"
@@ -76,6 +84,13 @@ def plot_logo(matrix, ax=None, kind: str = "information", title: str | None = No
     return ax
 
 
+def _check_axes(ax) -> None:
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
 def plot_motif(motif, ax=None):
     """Information-content logo of a motif.
 
@@ -90,7 +105,11 @@ def plot_motif(motif, ax=None):
     -------
     The matplotlib Axes, titled with the motif name.
     """
-    motif = get_motif(motif)
+    _check_axes(ax)
+    try:
+        motif = get_motif(motif)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"motif: {error}") from None
     return plot_logo(motif.probabilities, ax=ax, kind="information", title=motif.name)
 
 
@@ -108,12 +127,12 @@ def plot_motifs(data_or_names):
     """
     import matplotlib.pyplot as plt
 
+    from .motif_scan import check_motifs
+
     names = getattr(data_or_names, "motif_names", data_or_names)
     if isinstance(names, str | Motif):
         names = [names]
-    motifs = [get_motif(name) for name in names]
-    if not motifs:
-        raise ValueError("data_or_names must name at least one motif")
+    motifs = [Motif(n, m) for n, m in check_motifs(names, "data_or_names").items()]
     figure, axes = plt.subplots(len(motifs), 1, figsize=(10, 2.2 * len(motifs)), squeeze=False)
     for motif, ax in zip(motifs, axes[:, 0], strict=True):
         plot_logo(motif.probabilities, ax=ax, kind="information")

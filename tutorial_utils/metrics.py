@@ -240,6 +240,10 @@ class ClassificationResult:
         if task_names is None:
             task_names = [str(t) for t in range(num_tasks)]
         else:
+            if isinstance(task_names, str) or not isinstance(task_names, Sequence):
+                raise TypeError(
+                    f"task_names must be a sequence of {num_tasks} names, got {task_names!r:.60}"
+                )
             task_names = [str(name) for name in task_names]
             if len(task_names) != num_tasks:
                 raise ValueError(

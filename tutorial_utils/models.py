@@ -30,7 +30,8 @@ import numpy as np
 from keras import ops
 
 from tutorial_utils import recipe
-from tutorial_utils._validation import check_float, check_int
+from tutorial_utils._onehot import check_one_hot
+from tutorial_utils._validation import check_float, check_int, check_sequence_dnn_size
 from tutorial_utils.metrics import ClassificationResult
 from tutorial_utils.recipe import (  # noqa: F401  (the recipe's defaults, re-exported)
     DEFAULT_BATCH_SIZE,
@@ -114,6 +115,15 @@ class SequenceDNN:
         self.verbose = check_int("verbose", verbose, min_value=0, max_value=2)
         self.seed = None if seed is None else check_int("seed", seed, min_value=0)
         self.pooled_length = _pooled_length(self.seq_length, self.widths, self.pool_width)
+        check_sequence_dnn_size(
+            self.seq_length,
+            self.filters,
+            self.widths,
+            self.pool_width,
+            self.num_tasks,
+            deep=bool(use_deep_CNN),
+            per_layer=isinstance(num_filters, Sequence) or isinstance(conv_width, Sequence),
+        )
         self._params = {
             "seq_length": self.seq_length,
             "use_deep_CNN": bool(use_deep_CNN),
@@ -369,36 +379,14 @@ class SequenceDNN:
     # input checks
 
     def _check_sequences(self, X, name: str, *, strict: bool) -> np.ndarray:
-        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
-            raise TypeError(
-                f"{name} must be an array of shape (N, {self.seq_length}, 4), got {type(X).__name__}"
-            )
-        X = np.asarray(X)
-        if X.ndim != 3 or X.shape[2] != 4 or X.shape[0] == 0:
-            raise ValueError(
-                f"{name} must be one-hot sequences of shape (N, {self.seq_length}, 4) with N >= 1, "
-                f"got shape {X.shape}"
-            )
-        if X.shape[1] != self.seq_length:
-            raise ValueError(
-                f"{name} has sequence length {X.shape[1]} but the model was built for "
-                f"seq_length={self.seq_length}"
-            )
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be numeric (one-hot), got dtype {X.dtype}")
-        X = X.astype(np.float32, copy=False)
-        if strict:
-            if not np.all((X == 0) | (X == 1)) or np.any(X.sum(axis=2) > 1):
-                raise ValueError(
-                    f"{name} must be one-hot: entries 0 or 1 and at most one 1 per position "
-                    "(all zeros for N)"
-                )
-        elif not (np.all(X >= 0) and np.all(X <= 1) and np.all(X.sum(axis=2) <= 1 + 1e-5)):
-            raise ValueError(
-                f"{name} must be one-hot or base probabilities: entries in [0, 1] summing to at "
-                "most 1 per position"
-            )
-        return X
+        # the check every model entry point shares (ISM, DeepLIFT, discovery, baselines...)
+        return check_one_hot(
+            X,
+            name,
+            length=self.seq_length,
+            length_text=f"the model was built for seq_length={self.seq_length}",
+            probabilities=not strict,
+        )
 
     def _check_labels(self, y, n: int, name: str) -> np.ndarray:
         y = np.asarray(y)

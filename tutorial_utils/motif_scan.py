@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from tutorial_utils._validation import check_float, check_int
+from tutorial_utils._onehot import check_one_hot
+from tutorial_utils._validation import check_background, check_float, check_int, check_memory
 
 
 def get_motif_scores(
@@ -33,9 +34,9 @@ def get_motif_scores(
 
     Parameters
     ----------
-    X : float array (N, L, 4), one-hot A, C, G, T.
+    X : float array (N, L, 4), one-hot A, C, G, T (or base probabilities).
     motif_names : sequence of ENCODE motif names (or ``Motif`` objects, or (m, 4) probability
-        arrays), K motifs.
+        arrays, smoothed like ``Motif`` when they hold zeros), K motifs.
     GC_fraction : background GC fraction in (0, 1), default 0.4.
     max_scores : if given, keep each motif's k highest scores (descending) per sequence.
     return_positions : with ``max_scores``, also return the positions of those scores.
@@ -44,21 +45,35 @@ def get_motif_scores(
     -------
     (N, K, L) scores; with ``max_scores=k`` (N, K * k); with ``return_positions`` as well
     (N, 2 * K * k): the K * k scores followed by their K * k positions.
+
+    Raises
+    ------
+    TypeError / ValueError naming the parameter (X as in :func:`~tutorial_utils._onehot.
+    check_one_hot`); ResourceLimitError if the (N, K, L) scores would not fit in memory.
     """
-    X = np.asarray(X)
-    if X.ndim != 3 or X.shape[-1] != 4:
-        raise ValueError(f"X must have shape (N, L, 4), got {X.shape}")
+    X = check_one_hot(X, "X", probabilities=True)
     gc = check_float("GC_fraction", GC_fraction, min_value=0.0, max_value=1.0)
     if gc in (0.0, 1.0):
         raise ValueError(f"GC_fraction must be strictly between 0 and 1, got {gc}")
+    if not isinstance(return_positions, (bool, np.bool_)):
+        raise TypeError(f"return_positions must be True or False, got {return_positions!r}")
     if max_scores is not None:
         max_scores = check_int("max_scores", max_scores, min_value=1, max_value=X.shape[1])
     elif return_positions:
         raise ValueError("return_positions=True needs max_scores (the number of top scores)")
-    probabilities = _as_probability_matrices(motif_names)
+    probabilities = _as_probability_matrices(motif_names, "motif_names")
     background = np.array([1 - gc, gc, gc, 1 - gc]) / 2
-    X = X.astype(np.float32, copy=False)
     n, length = X.shape[:2]
+    widest = max(len(p) for p in probabilities)
+    check_memory(
+        "motif_names",
+        f"<{len(probabilities)} motifs>",
+        4 * n * length * len(probabilities) * (3 if max_scores else 1)
+        + 16 * n * (length + widest)
+        + 8 * n * length,
+        f"the ({n}, {len(probabilities)}, {length}) float32 scores of X and one padded copy of X",
+        " or scan fewer sequences at a time",
+    )
     scores = np.empty((n, len(probabilities), length), dtype=np.float32)
     for j, probs in enumerate(probabilities):
         log_odds = np.log(probs) - np.log(background)
@@ -80,25 +95,38 @@ def get_motif_scores(
     return np.concatenate([top, order.reshape(n, -1).astype(np.float32)], axis=1)
 
 
-def _as_probability_matrices(motifs) -> list[np.ndarray]:
-    if isinstance(motifs, str) or not isinstance(motifs, Sequence) or len(motifs) == 0:
-        raise TypeError(f"motif_names must be a non-empty list of motif names, got {motifs!r}")
-    matrices = []
-    for motif in motifs:
-        if isinstance(motif, str):
-            from tutorial_utils.motifs import get_motif
+def _as_probability_matrices(motifs, param: str, labels=None) -> list[np.ndarray]:
+    """(m, 4) probabilities of each motif: a name, a ``Motif`` or an array (made a ``Motif``, so
+    it is validated and smoothed the same way)."""
+    from tutorial_utils.motifs import Motif, UnknownMotifError, get_motif
 
-            matrices.append(get_motif(motif).probabilities)
-        elif hasattr(motif, "probabilities"):
-            matrices.append(np.asarray(motif.probabilities))
+    if isinstance(motifs, np.ndarray) and motifs.ndim == 2:
+        motifs = [motifs]  # one (m, 4) matrix
+    if isinstance(motifs, (str, Motif)) or not isinstance(motifs, Sequence | np.ndarray):
+        raise TypeError(
+            f"{param} must be a non-empty list of motif names (or Motifs, or (m, 4) arrays), got "
+            f"{motifs!r:.80}"
+        )
+    if len(motifs) == 0:
+        raise ValueError(f"{param} must name at least one motif, got an empty list")
+    matrices = []
+    for i, motif in enumerate(motifs):
+        where = f"{param}[{labels[i] if labels is not None else i}]"
+        if isinstance(motif, str):
+            try:
+                matrices.append(get_motif(motif).probabilities)
+            except UnknownMotifError as error:
+                raise UnknownMotifError(f"{where}: {error}") from None
+        elif isinstance(motif, Motif):
+            matrices.append(motif.probabilities)
         else:
-            matrix = np.asarray(motif, dtype=np.float64)
-            if matrix.ndim != 2 or matrix.shape[1] != 4 or np.any(matrix <= 0):
-                raise ValueError(
-                    "a motif given as an array must be (m, 4) positive probabilities, got shape "
-                    f"{matrix.shape}"
-                )
-            matrices.append(matrix)
+            try:
+                matrices.append(Motif(where, motif).probabilities)
+            except (TypeError, ValueError) as error:
+                raise type(error)(
+                    f"{where} must be a motif name, a Motif or an (m, 4) array of probabilities: "
+                    f"{error}"
+                ) from None
     return matrices
 
 
@@ -114,11 +142,13 @@ def match_filters_to_motifs(
 
     Parameters
     ----------
-    filters : array (F, w, 4) (or one (w, 4) matrix): e.g. first-layer Conv1D weights
-        ``kernel.transpose(2, 0, 1)``.
-    motifs : dict name -> ``Motif`` or (m, 4) probabilities, or a list of names / ``Motif``.
-    min_overlap : smallest number of overlapping columns scored (default 6).
-    background : A, C, G, T background of the log-odds (default 0.3, 0.2, 0.2, 0.3).
+    filters : array (F, w, 4) (or one (w, 4) matrix) of finite numbers: e.g. first-layer Conv1D
+        weights ``kernel.transpose(2, 0, 1)``.
+    motifs : dict name -> ``Motif`` or (m, 4) probabilities (smoothed like ``Motif`` when they
+        hold zeros), or a list of names / ``Motif``.
+    min_overlap : int >= 1, smallest number of overlapping columns scored (default 6).
+    background : A, C, G, T background of the log-odds: 4 positive probabilities summing to 1,
+        or "uniform" (default 0.3, 0.2, 0.2, 0.3).
 
     Returns
     -------
@@ -126,15 +156,22 @@ def match_filters_to_motifs(
     [-1, 1]), ``strand`` ("+" / "-") and ``offset`` (filter column where the motif's first
     column falls; negative if the motif starts before the filter).
     """
-    filters = np.asarray(filters, dtype=np.float64)
+    try:
+        filters = np.asarray(filters, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"filters must be an array (F, w, 4) of numbers, got {type(filters).__name__}"
+        ) from None
     if filters.ndim == 2:
         filters = filters[None]
-    if filters.ndim != 3 or filters.shape[-1] != 4 or filters.shape[0] == 0:
-        raise ValueError(f"filters must have shape (F, w, 4), got {filters.shape}")
+    if filters.ndim != 3 or filters.shape[-1] != 4 or 0 in filters.shape:
+        raise ValueError(f"filters must have shape (F, w, 4) with F, w >= 1, got {filters.shape}")
+    if not np.all(np.isfinite(filters)):
+        raise ValueError("filters must be finite numbers (no NaN or inf)")
     min_overlap = check_int("min_overlap", min_overlap, min_value=1)
-    named = _named_matrices(motifs)
+    bg = check_background("background", background)
+    named = check_motifs(motifs, "motifs")
     names = list(named)
-    bg = np.asarray(background, dtype=np.float64)
     centred = filters - filters.mean(axis=2, keepdims=True)
     n_filters, width = filters.shape[:2]
     # per filter and motif: best similarity, and the (strand, offset) that reached it first
@@ -175,17 +212,30 @@ def match_filters_to_motifs(
     ).set_index("filter")
 
 
-def _named_matrices(motifs) -> dict[str, np.ndarray]:
+def check_motifs(motifs, param: str = "motifs") -> dict[str, np.ndarray]:
+    """Motifs as name -> (m, 4) probabilities, each looked up and validated now; errors name
+    ``param``. Accepts a dict name -> Motif / array, or a list of names / Motifs / arrays."""
     if isinstance(motifs, Mapping):
         items = list(motifs.items())
     elif isinstance(motifs, Sequence) and not isinstance(motifs, str):
-        items = [(m if isinstance(m, str) else m.name, m) for m in motifs]
+        items = [
+            (m if isinstance(m, str) else getattr(m, "name", f"motif_{i}"), m)
+            for i, m in enumerate(motifs)
+        ]
     else:
-        raise TypeError(f"motifs must be a dict or a list of motifs, got {type(motifs).__name__}")
+        raise TypeError(
+            f"{param} must be a dict or a list of motifs, got {motifs!r:.60} "
+            f"({type(motifs).__name__})"
+        )
     if not items:
-        raise ValueError("motifs must not be empty")
+        raise ValueError(f"{param} must name at least one motif, got an empty collection")
     names = [name for name, _ in items]
-    return dict(zip(names, _as_probability_matrices([m for _, m in items]), strict=True))
+    if len(set(names)) != len(names):
+        duplicate = next(name for name in names if names.count(name) > 1)
+        raise ValueError(f"{param} must have distinct names, {duplicate!r} appears twice")
+    labels = [repr(name) for name in names] if isinstance(motifs, Mapping) else None
+    matrices = _as_probability_matrices([m for _, m in items], param, labels)
+    return dict(zip(names, matrices, strict=True))
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 A motif is an (m, 4) matrix of base probabilities, rows = motif positions, columns = A, C, G, T.
 Every matrix is smoothed the way the 2016 simulations smoothed the ENCODE motifs,
-``p * (1 - eps) + eps / 4`` with ``eps = 0.001``, so no base has probability zero and log-odds
-are finite. The smoothed matrix is the one used for sampling, scanning and logos.
+``p * (1 - eps) + eps / 4`` with ``eps = 0.001`` (:func:`smooth`), so no base has probability
+zero and log-odds are finite everywhere (sampling, scanning, matching, logos): the collections
+and motif files (:mod:`tutorial_utils.motif_files`) always, and a matrix given to :class:`Motif`
+directly whenever it holds a zero.
 
 Collections
 -----------
@@ -24,7 +26,6 @@ from __future__ import annotations
 import difflib
 import functools
 import gzip
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,12 +33,11 @@ from importlib import metadata
 
 import numpy as np
 
-from ._validation import check_choice, check_float
+from ._validation import check_background, check_choice, check_float
 
 BASES = "ACGT"
 PSEUDOCOUNT_PROB = 0.001
 COLLECTIONS = ("encode", "hocomoco", "jaspar")
-FILE_FORMATS = ("meme", "jaspar", "pfm", "transfac", "homer")
 DEFAULT_BACKGROUND = (0.3, 0.2, 0.2, 0.3)
 
 _RESOURCE_FILES = {
@@ -63,7 +63,14 @@ class Motif:
         Motif name, e.g. ``"SPI1_known4"``.
     probabilities : array-like (m, 4)
         Base probabilities per motif position, columns A, C, G, T; each row must sum to 1
-        (within 1e-3). Stored read-only as float64, values unchanged.
+        (within 1e-3). Stored read-only as float64: unchanged if every entry is positive,
+        else smoothed with the documented pseudocount (:func:`smooth`, eps = 0.001), so
+        ``Motif("AC", [[1, 0, 0, 0], [0, 1, 0, 0]])`` holds 0.99925 and 0.00025.
+
+    Raises
+    ------
+    TypeError : name is not a non-empty string. ValueError : a shape other than (m, 4) with
+        m >= 1, NaN, inf or negative values, or a row that does not sum to 1.
     """
 
     name: str
@@ -72,7 +79,13 @@ class Motif:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"name must be a non-empty string, got {self.name!r}")
-        probs = np.array(self.probabilities, dtype=np.float64)
+        try:
+            probs = np.array(self.probabilities, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"probabilities of motif {self.name!r} must be an (m, 4) array of numbers, got "
+                f"{type(self.probabilities).__name__}"
+            ) from None
         if probs.ndim != 2 or probs.shape[1] != 4 or probs.shape[0] == 0:
             raise ValueError(f"probabilities must have shape (length, 4), got {probs.shape}")
         if not np.all(np.isfinite(probs)) or np.any(probs < 0):
@@ -84,7 +97,10 @@ class Motif:
                 f"probabilities of motif {self.name!r}: row {row} sums to {sums[row]:.6f}, "
                 "every row must sum to 1 (within 1e-3)"
             )
-        # kept as given (no renormalisation), so the ENCODE values are exactly the 2016 ones
+        # kept as given (no renormalisation), so the ENCODE values are exactly the 2016 ones;
+        # zeros are smoothed, as the collections are, so every log-odds is finite
+        if np.any(probs == 0):
+            probs = smooth(probs)
         probs.setflags(write=False)
         object.__setattr__(self, "probabilities", probs)
 
@@ -124,15 +140,11 @@ class Motif:
 
         Parameters
         ----------
-        background : 4 floats, A, C, G, T probabilities summing to 1; default (0.3, 0.2, 0.2, 0.3).
+        background : 4 positive A, C, G, T probabilities summing to 1 (within 1e-3), or
+            "uniform"; default (0.3, 0.2, 0.2, 0.3).
         """
-        bg = np.asarray(background, dtype=np.float64)
-        if bg.shape != (4,) or np.any(bg <= 0) or abs(bg.sum() - 1) > 1e-6:
-            raise ValueError(
-                f"background must be 4 positive probabilities (A, C, G, T) summing to 1, got {background!r}"
-            )
-        with np.errstate(divide="ignore"):
-            return np.log(self.probabilities) - np.log(bg)
+        bg = check_background("background", background)
+        return np.log(self.probabilities) - np.log(bg)
 
 
 def smooth(probabilities, pseudocount_prob: float = PSEUDOCOUNT_PROB) -> np.ndarray:
@@ -147,11 +159,14 @@ def smooth(probabilities, pseudocount_prob: float = PSEUDOCOUNT_PROB) -> np.ndar
     return np.asarray(probabilities, dtype=np.float64) * (1.0 - eps) + eps / 4.0
 
 
-def _counts_to_probabilities(counts) -> np.ndarray:
+def _counts_to_probabilities(counts, name: str) -> np.ndarray:
     counts = np.asarray(counts, dtype=np.float64)
     sums = counts.sum(axis=1, keepdims=True)
     if np.any(sums <= 0):
-        raise ValueError("a motif position has no counts (all four are zero)")
+        position = int(np.argmax(sums[:, 0] <= 0))
+        raise ValueError(
+            f"motif {name!r}: position {position + 1} has no counts (all four are zero)"
+        )
     return counts / sums
 
 
@@ -188,30 +203,18 @@ def _parse_encode(lines) -> dict[str, np.ndarray]:
     return {name: np.array(rows) for name, rows in matrices.items()}
 
 
-def _parse_homer(lines) -> dict[str, np.ndarray]:
-    """HOMER format: ``>consensus<TAB>name<TAB>threshold`` then ``pA pC pG pT`` per position."""
-    matrices: dict[str, list] = {}
-    rows = None
-    for line in lines:
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith(">"):
-            tokens = line[1:].split("\t")
-            name = tokens[1].strip() if len(tokens) > 1 and tokens[1].strip() else tokens[0]
-            rows = matrices.setdefault(name, [])
-        else:
-            rows.append([float(x) for x in line.split()[:4]])
-    return {name: np.array(rows) for name, rows in matrices.items()}
-
-
 @functools.cache
 def _load_collection(collection: str) -> dict[str, Motif]:
     if collection == "jaspar":
         return _load_jaspar()
-    parse = _parse_encode if collection == "encode" else _parse_homer
-    with gzip.open(resource_path(collection), "rt") as handle:
-        raw = parse(handle)
+    path = resource_path(collection)
+    if collection == "hocomoco":
+        from tutorial_utils._files import read_lines
+        from tutorial_utils.motif_files import parse_homer, to_motifs
+
+        return {m.name: m for m in to_motifs(path, parse_homer(path, read_lines(path)))}
+    with gzip.open(path, "rt") as handle:
+        raw = _parse_encode(handle)
     return {name: Motif(name, smooth(matrix)) for name, matrix in raw.items()}
 
 
@@ -228,7 +231,7 @@ def _load_jaspar() -> dict[str, Motif]:
     for record in db.fetch_motifs(collection="CORE"):
         name = f"{record.matrix_id}_{record.name}"
         counts = np.array([record.counts[b] for b in BASES], dtype=np.float64).T
-        motifs[name] = Motif(name, smooth(_counts_to_probabilities(counts)))
+        motifs[name] = Motif(name, smooth(_counts_to_probabilities(counts, name)))
     return motifs
 
 
@@ -300,51 +303,3 @@ def _unknown_message(name: str, motifs, collection: str) -> str:
     ]
     hint = f"closest names: {', '.join(close)}" if close else "see list_motifs() for the names"
     return f"unknown motif {name!r} in the {collection!r} collection; {hint}"
-
-
-def read_motif_file(path: str | os.PathLike, fmt: str) -> list[Motif]:
-    """Read motifs from a user file (plain or ``.gz``), smoothed like the built-in collections.
-
-    Parameters
-    ----------
-    path : str or PathLike
-    fmt : {"meme", "jaspar", "pfm", "transfac", "homer"}
-        ``meme`` (MEME text or XML output), ``jaspar`` (multi-record JASPAR PFM), ``pfm`` (single JASPAR PFM) and
-        ``transfac`` are parsed by Biopython's ``Bio.motifs``; ``homer`` by the same reader as
-        the HOCOMOCO collection (name = second header field).
-
-    Returns
-    -------
-    list of Motif, in file order. JASPAR records are named ``<matrix id>_<name>``.
-    """
-    fmt = check_choice("fmt", str(fmt).lower(), FILE_FORMATS)
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as handle:
-        if fmt == "homer":
-            return [
-                Motif(n, smooth(_counts_to_probabilities(m)))
-                for n, m in _parse_homer(handle).items()
-            ]
-        text = handle.read()
-    from Bio import motifs as bio_motifs
-
-    if fmt == "meme" and not text.lstrip().startswith("<"):
-        fmt = "minimal"  # Biopython's name for MEME's text format ("meme" is its XML output)
-    records = list(bio_motifs.parse(io.StringIO(text), fmt))
-    if not records:
-        raise ValueError(f"{path}: no motifs found in {fmt} format")
-    result = []
-    for index, record in enumerate(records):
-        counts = np.array([record.counts[b] for b in BASES], dtype=np.float64).T
-        name = _record_name(record, index)
-        result.append(Motif(name, smooth(_counts_to_probabilities(counts))))
-    return result
-
-
-def _record_name(record, index: int) -> str:
-    """JASPAR: ``<matrix id>_<name>``; TRANSFAC: its ID (or AC) line; else the motif name."""
-    if getattr(record, "matrix_id", None):
-        return f"{record.matrix_id}_{record.name}"
-    if not record.name and isinstance(record, dict):  # Bio's TRANSFAC motifs are dicts too
-        return str(record.get("ID") or record.get("AC") or f"motif_{index + 1}")
-    return str(record.name or f"motif_{index + 1}")

@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._onehot import check_one_hot
 from ._validation import (
     check_choice,
     check_float,
@@ -41,6 +42,8 @@ from ._validation import (
     check_int_range,
     check_min_max,
     check_seed,
+    check_shuffle_size,
+    check_simulation_size,
 )
 from .motifs import Motif, UnknownMotifError, get_motif
 
@@ -664,6 +667,9 @@ def simulate_single_motif_detection(
     y : ndarray (num_pos + num_neg, 1) of bool, True for positives.
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
+    check_simulation_size(
+        "simulate_single_motif_detection", seq_length, 1, num_pos=num_pos, num_neg=num_neg
+    )
     return _single_motif_detection(
         motif_name, seq_length, num_pos, num_neg, GC_fraction, seed=seed
     ).as_tuple()
@@ -699,6 +705,13 @@ def simulate_motif_counting(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
+    check_simulation_size(
+        "simulate_motif_counting",
+        seq_length,
+        (pos_counts, neg_counts),
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _motif_counting(
         motif_name, seq_length, pos_counts, neg_counts, num_pos, num_neg, GC_fraction, seed=seed
     ).as_tuple()
@@ -747,6 +760,13 @@ def simulate_motif_density_localization(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
+    check_simulation_size(
+        "simulate_motif_density_localization",
+        seq_length,
+        max_motif_counts,
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _motif_density_localization(
         motif_name,
         seq_length,
@@ -788,6 +808,9 @@ def simulate_multi_motif_embedding(
     y : ndarray (num_seqs, len(motif_names)) of bool; y[n, j] is True iff motif j is embedded.
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
+    check_simulation_size(
+        "simulate_multi_motif_embedding", seq_length, max_num_motifs, num_seqs=num_seqs
+    )
     return _multi_motif_embedding(
         motif_names, seq_length, min_num_motifs, max_num_motifs, num_seqs, GC_fraction, seed=seed
     ).as_tuple()
@@ -834,6 +857,13 @@ def simulate_differential_accessibility(
     y : ndarray (num_pos + num_neg, 1) of bool.
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
+    check_simulation_size(
+        "simulate_differential_accessibility",
+        seq_length,
+        max_num_motifs,
+        num_pos=num_pos,
+        num_neg=num_neg,
+    )
     return _differential_accessibility(
         pos_motif_names,
         neg_motif_names,
@@ -900,6 +930,9 @@ def simulate_heterodimer_grammar(
     embeddings : EmbeddingTable, one list of Embedding per sequence (built on access); left to
         right, so a positive lists motif1's instance, then motif2's.
     """
+    check_simulation_size(
+        "simulate_heterodimer_grammar", seq_length, 2, num_pos=num_pos, num_neg=num_neg
+    )
     return _heterodimer_grammar(
         motif1,
         motif2,
@@ -951,20 +984,18 @@ def dinucleotide_shuffle(sequence_or_onehot, num_shuffles=1, seed=None):
     With num_shuffles>1: a list of str, or ndarray (num_shuffles, L, 4).
     """
     num_shuffles = check_int("num_shuffles", num_shuffles, min_value=1)
+    check_shuffle_size(sequence_or_onehot, num_shuffles)
     rng = check_seed(seed)
     if isinstance(sequence_or_onehot, str):
         if not sequence_or_onehot:
             raise ValueError("sequence_or_onehot must not be empty")
-        symbols = np.frombuffer(sequence_or_onehot.encode("latin-1"), dtype=np.uint8)
+        symbols = np.frombuffer(sequence_or_onehot.encode("utf-32-le"), dtype=np.uint32)
         shuffled = [
-            x.tobytes().decode("latin-1") for x in _shuffle_symbols(rng, symbols, num_shuffles)
+            x.tobytes().decode("utf-32-le") for x in _shuffle_symbols(rng, symbols, num_shuffles)
         ]
         return shuffled[0] if num_shuffles == 1 else shuffled
+    check_one_hot(sequence_or_onehot, "sequence_or_onehot", single=True)  # the shared check
     onehot = np.asarray(sequence_or_onehot)
-    if onehot.ndim != 2 or onehot.shape[1] != 4 or onehot.shape[0] == 0:
-        raise ValueError(
-            f"sequence_or_onehot must be a string or a one-hot array of shape (L, 4), got shape {onehot.shape}"
-        )
     symbols = np.where(onehot.any(axis=1), onehot.argmax(axis=1), 4).astype(np.uint8)
     rows = np.vstack([np.eye(4, dtype=onehot.dtype), np.zeros((1, 4), dtype=onehot.dtype)])
     shuffled = rows[np.stack(_shuffle_symbols(rng, symbols, num_shuffles))]

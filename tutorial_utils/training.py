@@ -34,7 +34,21 @@ def get_SequenceDNN(parameters: dict):
         raise TypeError(
             f"parameters must be a dict of SequenceDNN arguments, got {type(parameters).__name__}"
         )
+    allowed = list(inspect.signature(SequenceDNN).parameters)
+    unknown = [key for key in parameters if key not in allowed]
+    if unknown:
+        raise TypeError(
+            f"parameters has unknown keys {unknown}; SequenceDNN takes {', '.join(allowed)}"
+        )
     return SequenceDNN(**parameters)
+
+
+def _check_dnn(dnn, methods: tuple[str, ...]) -> None:
+    missing = [method for method in methods if not callable(getattr(dnn, method, None))]
+    if missing:
+        raise TypeError(
+            f"dnn must be a SequenceDNN (with {', '.join(methods)}), got {type(dnn).__name__}"
+        )
 
 
 def _check_data(simulation_data, fields: tuple[str, ...]) -> None:
@@ -52,6 +66,7 @@ def train_SequenceDNN(dnn, simulation_data, **train_kwargs):
     Extra keyword arguments go to :meth:`SequenceDNN.train` (e.g. ``num_epochs``,
     ``patience``). Returns the trained model.
     """
+    _check_dnn(dnn, ("train",))
     _check_data(simulation_data, ("X_train", "y_train", "X_valid", "y_valid"))
     return dnn.train(
         simulation_data.X_train,
@@ -70,8 +85,12 @@ def SequenceDNN_learning_curve(dnn):
     """
     import matplotlib.pyplot as plt
 
-    if not getattr(dnn, "valid_losses", None):
-        raise ValueError("learning curve can only be obtained after training!")
+    if not hasattr(dnn, "valid_losses"):
+        raise TypeError(f"dnn must be a SequenceDNN, got {type(dnn).__name__}")
+    if not dnn.valid_losses:
+        raise ValueError(
+            "dnn has not been trained: learning curve can only be obtained after training!"
+        )
     epochs = np.arange(len(dnn.valid_losses))
     figure, axis = plt.subplots(figsize=(10, 4))
     axis.plot(epochs, dnn.train_losses, "b", linewidth=4, label="Training")
@@ -87,6 +106,7 @@ def SequenceDNN_learning_curve(dnn):
 
 def test_SequenceDNN(dnn, simulation_data) -> ClassificationResult:
     """Print "Test performance:" and the metrics on the test split; return the result."""
+    _check_dnn(dnn, ("test",))
     _check_data(simulation_data, ("X_test", "y_test"))
     result = dnn.test(simulation_data.X_test, simulation_data.y_test)
     print("Test performance:")
