@@ -140,6 +140,18 @@ def bind_simulation(simulation_name: str, simulation_parameters: Mapping):
     return simulate, parameters
 
 
+def check_data_size(simulation_name: str, parameters: Mapping) -> None:
+    """Raise ``ResourceLimitError`` (naming the parameter) before simulating and one-hot encoding
+    a request that cannot fit in memory; ``parameters`` as bound by :func:`bind_simulation`."""
+    check_simulation_size(
+        simulation_name,
+        parameters.get("seq_length"),
+        tuple(parameters.get(key, 2) for key in _INSTANCE_PARAMETERS if key in parameters) or 2,
+        per_base=DATA_BYTES_PER_BASE,
+        **{key: parameters[key] for key in ("num_pos", "num_neg", "num_seqs") if key in parameters},
+    )
+
+
 def get_simulation_data(
     simulation_name: str,
     simulation_parameters: Mapping,
@@ -174,13 +186,7 @@ def get_simulation_data(
     if seed is not None:
         seed = check_int("seed", seed, min_value=0)
     simulation_seed, split_seed = np.random.SeedSequence(seed).spawn(2)
-    check_simulation_size(  # before any work: the one-hot splits of a huge request
-        simulation_name,
-        parameters.get("seq_length"),
-        tuple(parameters.get(key, 2) for key in _INSTANCE_PARAMETERS if key in parameters) or 2,
-        per_base=DATA_BYTES_PER_BASE,
-        **{key: parameters[key] for key in ("num_pos", "num_neg", "num_seqs") if key in parameters},
-    )
+    check_data_size(simulation_name, parameters)  # before any work
     parameters.setdefault("seed", np.random.default_rng(simulation_seed))
     simulated = simulate(**parameters)
 

@@ -226,7 +226,7 @@ class SimulationStream(keras.utils.PyDataset):
         seed=None,
     ):
         super().__init__(workers=1, use_multiprocessing=False)
-        from tutorial_utils.datasets import bind_simulation
+        from tutorial_utils.datasets import bind_simulation, check_data_size
 
         if isinstance(simulation_parameters, Mapping) and "seed" in simulation_parameters:
             raise ValueError(
@@ -236,6 +236,7 @@ class SimulationStream(keras.utils.PyDataset):
         self.simulate, self.parameters = bind_simulation(simulation_name, simulation_parameters)
         self.simulation_name = simulation_name
         self.batch_size = check_int("batch_size", batch_size, min_value=1)
+        check_data_size(simulation_name, self.parameters)
         self.stages = _check_curriculum(simulation_name, self.parameters, curriculum)
         self.curriculum_epochs = sum(epochs for epochs, _ in self.stages)
         self._rng = check_seed(seed)
@@ -298,7 +299,7 @@ def _check_curriculum(name, parameters, curriculum) -> list[tuple[int, dict]]:
         raise TypeError(
             f"curriculum must be a list of (epochs, overrides) stages, got {curriculum!r}"
         )
-    from tutorial_utils.datasets import bind_simulation
+    from tutorial_utils.datasets import bind_simulation, check_data_size
 
     stages = []
     for i, stage in enumerate(curriculum):
@@ -311,7 +312,10 @@ def _check_curriculum(name, parameters, curriculum) -> list[tuple[int, dict]]:
                 f"{type(stage[1]).__name__}"
             )
         overrides = dict(stage[1])
-        bind_simulation(name, {**parameters, **overrides})  # unknown names fail here
+        try:
+            check_data_size(name, bind_simulation(name, {**parameters, **overrides})[1])
+        except (TypeError, ValueError) as error:  # unknown names, sizes that cannot fit
+            raise type(error)(f"curriculum[{i}] overrides: {error}") from None
         stages.append((epochs, overrides))
     return stages
 
