@@ -225,9 +225,9 @@ def verdict(name, runs):
         median_wall_ratio=round(float(wall_ratio), 3),
         median_cpu_ratio=round(float(cpu_ratio), 3),
         targets_met=dict(
-            worst_auROC=worst >= min_auroc,
-            shortfall=shortfall <= MAX_SHORTFALL,
-            median_wall_ratio=wall_ratio <= MAX_TIME_RATIO,
+            worst_auROC=bool(worst >= min_auroc),
+            shortfall=bool(shortfall <= MAX_SHORTFALL),
+            median_wall_ratio=bool(wall_ratio <= MAX_TIME_RATIO),
         ),
     )
 
