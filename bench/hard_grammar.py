@@ -92,8 +92,17 @@ class Budget(keras.callbacks.Callback):
             f"{self.dnn.valid_losses[-1]:.4f}  auROC {self.auroc[-1]:.4f}",
             flush=True,
         )
-        if elapsed >= self.seconds:
+        if elapsed >= self.seconds or (self.stop_at and self.auroc[-1] >= self.stop_at):
             self.model.stop_training = True
+
+
+def _curriculum(args):
+    stages = []
+    if args.background_epochs:
+        stages.append((args.background_epochs, {"negatives": "background"}))
+    if args.curriculum:
+        stages.append((args.curriculum, {"pair_orientation": "forward"}))
+    return stages or None
 
 
 def run(seed, args):
@@ -106,23 +115,27 @@ def run(seed, args):
     )
     stream = SimulationStream(
         "simulate_heterodimer_grammar",
-        grammar(args.seq_length, SEQUENCES_PER_EPOCH // 2),
-        curriculum=[(args.curriculum, {"pair_orientation": "forward"})]
-        if args.curriculum
-        else None,
+        grammar(args.seq_length, args.per_epoch // 2),
+        curriculum=_curriculum(args),
         seed=seed,
     )
-    dnn = SequenceDNN(args.seq_length, **ARCHITECTURE, verbose=0, seed=seed)
+    dnn = SequenceDNN(
+        args.seq_length, **dict(ARCHITECTURE, num_filters=args.filters, pool_width=args.pool), reverse_complement=args.reverse_complement, verbose=0,
+        seed=seed,
+    )  # fmt: skip
     budget = Budget(dnn, fixed.X_valid, fixed.y_valid, args.budget)
+    budget.stop_at = args.stop_at
     wall, cpu = time.perf_counter(), time.process_time()
     dnn.train(
         stream,
         validation_data=(fixed.X_valid, fixed.y_valid),
         num_epochs=args.max_epochs,
         learning_rate=LEARNING_RATE,
-        plateau_epochs=args.max_epochs,
+        plateau_epochs=args.plateau_epochs,
+        restarts=args.restarts,
         callbacks=[budget],
     )
+    restarts = dnn.restarts
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     test = dnn.test(fixed.X_test, fixed.y_test)
     return dict(
@@ -131,6 +144,7 @@ def run(seed, args):
         cpu_seconds=round(cpu, 1),
         epochs=len(dnn.valid_losses),
         best_epoch=dnn.best_epoch,
+        restarts=restarts,
         validation_auROC_reached_target=budget.reached,
         test_auROC=round(float(test["auROC"][0]), 4),
         test_balanced_accuracy=round(float(test["Balanced accuracy"][0]), 2),
@@ -147,12 +161,30 @@ def main(argv=None):
     parser.add_argument(
         "--curriculum", type=int, default=0, help="forward-grammar epochs first (default 0)"
     )
+    parser.add_argument(
+        "--background-epochs", type=int, default=2,
+        help="epochs with background-only negatives first (default 2)",
+    )  # fmt: skip
+    parser.add_argument("--per-epoch", type=int, default=SEQUENCES_PER_EPOCH)
+    parser.add_argument("--pool", type=int, default=35)
+    parser.add_argument("--filters", type=int, default=15, help="first-layer filters")
+    parser.add_argument(
+        "--reverse-complement", action=argparse.BooleanOptionalAction, default=True,
+        help="score both strands with shared weights (default: yes)",
+    )  # fmt: skip
+    parser.add_argument("--restarts", type=int, default=1, help="restarts at chance (default 1)")
+    parser.add_argument(
+        "--plateau-epochs", type=int, default=25, help="epochs at chance before a restart"
+    )
+    parser.add_argument("--stop-at", type=float, default=None, help="stop at this validation auROC")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     print(
         f"Keras {keras.__version__} ({keras.backend.backend()}), {os.cpu_count()} CPUs, load "
-        f"average {_load()} at start; {SEQUENCES_PER_EPOCH:,} fresh sequences of "
-        f"{args.seq_length} bp per epoch, {args.curriculum} forward epochs first, budget "
+        f"average {_load()} at start; {args.per_epoch:,} fresh sequences of "
+        f"{args.seq_length} bp per epoch, curriculum {_curriculum(args)}, reverse complement "
+        f"{args.reverse_complement}, {args.filters} first-layer filters, pool {args.pool}, "
+        f"restarts {args.restarts} after {args.plateau_epochs} epochs at chance, budget "
         f"{args.budget:.0f} s",
         flush=True,
     )

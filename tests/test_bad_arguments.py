@@ -403,6 +403,7 @@ SPECS = [
             "num_neg": COUNT,
             "GC_fraction": FRACTION,
             "pair_orientation": CHOICE,
+            "negatives": CHOICE,
             "seed": SEED,
         },
     ),
@@ -454,6 +455,7 @@ SPECS = [
             "dropout": FRACTION,
             "verbose": INDEX,
             "seed": SEED,
+            "reverse_complement": FLAG,
         },
     ),
     Spec(

@@ -114,7 +114,9 @@ def _validation(seq_length=60, n=200, seed=99):
 def _stream_trained(seed):
     validation, test = _validation()
     per_epoch = dict(SINGLE, num_pos=320, num_neg=320)
-    stream = SimulationStream("simulate_single_motif_detection", per_epoch, batch_size=32, seed=seed)
+    stream = SimulationStream(
+        "simulate_single_motif_detection", per_epoch, batch_size=32, seed=seed
+    )
     dnn = SequenceDNN(60, num_filters=8, conv_width=10, pool_width=51, verbose=0, seed=seed)
     dnn.train(stream, validation_data=validation, num_epochs=6, learning_rate=1e-2)
     return dnn, test
@@ -241,3 +243,47 @@ def test_stopping_rule_counts_drops_larger_than_min_delta():
 def test_stopping_rule_without_learning_rate_cuts_is_plain_early_stopping():
     actions, rule = _decisions([0.3, 0.2, 0.25, 0.21, 0.22], reduce_lr_patience=None)
     assert actions == [None, None, None, None, "stop"] and rule.best_epoch == 1
+
+
+def test_stopping_rule_restarts_a_model_still_at_chance():
+    wiggle = [0.70, 0.69, 0.695, 0.691, 0.692, 0.694, 0.696, 0.695, 0.697, 0.699, 0.698, 0.70]
+    wiggle += [0.701, 0.702, 0.703]
+    # the first plateau_epochs (4) at chance end in a restart, and so does the next 4
+    actions, rule = _decisions(wiggle, plateau_epochs=4, restarts=2)
+    assert actions[:8] == [None, None, None, "restart", None, None, None, "restart"]
+    # no restarts left: the third initialization is judged as without restarts (its first loss
+    # is its progress mark; 3 epochs without progress once plateau_epochs have passed: a cut)
+    assert actions[8:] == [None] * 5 + ["cut", "stop"]
+    assert rule.restarts == 2 and rule.learning and rule.best_epoch == 1
+    # a restarted model that leaves chance learns as usual; the best loss is kept throughout
+    learns = [0.70, 0.69, 0.695, 0.691, 0.69, 0.5, 0.3, 0.2, 0.15]
+    actions, rule = _decisions(learns, plateau_epochs=4, restarts=3)
+    assert actions == [None, None, None, "restart"] + [None] * 5
+    assert rule.restarts == 1 and rule.learning and rule.best_epoch == 8
+
+
+@pytest.mark.backend
+def test_restart_draws_new_weights_repeatably_and_clears_the_optimizer():
+    import keras
+
+    def fresh():
+        dnn = SequenceDNN(60, num_filters=4, conv_width=10, pool_width=51, verbose=0, seed=5)
+        dnn.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+        X, y = np.eye(4, dtype=np.float32)[np.zeros((8, 60), int)], np.ones((8, 1), np.float32)
+        dnn.model.fit(X, y, epochs=1, verbose=0)
+        dnn.model.optimizer.initial_rate = 1e-3
+        dnn.model.optimizer.learning_rate = 1e-4  # as after a cut
+        return dnn
+
+    dnn, twin = fresh(), fresh()
+    before = dnn.get_sequence_filters()
+    recipe.reinitialize(dnn.model, seed=7)
+    recipe.reinitialize(twin.model, seed=7)
+    after = dnn.get_sequence_filters()
+    assert not np.allclose(after, before)
+    np.testing.assert_array_equal(after, twin.get_sequence_filters())
+    recipe.reinitialize(twin.model, seed=8)
+    assert not np.allclose(twin.get_sequence_filters(), after)
+    optimizer = dnn.model.optimizer
+    assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-3)
+    assert int(keras.ops.convert_to_numpy(optimizer.iterations)) == 0

@@ -284,6 +284,18 @@ def test_heterodimer_forward_orientation_keeps_the_pair_on_the_plus_strand():
         simulate_heterodimer_grammar(**HETERODIMER, pair_orientation="reverse")
 
 
+def test_heterodimer_background_negatives_hold_no_motif():
+    sequences, y, embeddings = simulate_heterodimer_grammar(
+        **HETERODIMER, negatives="background", seed=8
+    )
+    _check_embeddings_in_place(sequences, embeddings)
+    assert all(len(items) == 2 for items in embeddings[:600])  # positives as before
+    assert all(len(items) == 0 for items in embeddings[600:])
+    assert y[:600].all() and not y[600:].any()
+    with pytest.raises(ValueError, match="negatives"):
+        simulate_heterodimer_grammar(**HETERODIMER, negatives="none")
+
+
 def test_motif_counting_counts_and_negative_class_size():
     sequences, y, embeddings = simulate_motif_counting(
         "TAL1_known4", 200, (3, 5), (0, 2), 30, 70, 0.4, seed=9

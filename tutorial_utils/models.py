@@ -48,6 +48,15 @@ from tutorial_utils.recipe import (  # noqa: F401  (the recipe's defaults, re-ex
 PARAMS_ENTRY = "sequence_dnn.json"  # constructor parameters, stored inside the .keras zip
 
 
+@keras.saving.register_keras_serializable(package="tutorial_utils")
+class ReverseComplement(keras.layers.Layer):
+    """The reverse complement of one-hot DNA (N, L, 4) over A, C, G, T: the sequence axis
+    reversed, and the base axis reversed (A<->T, C<->G)."""
+
+    def call(self, inputs):
+        return ops.flip(inputs, axis=(1, 2))
+
+
 class SequenceDNN:
     """Convolutional neural network for (multi-task) binary classification of DNA sequences.
 
@@ -69,6 +78,12 @@ class SequenceDNN:
         2 also shows Keras' progress bar.
     seed : int >= 0 or None (default). Seeds Keras (weights, dropout, shuffling) at
         construction and again at the start of :meth:`train`, so runs are repeatable.
+    reverse_complement : bool, default False. Score each sequence on both strands with the
+        same weights and average the two logits (reverse-complement parameter sharing; the
+        "conjoined" network of Zhou et al. 2021, Bioinformatics 37:2238): a pattern learnt on
+        one strand is recognised on the other. The network is then no longer a single chain of
+        layers, which ISM's fast path, DeepLIFT and the layer views need; it costs twice the
+        computation per sequence.
 
     Attributes
     ----------
@@ -95,6 +110,7 @@ class SequenceDNN:
         dropout=0.0,
         verbose=1,
         seed=None,
+        reverse_complement=False,
     ):
         self.seq_length = check_int("seq_length", seq_length, min_value=1)
         if not isinstance(use_deep_CNN, (bool, np.bool_)):
@@ -114,6 +130,9 @@ class SequenceDNN:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.verbose = check_int("verbose", verbose, min_value=0, max_value=2)
         self.seed = None if seed is None else check_int("seed", seed, min_value=0)
+        if not isinstance(reverse_complement, (bool, np.bool_)):
+            raise TypeError(f"reverse_complement must be True or False, got {reverse_complement!r}")
+        self.reverse_complement = bool(reverse_complement)
         self.pooled_length = _pooled_length(self.seq_length, self.widths, self.pool_width)
         check_sequence_dnn_size(
             self.seq_length,
@@ -139,6 +158,7 @@ class SequenceDNN:
             "dropout": self.dropout,
             "verbose": self.verbose,
             "seed": self.seed,
+            "reverse_complement": self.reverse_complement,
         }
         if self.seed is not None:
             keras.utils.set_random_seed(self.seed)
@@ -151,6 +171,7 @@ class SequenceDNN:
         self.valid_losses: list[float] = []
         self.epoch_seconds: list[float] = []
         self.best_epoch: int | None = None
+        self.restarts = 0  # initializations discarded by the last train (see train)
         self.trained = False
 
     # ------------------------------------------------------------------------------------------
@@ -159,24 +180,38 @@ class SequenceDNN:
     def _build(self) -> keras.Model:
         regularizer = keras.regularizers.L1(self.L1) if self.L1 > 0 else None
         inputs = keras.Input((self.seq_length, 4), name="sequence")
-        x = inputs
+        layers = []
         for i, (filters, width) in enumerate(zip(self.filters, self.widths, strict=True), start=1):
-            x = keras.layers.Conv1D(
-                filters,
-                width,
-                padding="valid",
-                activation="linear",
-                kernel_initializer="he_normal",
-                kernel_regularizer=regularizer,
-                name=f"conv_{i}",
-            )(x)
-            x = keras.layers.Activation("relu", name=f"relu_{i}")(x)
-            x = keras.layers.Dropout(self.dropout, name=f"dropout_{i}")(x)
-        x = keras.layers.MaxPooling1D(
-            self.pool_width, strides=self.pool_width, padding="valid", name="pool"
-        )(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
+            layers += [
+                keras.layers.Conv1D(
+                    filters,
+                    width,
+                    padding="valid",
+                    activation="linear",
+                    kernel_initializer="he_normal",
+                    kernel_regularizer=regularizer,
+                    name=f"conv_{i}",
+                ),
+                keras.layers.Activation("relu", name=f"relu_{i}"),
+                keras.layers.Dropout(self.dropout, name=f"dropout_{i}"),
+            ]
+        layers += [
+            keras.layers.MaxPooling1D(
+                self.pool_width, strides=self.pool_width, padding="valid", name="pool"
+            ),
+            keras.layers.Flatten(name="flatten"),
+        ]
+        if self.reverse_complement:  # both strands through the same layers, logits averaged
+            layers.append(keras.layers.Dense(self.num_tasks, name="strand_logits"))
+            strands = [inputs, ReverseComplement(name="reverse_complement")(inputs)]
+            for layer in layers:
+                strands = [layer(x) for x in strands]
+            logits = keras.layers.Average(name="logits")(strands)
+        else:
+            x = inputs
+            for layer in layers:
+                x = layer(x)
+            logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
         probability = keras.layers.Activation("sigmoid", name="probability")(logits)
         return keras.Model(inputs, probability, name="sequence_dnn")
 
@@ -208,6 +243,7 @@ class SequenceDNN:
         min_delta=DEFAULT_MIN_DELTA,
         callbacks=None,
         verbose=None,
+        restarts=0,
     ):
         """Fit the model, stopping early on the validation loss and keeping the best epoch.
 
@@ -244,6 +280,9 @@ class SequenceDNN:
             monitor at each epoch's end, so they can read the live ``train_losses`` and
             ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
         verbose : int or None (default: the constructor's).
+        restarts : int >= 0, default 0. Times a model still at chance after ``plateau_epochs``
+            epochs starts again from new random weights (fresh optimizer state; a data set's
+            curriculum runs again); the number used is left in ``restarts``.
 
         The defaults aim at a short wall time on CPUs: 3x the learning rate and half the batch of
         the 2016 Adam(1e-3) with batch 128, i.e. more and larger steps per epoch; validation
@@ -282,6 +321,7 @@ class SequenceDNN:
             min_delta=min_delta,
             callbacks=callbacks,
             verbose=verbose,
+            restarts=restarts,
         )
         _predict_without_xla_on_tensorflow(self.model)
         return self

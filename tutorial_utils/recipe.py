@@ -76,14 +76,25 @@ class StoppingRule:
     without meaning: nothing counts until then, or until ``plateau_epochs`` epochs have passed
     (a model that never learns then stops). The lowest loss is tracked throughout (its weights
     are the ones kept).
+
+    With ``restarts`` > 0, a model still on the plateau after ``plateau_epochs`` epochs is
+    **restarted** instead (action "restart": new initial weights, fresh optimizer state), up to
+    ``restarts`` times, each restart with a new ``plateau_epochs`` window. Whether and when a
+    random initialization leaves the plateau of a task whose classes differ only in an
+    interaction (the independent heterodimer grammar) is partly luck; a restart draws again.
     """
 
-    def __init__(self, patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss):
+    def __init__(
+        self, patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss, restarts=0
+    ):
         self.patience = patience
         self.reduce_lr_patience = reduce_lr_patience
         self.plateau_epochs = plateau_epochs
         self.min_delta = min_delta
         self.chance_loss = chance_loss
+        self.restarts_left = restarts
+        self.restarts = 0
+        self.first_epoch = 0  # of the current initialization
         self.learning = False
         self.cuts = 0
         self.best_loss = np.inf
@@ -95,11 +106,19 @@ class StoppingRule:
     def update(self, epoch: int, loss: float) -> tuple[bool, str | None]:
         """Record the epoch's loss. Returns (whether it is the lowest so far, action), action
         being None, "cut" (return to the best weights and cut the learning rate) or "stop"."""
-        if loss < LEARNING_MARGIN * self.chance_loss or epoch + 1 >= self.plateau_epochs:
-            self.learning = True
         is_best = loss < self.best_loss
         if is_best:
             self.best_loss, self.best_epoch = loss, epoch
+        if loss < LEARNING_MARGIN * self.chance_loss:
+            self.learning = True
+        elif not self.learning and epoch + 1 - self.first_epoch >= self.plateau_epochs:
+            if self.restarts_left > 0:
+                self.restarts_left -= 1
+                self.restarts += 1
+                self.first_epoch = epoch + 1
+                self.progress_loss, self.wait, self.after_cut = np.inf, 0, None
+                return is_best, "restart"
+            self.learning = True
         if loss < self.progress_loss - self.min_delta:
             self.progress_loss, self.wait, self.after_cut = loss, 0, None
             return is_best, None
@@ -128,8 +147,11 @@ class ValidationMonitor(keras.callbacks.Callback):
     :class:`StoppingRule`'s decision (the best weights kept in memory), and the tutorial's
     printout (``Epoch 3: validation loss: 0.123`` and the metrics)."""
 
-    def __init__(self, dnn, X_valid, y_valid, rule: StoppingRule, reduce_lr_factor, verbose):
+    def __init__(
+        self, dnn, X_valid, y_valid, rule: StoppingRule, reduce_lr_factor, verbose, data=None
+    ):
         super().__init__()
+        self.data = data  # the training data set, whose curriculum a restart repeats
         self.rule = rule
         self.reduce_lr_factor = reduce_lr_factor
         self.dnn = dnn
@@ -143,6 +165,9 @@ class ValidationMonitor(keras.callbacks.Callback):
         self.start = time.perf_counter()
         self.elapsed = 0.0
         self.epoch_seconds: list[float] = []
+        self.restart_seed = 0 if dnn.seed is None else dnn.seed + 1  # then + restart number
+        if dnn.seed is None:
+            self.restart_seed = int(np.random.default_rng().integers(2**30))
 
     @property
     def best_epoch(self) -> int:
@@ -167,6 +192,12 @@ class ValidationMonitor(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
         if action == "stop":
             self.model.stop_training = True
+        elif action == "restart":
+            if self.verbose >= 1:
+                print(f"Epoch {epoch}: still at chance; restarting from new initial weights.")
+            reinitialize(self.model, seed=self.restart_seed + self.rule.restarts)
+            if hasattr(self.data, "restart_curriculum"):
+                self.data.restart_curriculum()
         elif action == "cut":
             self.restore_best()
             optimizer = self.model.optimizer
@@ -179,6 +210,30 @@ class ValidationMonitor(keras.callbacks.Callback):
     def restore_best(self) -> None:
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+def reinitialize(model, seed: int) -> None:
+    """Draw new initial weights for every layer of ``model`` (each kernel and bias from its own
+    initializer, seeded by ``seed``) and zero its optimizer's state, keeping the learning rate
+    it started with. Keras initializers built without a seed repeat their first draw, hence the
+    explicit seed."""
+    for index, layer in enumerate(model.layers):
+        for name in ("kernel", "bias"):
+            variable = getattr(layer, name, None)
+            initializer = getattr(layer, f"{name}_initializer", None)
+            if variable is None or initializer is None:
+                continue
+            config = initializer.get_config()
+            if "seed" in config:
+                config["seed"] = seed * 1000 + index
+            fresh = type(initializer).from_config(config)
+            variable.assign(fresh(variable.shape, dtype=variable.dtype))
+    optimizer = model.optimizer
+    if optimizer is not None and optimizer.built:
+        rate = optimizer.initial_rate
+        for variable in optimizer.variables:
+            variable.assign(ops.zeros(variable.shape, dtype=variable.dtype))
+        optimizer.learning_rate = rate
 
 
 # ----------------------------------------------------------------------------------------------
@@ -241,6 +296,7 @@ class SimulationStream(keras.utils.PyDataset):
         self.curriculum_epochs = sum(epochs for epochs, _ in self.stages)
         self._rng = check_seed(seed)
         self.epoch = 0
+        self.curriculum_start = 0  # the epoch the curriculum (re)starts at; see restart_curriculum
         self._load(0)
         if self.num_batches == 0:
             raise ValueError(
@@ -251,7 +307,7 @@ class SimulationStream(keras.utils.PyDataset):
 
     def parameters_at(self, epoch: int) -> dict:
         """The simulation parameters used for ``epoch`` (curriculum applied)."""
-        first = 0
+        first = self.curriculum_start
         for epochs, overrides in self.stages:
             if epoch < first + epochs:
                 return {**self.parameters, **overrides}
@@ -283,6 +339,11 @@ class SimulationStream(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.epoch += 1
         self._load(self.epoch)
+
+    def restart_curriculum(self) -> None:
+        """Run the curriculum again from the next epoch that is simulated (for a model that
+        restarts from new initial weights: see ``SequenceDNN.train(restarts=...)``)."""
+        self.curriculum_start = self.epoch + 1
 
     def __repr__(self) -> str:
         return (
@@ -352,6 +413,7 @@ def fit(
     min_delta=DEFAULT_MIN_DELTA,
     callbacks=None,
     verbose=None,
+    restarts=0,
 ):
     """Train ``dnn`` (a SequenceDNN) with the recipe; see :meth:`SequenceDNN.train`."""
     verbose = (
@@ -367,6 +429,7 @@ def fit(
     reduce_lr_factor = check_float("reduce_lr_factor", reduce_lr_factor, min_value=0, max_value=1)
     plateau_epochs = check_int("plateau_epochs", plateau_epochs, min_value=0)
     min_delta = check_float("min_delta", min_delta, min_value=0)
+    restarts = check_int("restarts", restarts, min_value=0)
     callbacks = list(callbacks or [])
     for i, callback in enumerate(callbacks):
         if not isinstance(callback, keras.callbacks.Callback):
@@ -399,10 +462,9 @@ def fit(
 
     if dnn.seed is not None:
         keras.utils.set_random_seed(dnn.seed)
-    dnn.model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="binary_crossentropy",
-    )
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.initial_rate = learning_rate  # what a restart returns to
+    dnn.model.compile(optimizer=optimizer, loss="binary_crossentropy")
     # chance level: binary cross-entropy of predicting each task's training base rate
     if not stream:
         base_rate, curriculum_epochs = y.mean(axis=0), 0
@@ -412,8 +474,12 @@ def fit(
     plateau_epochs = (
         max(plateau_epochs, curriculum_epochs + 1) if curriculum_epochs else plateau_epochs
     )
-    rule = StoppingRule(patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss)
-    monitor = ValidationMonitor(dnn, X_valid, y_valid, rule, reduce_lr_factor, verbose)
+    rule = StoppingRule(
+        patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss, restarts
+    )
+    monitor = ValidationMonitor(
+        dnn, X_valid, y_valid, rule, reduce_lr_factor, verbose, data=X if stream else None
+    )
     # the monitor's lists, live during training
     dnn.train_losses = monitor.train_losses
     dnn.valid_losses = monitor.valid_losses
@@ -438,6 +504,7 @@ def fit(
     monitor.restore_best()
     dnn.epoch_seconds = monitor.epoch_seconds
     dnn.best_epoch = monitor.best_epoch
+    dnn.restarts = rule.restarts
     dnn.trained = True
     if verbose >= 1:
         print(

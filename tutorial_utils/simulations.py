@@ -601,10 +601,12 @@ def _heterodimer_grammar(
     GC_fraction,
     *,
     pair_orientation="independent",
+    negatives="both",
     seed=None,
 ):
     first = _motif("motif1", motif1)
     check_choice("pair_orientation", pair_orientation, ("independent", "forward"))
+    check_choice("negatives", negatives, ("both", "background"))
     second = _motif("motif2", motif2)
     seq_length, GC_fraction, rng = _common(
         seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
@@ -629,8 +631,13 @@ def _heterodimer_grammar(
             reverse_rate=0.5 if pair_orientation == "independent" else 0.0,
             spacing=rng.integers(low, high + 1, size=num_pos),
         ),
-        # negatives: both motifs once each, independently placed (the 2016 definition)
-        _Placement(np.arange(num_pos, num_pos + num_neg), np.repeat(both, num_neg, axis=0)),
+        # negatives: both motifs once each, independently placed (the 2016 definition), or
+        # background only (an easier task, for a curriculum)
+        _Placement(
+            np.arange(num_pos, num_pos + num_neg),
+            np.repeat(both, num_neg, axis=0),
+            counts=np.zeros(num_neg, dtype=np.int64) if negatives == "background" else None,
+        ),
     ]
     return _simulate(
         rng, seq_length, GC_fraction, [first, second], _labels(num_pos, num_neg), placements
@@ -888,6 +895,7 @@ def simulate_heterodimer_grammar(
     GC_fraction,
     *,
     pair_orientation="independent",
+    negatives="both",
     seed=None,
 ):
     """Positives hold motif1 then motif2 at a fixed-range spacing; negatives hold both, anywhere.
@@ -920,6 +928,10 @@ def simulate_heterodimer_grammar(
         Probability of C or G for each background base.
     pair_orientation : {"independent", "forward"}
         Strands of the positives' two instances (keyword only). Default "independent".
+    negatives : {"both", "background"}
+        What the negatives hold (keyword only): "both" motifs, once each (the 2016 definition,
+        default), or "background" only, which makes the motifs themselves the cue: an easier
+        task that teaches the motifs first in a curriculum (``SimulationStream``).
     seed : int >= 0, numpy Generator or None
         Random seed (keyword only). Default None.
 
@@ -943,6 +955,7 @@ def simulate_heterodimer_grammar(
         num_neg,
         GC_fraction,
         pair_orientation=pair_orientation,
+        negatives=negatives,
         seed=seed,
     ).as_tuple()
 
