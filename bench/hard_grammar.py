@@ -120,7 +120,7 @@ def run(seed, args):
         seed=seed,
     )
     dnn = SequenceDNN(
-        args.seq_length, **dict(ARCHITECTURE, num_filters=args.filters, pool_width=args.pool), reverse_complement=args.reverse_complement, verbose=0,
+        args.seq_length, **dict(ARCHITECTURE, num_filters=args.filters, pool_width=args.pool), reverse_complement=False if args.reverse_complement == "no" else args.reverse_complement, verbose=0,
         seed=seed,
     )  # fmt: skip
     budget = Budget(dnn, fixed.X_valid, fixed.y_valid, args.budget)
@@ -162,15 +162,15 @@ def main(argv=None):
         "--curriculum", type=int, default=0, help="forward-grammar epochs first (default 0)"
     )
     parser.add_argument(
-        "--background-epochs", type=int, default=2,
-        help="epochs with background-only negatives first (default 2)",
+        "--background-epochs", type=int, default=0,
+        help="epochs with background-only negatives first (default 0)",
     )  # fmt: skip
     parser.add_argument("--per-epoch", type=int, default=SEQUENCES_PER_EPOCH)
     parser.add_argument("--pool", type=int, default=35)
     parser.add_argument("--filters", type=int, default=15, help="first-layer filters")
     parser.add_argument(
-        "--reverse-complement", action=argparse.BooleanOptionalAction, default=True,
-        help="score both strands with shared weights (default: yes)",
+        "--reverse-complement", choices=["no", "filters", "network"], default="no",
+        help="weights shared between the strands (default: no)",
     )  # fmt: skip
     parser.add_argument("--restarts", type=int, default=1, help="restarts at chance (default 1)")
     parser.add_argument(

@@ -455,7 +455,7 @@ SPECS = [
             "dropout": FRACTION,
             "verbose": INDEX,
             "seed": SEED,
-            "reverse_complement": FLAG,
+            "reverse_complement": CHOICE,
         },
     ),
     Spec(

@@ -114,27 +114,40 @@ def test_tuple_parameters_survive_save_load(tmp_path):
     assert loaded.model.get_layer("dropout_2").rate == pytest.approx(0.1)
 
 
-def test_reverse_complement_model_scores_both_strands_alike(tmp_path):
-    dnn = SequenceDNN(80, use_deep_CNN=True, num_filters=3, conv_width=5, num_filters_2=3,
-                      conv_width_2=5, num_filters_3=3, conv_width_3=5, pool_width=7,
-                      reverse_complement=True, verbose=0, seed=2)  # fmt: skip
+DEEP_SMALL = dict(use_deep_CNN=True, num_filters=3, conv_width=5, num_filters_2=3,
+                  conv_width_2=5, num_filters_3=3, conv_width_3=5, pool_width=7)  # fmt: skip
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("mode", ["filters", "network"])
+def test_reverse_complement_models_score_both_strands_alike(mode, tmp_path):
+    dnn = SequenceDNN(80, **DEEP_SMALL, reverse_complement=mode, verbose=0, seed=2)
     X, _ = planted_motif_data(8, seq_length=80)
     reverse_complement = X[:, ::-1, ::-1]  # A, C, G, T reversed: the complement
-    logits = dnn.logit_model.predict(X, verbose=0)
-    np.testing.assert_allclose(dnn.logit_model.predict(reverse_complement, verbose=0), logits,
-                               rtol=1e-5, atol=1e-6)  # fmt: skip
-    plain = SequenceDNN(80, use_deep_CNN=True, num_filters=3, conv_width=5, num_filters_2=3,
-                        conv_width_2=5, num_filters_3=3, conv_width_3=5, pool_width=7,
-                        verbose=0, seed=2)  # fmt: skip
+    if mode == "network":  # the same logit for a sequence and its reverse complement
+        logits = dnn.logit_model.predict(X, verbose=0)
+        np.testing.assert_allclose(dnn.logit_model.predict(reverse_complement, verbose=0), logits,
+                                   rtol=1e-5, atol=1e-6)  # fmt: skip
+    plain = SequenceDNN(80, **DEEP_SMALL, verbose=0, seed=2)
     assert dnn.model.count_params() == plain.model.count_params()  # the strands share weights
     assert not np.allclose(plain.logit_model.predict(reverse_complement, verbose=0),
                            plain.logit_model.predict(X, verbose=0))  # fmt: skip
     assert dnn.get_sequence_filters().shape == (3, 5, 4)
+    if mode == "filters":  # conv_1 sees a site alike on either strand, at the same position
+        import keras
+
+        scan = keras.Model(dnn.model.inputs, dnn.model.get_layer("strand_max").output)
+        np.testing.assert_allclose(scan.predict(reverse_complement, verbose=0)[:, ::-1],
+                                   scan.predict(X, verbose=0), rtol=1e-5, atol=1e-6)  # fmt: skip
+        flipped_site = X.copy()
+        flipped_site[:, 30:35] = X[:, 30:35][:, ::-1, ::-1]  # a 5 bp site on the other strand
+        np.testing.assert_allclose(scan.predict(flipped_site, verbose=0)[:, 30],
+                                   scan.predict(X, verbose=0)[:, 30], rtol=1e-5, atol=1e-6)  # fmt: skip
     dnn.save(tmp_path / "rc.keras")
     with pytest.warns(UserWarning, match="not been trained"):
         loaded = SequenceDNN.load(tmp_path / "rc.keras")
         np.testing.assert_array_equal(loaded.predict(X), dnn.predict(X))
-    assert loaded.get_params()["reverse_complement"] is True
+    assert loaded.get_params()["reverse_complement"] == mode
 
 
 def test_l1_penalises_every_conv_kernel():

@@ -69,6 +69,12 @@ def test_curriculum_stages_come_first():
     ]  # fmt: skip
     assert [stream.parameters_at(e)["max_spacing"] for e in range(4)] == [5, 5, 3, 5]
     assert "curriculum epochs=3" in repr(stream)
+    # a restarted model gets the curriculum again, from the next epoch simulated
+    for _ in range(4):
+        stream.on_epoch_end()
+    stream.restart_curriculum()  # at epoch 4: its data is simulated again, as the curriculum's
+    assert [stream.parameters_at(e)["max_spacing"] for e in range(4, 8)] == [5, 5, 3, 5]
+    assert stream.parameters_at(4).get("pair_orientation") == "forward"
 
 
 @pytest.mark.parametrize(
@@ -285,3 +291,31 @@ def test_restart_draws_new_weights_repeatably_and_clears_the_optimizer():
     optimizer = dnn.model.optimizer
     assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-3)
     assert int(keras.ops.convert_to_numpy(optimizer.iterations)) == 0
+
+
+def _restarted(seed):
+    (X_valid, y_valid), _ = _validation()
+    # labels unrelated to the sequences: the validation loss never leaves chance
+    y_valid = np.random.default_rng(0).permutation(y_valid)
+    per_epoch = dict(SINGLE, num_pos=320, num_neg=320)
+    stream = SimulationStream(
+        "simulate_single_motif_detection", per_epoch, batch_size=32,
+        curriculum=[(1, {"motif_name": "GATA_known6"})], seed=seed,
+    )  # fmt: skip
+    dnn = SequenceDNN(60, num_filters=8, conv_width=10, pool_width=51,
+                      reverse_complement="filters", verbose=0, seed=seed)  # fmt: skip
+    # plateau_epochs=1 (2 with the curriculum epoch): a restart every 2 epochs, 3 at most
+    dnn.train(stream, validation_data=(X_valid, y_valid), num_epochs=8, learning_rate=1e-2,
+              plateau_epochs=1, restarts=3)  # fmt: skip
+    return dnn, stream
+
+
+@pytest.mark.backend
+def test_restarts_redraw_the_weights_and_repeat_the_curriculum_repeatably():
+    dnn, stream = _restarted(seed=4)
+    assert dnn.restarts == 3
+    assert stream.curriculum_start == 6  # the last restart, after epoch 5 (0-based)
+    assert stream.epoch == 7  # epoch 0's data was served first (Keras' early on_epoch_end)
+    again, _ = _restarted(seed=4)
+    assert again.valid_losses == dnn.valid_losses
+    np.testing.assert_array_equal(again.get_sequence_filters(), dnn.get_sequence_filters())

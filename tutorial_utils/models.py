@@ -49,12 +49,19 @@ PARAMS_ENTRY = "sequence_dnn.json"  # constructor parameters, stored inside the 
 
 
 @keras.saving.register_keras_serializable(package="tutorial_utils")
-class ReverseComplement(keras.layers.Layer):
-    """The reverse complement of one-hot DNA (N, L, 4) over A, C, G, T: the sequence axis
-    reversed, and the base axis reversed (A<->T, C<->G)."""
+class Flip(keras.layers.Layer):
+    """Reverses the given axes. ``axis=(1, 2)`` of one-hot DNA (N, L, 4) over A, C, G, T is its
+    reverse complement (positions reversed, A<->T and C<->G); ``axis=1`` reverses positions."""
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = tuple(axis) if isinstance(axis, (tuple, list)) else axis
 
     def call(self, inputs):
-        return ops.flip(inputs, axis=(1, 2))
+        return ops.flip(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
 
 
 class SequenceDNN:
@@ -78,12 +85,16 @@ class SequenceDNN:
         2 also shows Keras' progress bar.
     seed : int >= 0 or None (default). Seeds Keras (weights, dropout, shuffling) at
         construction and again at the start of :meth:`train`, so runs are repeatable.
-    reverse_complement : bool, default False. Score each sequence on both strands with the
-        same weights and average the two logits (reverse-complement parameter sharing; the
-        "conjoined" network of Zhou et al. 2021, Bioinformatics 37:2238): a pattern learnt on
-        one strand is recognised on the other. The network is then no longer a single chain of
-        layers, which ISM's fast path, DeepLIFT and the layer views need; it costs twice the
-        computation per sequence.
+    reverse_complement : False (default), "filters" or "network". Weights shared between the
+        two strands. "filters": every first-layer filter scans both strands and keeps the larger
+        score at each position (as DeepBind scans both strands; Alipanahi et al. 2015), so
+        ``conv_1`` detects a motif on either strand alike and the deeper layers see where
+        motifs are, not on which strand (right for a label that ignores strand, wrong for one
+        that depends on it); it doubles the first layer's cost only. "network": the whole
+        network scores the sequence and its reverse complement and the two logits are averaged
+        (the "conjoined" network of Zhou et al. 2021, Bioinformatics 37:2238), at twice the
+        cost. Either way the network is no longer a single chain of layers, which ISM's fast
+        path, DeepLIFT and the layer views need.
 
     Attributes
     ----------
@@ -130,9 +141,13 @@ class SequenceDNN:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.verbose = check_int("verbose", verbose, min_value=0, max_value=2)
         self.seed = None if seed is None else check_int("seed", seed, min_value=0)
-        if not isinstance(reverse_complement, (bool, np.bool_)):
-            raise TypeError(f"reverse_complement must be True or False, got {reverse_complement!r}")
-        self.reverse_complement = bool(reverse_complement)
+        is_false = isinstance(reverse_complement, (bool, np.bool_)) and not reverse_complement
+        if not (is_false or reverse_complement in ("filters", "network")):
+            raise ValueError(
+                "reverse_complement must be False, 'filters' or 'network', got "
+                f"{reverse_complement!r}"
+            )
+        self.reverse_complement = False if is_false else reverse_complement
         self.pooled_length = _pooled_length(self.seq_length, self.widths, self.pool_width)
         check_sequence_dnn_size(
             self.seq_length,
@@ -201,9 +216,16 @@ class SequenceDNN:
             ),
             keras.layers.Flatten(name="flatten"),
         ]
-        if self.reverse_complement:  # both strands through the same layers, logits averaged
+        if self.reverse_complement == "filters":  # conv_1 on both strands, the larger score
+            reverse = Flip(axis=(1, 2), name="reverse_complement")(inputs)
+            on_minus = Flip(axis=1, name="align")(layers[0](reverse))  # back to + positions
+            x = keras.layers.Maximum(name="strand_max")([layers[0](inputs), on_minus])
+            for layer in layers[1:]:
+                x = layer(x)
+            logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
+        elif self.reverse_complement == "network":  # both strands, logits averaged
             layers.append(keras.layers.Dense(self.num_tasks, name="strand_logits"))
-            strands = [inputs, ReverseComplement(name="reverse_complement")(inputs)]
+            strands = [inputs, Flip(axis=(1, 2), name="reverse_complement")(inputs)]
             for layer in layers:
                 strands = [layer(x) for x in strands]
             logits = keras.layers.Average(name="logits")(strands)

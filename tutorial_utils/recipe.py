@@ -336,14 +336,24 @@ class SimulationStream(keras.utils.PyDataset):
             return self.X[batch], self.y[batch]
         return self.X[batch], self.y[batch], self.sample_weight[batch]
 
+    def on_epoch_begin(self):
+        self._serving = True
+
     def on_epoch_end(self):
+        # Keras also calls this once before the first epoch (resetting its iterator): the data
+        # simulated in __init__ is epoch 0's and must not be skipped
+        if not getattr(self, "_serving", False):
+            return
+        self._serving = False
         self.epoch += 1
         self._load(self.epoch)
 
     def restart_curriculum(self) -> None:
-        """Run the curriculum again from the next epoch that is simulated (for a model that
-        restarts from new initial weights: see ``SequenceDNN.train(restarts=...)``)."""
-        self.curriculum_start = self.epoch + 1
+        """Run the curriculum again from the next epoch served, whose data is simulated anew
+        (for a model that restarts from new initial weights: ``SequenceDNN.train(restarts=...)``).
+        """
+        self.curriculum_start = self.epoch
+        self._load(self.epoch)
 
     def __repr__(self) -> str:
         return (
