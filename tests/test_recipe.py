@@ -22,6 +22,12 @@ HETERODIMER = dict(
 )
 
 
+def _next_epoch(stream):
+    """What Keras' fit does between two epochs."""
+    stream.on_epoch_begin()
+    stream.on_epoch_end()
+
+
 def test_stream_serves_fresh_shuffled_batches_each_epoch():
     stream = SimulationStream("simulate_single_motif_detection", SINGLE, batch_size=64, seed=3)
     assert len(stream) == stream.num_batches == 6
@@ -33,14 +39,17 @@ def test_stream_serves_fresh_shuffled_batches_each_epoch():
     first = np.concatenate([stream[i][0] for i in range(len(stream))])
     labels = np.concatenate([stream[i][1] for i in range(len(stream))])
     assert labels.sum() == 192 and stream.base_rate.tolist() == [0.5]
-    stream.on_epoch_end()
+    stream.on_epoch_end()  # Keras calls this once before the first epoch: epoch 0 stays
+    assert stream.epoch == 0
+    np.testing.assert_array_equal(stream[0][0], first[:64])
+    _next_epoch(stream)
     assert stream.epoch == 1
     second = np.concatenate([stream[i][0] for i in range(len(stream))])
     assert not np.array_equal(first, second)
     # the same seed gives the same stream, epoch after epoch
     again = SimulationStream("simulate_single_motif_detection", SINGLE, batch_size=64, seed=3)
     np.testing.assert_array_equal(again[5][0], first[320:384])
-    again.on_epoch_end()
+    _next_epoch(again)
     np.testing.assert_array_equal(again[0][0], second[:64])
     with pytest.raises(IndexError):
         stream[6]
@@ -71,7 +80,7 @@ def test_curriculum_stages_come_first():
     assert "curriculum epochs=3" in repr(stream)
     # a restarted model gets the curriculum again, from the next epoch simulated
     for _ in range(4):
-        stream.on_epoch_end()
+        _next_epoch(stream)
     stream.restart_curriculum()  # at epoch 4: its data is simulated again, as the curriculum's
     assert [stream.parameters_at(e)["max_spacing"] for e in range(4, 8)] == [5, 5, 3, 5]
     assert stream.parameters_at(4).get("pair_orientation") == "forward"
@@ -315,7 +324,7 @@ def test_restarts_redraw_the_weights_and_repeat_the_curriculum_repeatably():
     dnn, stream = _restarted(seed=4)
     assert dnn.restarts == 3
     assert stream.curriculum_start == 6  # the last restart, after epoch 5 (0-based)
-    assert stream.epoch == 7  # epoch 0's data was served first (Keras' early on_epoch_end)
+    assert stream.epoch == 8  # 8 epochs served from epoch 0 on, the next one simulated
     again, _ = _restarted(seed=4)
     assert again.valid_losses == dnn.valid_losses
     np.testing.assert_array_equal(again.get_sequence_filters(), dnn.get_sequence_filters())
