@@ -297,6 +297,7 @@ class SimulationStream(keras.utils.PyDataset):
         self._rng = check_seed(seed)
         self.epoch = 0
         self.curriculum_start = 0  # the epoch the curriculum (re)starts at; see restart_curriculum
+        self._served = 0  # batches served since the epoch began
         self._load(0)
         if self.num_batches == 0:
             raise ValueError(
@@ -331,20 +332,22 @@ class SimulationStream(keras.utils.PyDataset):
     def __getitem__(self, index):
         if not 0 <= index < self.num_batches:
             raise IndexError(f"batch {index} out of range [0, {self.num_batches})")
+        self._served += 1
         batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
         if self.sample_weight is None:
             return self.X[batch], self.y[batch]
         return self.X[batch], self.y[batch], self.sample_weight[batch]
 
     def on_epoch_begin(self):
-        self._serving = True
+        self._served = 0
 
     def on_epoch_end(self):
-        # Keras also calls this once before the first epoch (resetting its iterator): the data
-        # simulated in __init__ is epoch 0's and must not be skipped
-        if not getattr(self, "_serving", False):
+        # Keras also calls this before the first epoch (TensorFlow: resetting its iterator; JAX
+        # and PyTorch: after one batch that builds the model): only an epoch whose batches were
+        # all served moves the stream on, so epoch 0's data is not skipped
+        if self._served < self.num_batches:
             return
-        self._serving = False
+        self._served = 0
         self.epoch += 1
         self._load(self.epoch)
 
