@@ -287,9 +287,3 @@ def test_stopping_rule_ignores_falls_within_the_validation_noise():
     rule = StoppingRule(3, 1, 30, 0.001, 0.693, 2)
     assert [rule.update(e, float(v.mean()))[1] for e, v in enumerate(epochs)] == [None] * 5
 
-
-def test_train_rejects_a_negative_significance():
-    (X, y), _ = _validation(n=20)
-    dnn = SequenceDNN(60, num_filters=2, conv_width=5, pool_width=10, verbose=0)
-    with pytest.raises(ValueError, match="significance must be >= 0"):
-        dnn.train(X, y, (X, y), significance=-1)
