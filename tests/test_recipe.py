@@ -286,4 +286,3 @@ def test_stopping_rule_ignores_falls_within_the_validation_noise():
     # without per-sequence losses (a recorded curve of means) min_delta alone decides
     rule = StoppingRule(3, 1, 30, 0.001, 0.693, 2)
     assert [rule.update(e, float(v.mean()))[1] for e, v in enumerate(epochs)] == [None] * 5
-
