@@ -4,6 +4,9 @@
     workshop down | status | doctor
     workshop roster import registrations.csv [--show-password] | add FIRST LAST | remove USER | list
     workshop settings show | set NAME VALUE | z2jh | terraform
+    workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
+    workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud.py)
+    workshop cloud plan | up | status | password | down --target eks   (Kubernetes: hub/cloud_eks.py)
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -213,7 +216,10 @@ def cmd_settings(args) -> int:
     if args.settings_cmd == "z2jh":
         import yaml
 
-        text = yaml.safe_dump(settings.to_z2jh_values(), sort_keys=False)
+        from hub.roster import Roster
+
+        roster = Roster.load(settings.data_dir).usernames
+        text = yaml.safe_dump(settings.to_z2jh_values(roster=roster), sort_keys=False)
     elif args.settings_cmd == "terraform":
         text = json.dumps(settings.to_terraform_vars(), indent=2) + "\n"
     else:
@@ -296,6 +302,14 @@ def build_parser() -> argparse.ArgumentParser:
         p = ssub.add_parser(name, parents=[common], help=what)
         p.add_argument("-o", "--output")
     settings.set_defaults(func=cmd_settings)
+
+    from hub.image_cli import add_parser as add_image_parser
+
+    add_image_parser(sub, common)
+
+    from hub.cloud import register as register_cloud
+
+    register_cloud(sub, common)
     return parser
 
 

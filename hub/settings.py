@@ -197,7 +197,9 @@ class WorkshopSettings(Configurable):
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
-        "g6.xlarge", help="AWS instance type for the single-host Terraform deployment."
+        "g4dn.xlarge",
+        help="AWS instance type of the cloud host (`workshop cloud`); terraform/prices.json lists "
+        "the allowed ones.",
     ).tag(config=True)
     aws_region = Unicode("us-west-2", help="AWS region for Terraform.").tag(config=True)
 
@@ -390,8 +392,14 @@ class WorkshopSettings(Configurable):
                 settings._set(name, value, source="command line")
         return settings
 
+    def is_given(self, name: str) -> bool:
+        """Whether ``name`` was set by settings.json, the environment, the command line or
+        ``workshop settings set`` (rather than left to its default)."""
+        return name in getattr(self, "_given", ())
+
     def _set(self, name: str, value, source: str) -> None:
         check_choice("setting", name, self.setting_names())
+        self._given = getattr(self, "_given", set()) | {name}
         try:
             setattr(self, name, value)
         except TraitError as err:
@@ -490,101 +498,16 @@ class WorkshopSettings(Configurable):
 
     # ---------------------------------------------------------------------------------------------
     # renderings
-    def to_z2jh_values(self, secrets: dict | None = None, roster: list[str] | None = None) -> dict:
+    def to_z2jh_values(self, roster: list[str] | None = None) -> dict:
         """Zero to JupyterHub (chart 4.4) values with the same login, limits and culling.
 
-        ``secrets``: optional ``{"workshop_password", "admin_password"}``; left out by default
-        so the values can be committed or shown (supply them with ``--set`` or a secret).
         ``roster``: usernames allowed to log in (then nobody else may); without it, anyone
-        matching the username pattern who has the password may.
+        matching the username pattern who has the password may. The passwords are never in
+        the values: the hub reads them from a Kubernetes Secret (``hub/z2jh.py``).
         """
-        from hub.roster import USERNAME_PATTERN
+        from hub.z2jh import chart_values
 
-        name, _, tag = self.image.rpartition(":") if ":" in self.image else (self.image, "", "")
-        auth = {
-            "admin_users": list(self.admin_users),
-            "username_pattern": _admin_or_attendee_pattern(self.admin_users, USERNAME_PATTERN),
-        }
-        if secrets:
-            auth["user_password"] = secrets["workshop_password"]
-            auth["admin_password"] = secrets["admin_password"]
-        values = {
-            "hub": {
-                "baseUrl": "/",
-                "config": {
-                    "JupyterHub": {"authenticator_class": "shared-password"},
-                    "SharedPasswordAuthenticator": auth,
-                    "Authenticator": (
-                        {"allowed_users": sorted(roster), "allow_existing_users": False}
-                        if roster
-                        else {"allow_all": True}
-                    ),
-                },
-                "concurrentSpawnLimit": self.concurrent_spawn_limit,
-                "activeServerLimit": self.class_size + len(self.admin_users),
-                "templateVars": {"announcement_login": login_announcement()},
-            },
-            "proxy": {"https": self._z2jh_https()},
-            "singleuser": {
-                "image": {
-                    "name": name or self.image,
-                    "tag": tag or "latest",
-                    "pullPolicy": "IfNotPresent",
-                },
-                "memory": {"limit": self.mem_limit, "guarantee": self.mem_limit},
-                "cpu": {"limit": self.cpu_limit, "guarantee": round(self.cpu_limit / 2, 3)},
-                "startTimeout": self.start_timeout,
-                "defaultUrl": self.default_url,
-                "extraEnv": {
-                    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
-                    "MEM_LIMIT": str(self.mem_limit_bytes),
-                },
-                "storage": {"type": "dynamic", "capacity": "10Gi", "homeMountPath": "/home/jovyan"},
-                "profileList": self._z2jh_profiles(),
-            },
-            "cull": {
-                "enabled": self.idle_timeout > 0,
-                "timeout": self.idle_timeout or 3600,
-                "every": max(60, (self.idle_timeout or 3600) // 6),
-                "users": False,
-                "maxAge": 0,
-            },
-            "prePuller": {"continuous": {"enabled": True}, "hook": {"enabled": True}},
-            # keys the chart schema requires, at the chart's own defaults, so the file
-            # validates on its own (helm would merge them in anyway)
-            "imagePullSecrets": [],
-            "ingress": {"enabled": False},
-            "custom": {},
-            "debug": {"enabled": False},
-            "rbac": {"create": True},
-            "global": {"safeToShowValues": False},
-        }
-        return values
-
-    def _z2jh_https(self) -> dict:
-        if not self.https:
-            return {"enabled": False}
-        if self.https == "internal":
-            # a cluster has no Caddy; terminate TLS in front of it (load balancer)
-            return {"enabled": True, "type": "offload"}
-        return {
-            "enabled": True,
-            "type": "letsencrypt",
-            "hosts": [self.https],
-            "letsencrypt": {"contactEmail": self.acme_email or None},
-        }
-
-    def _z2jh_profiles(self) -> list:
-        cpu = {"display_name": "CPU only", "description": "No GPU.", "default": self.gpu == "none"}
-        if self.gpu == "none":
-            return [cpu]
-        gpu = {
-            "display_name": "GPU",
-            "description": "One NVIDIA GPU (shared memory growth on).",
-            "default": True,
-            "kubespawner_override": {"extra_resource_limits": {"nvidia.com/gpu": "1"}},
-        }
-        return [gpu, cpu]
+        return chart_values(self, roster)
 
     def to_terraform_vars(self) -> dict:
         """Flat ``{name: str | int | float | bool | list[str]}`` for ``terraform.tfvars.json``."""

@@ -6,6 +6,9 @@
 #   chromium     the headless browser Playwright drives (never a Playwright browser download)
 #   caddy        the TLS edge in front of the hub
 #   iproute2     `ip netns`: the browser tier's hub runs in a network namespace of its own
+#   shellcheck   lints the cloud host's provisioning scripts (tests/test_terraform.py), the
+#                bake script and the workflows' run: steps (through actionlint)
+#   docker-registry  a registry on loopback that `workshop image push` is tested against
 set -euo pipefail
 
 need=()
@@ -14,6 +17,8 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v caddy >/dev/null || need+=(caddy)
 command -v ip >/dev/null || need+=(iproute2)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v docker-registry >/dev/null || need+=(docker-registry)
 
 if ((${#need[@]})); then
     if [[ $EUID -ne 0 ]]; then

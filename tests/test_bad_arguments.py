@@ -480,6 +480,7 @@ SPECS = [
             "validation_data": DATA,
             "num_epochs": POSITIVE,
             "batch_size": [case for case in POSITIVE if case[0] != "None"],  # None: the default
+            "significance": [case for case in NONNEGATIVE if case[0] != "None"],
         },
     ),
     Spec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import keras
 import numpy as np
 import pytest
 
@@ -154,8 +155,9 @@ def test_l1_penalises_every_conv_kernel():
     dnn = SequenceDNN(100, num_filters=(4, 4, 4), conv_width=(5, 5, 5), pool_width=5, L1=0.01,
                       verbose=0)  # fmt: skip
     kernels = [dnn.model.get_layer(f"conv_{i}").kernel for i in (1, 2, 3)]
-    expected = 0.01 * sum(float(np.abs(np.asarray(k)).sum()) for k in kernels)
-    penalty = sum(float(np.asarray(loss)) for loss in dnn.model.losses)
+    # convert_to_numpy: torch variables that require grad refuse np.asarray
+    expected = 0.01 * sum(float(np.abs(keras.ops.convert_to_numpy(k)).sum()) for k in kernels)
+    penalty = sum(float(keras.ops.convert_to_numpy(loss)) for loss in dnn.model.losses)
     assert penalty == pytest.approx(expected, rel=1e-5)
     assert not SequenceDNN(100, pool_width=5, verbose=0).model.losses
 

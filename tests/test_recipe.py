@@ -259,6 +259,51 @@ def test_stopping_rule_without_learning_rate_cuts_is_plain_early_stopping():
     assert actions == [None, None, None, None, "stop"] and rule.best_epoch == 1
 
 
+def _swinging_epochs():
+    """Per-sequence validation losses (3,200 sequences) of a nearly separable model: 3,168 at
+    0.005 nats and 32 hard ones at 2.0 (mean 0.025), then three epochs in which half the hard
+    ones fall by 1.0 and the other half rise by 0.7, alternately: the mean falls by 0.0015
+    (more than min_delta) every time, with a paired standard error of 0.0015."""
+    base = np.full(3200, 0.005)
+    base[:32] = 2.0
+    swing_a, swing_b = base.copy(), base.copy()
+    swing_a[:16] -= 1.0
+    swing_a[16:32] += 0.7
+    swing_b[:16] += 0.7
+    swing_b[16:32] -= 1.0
+    return [np.full(3200, 0.693), base, swing_a, swing_b, swing_a]
+
+
+def test_stopping_rule_ignores_falls_within_the_validation_noise():
+    epochs = _swinging_epochs()
+
+    def actions(significance):
+        rule = StoppingRule(3, 1, 30, 0.001, 0.693, significance)
+        return [rule.update(e, float(v.mean()), v)[1] for e, v in enumerate(epochs)], rule
+
+    decided, rule = actions(0)
+    assert decided == [None] * 5 and rule.threshold(epochs[3]) == 0.001
+    # two standard errors (0.003) exceed the 0.0015 falls: a stall, answered with a cut
+    decided, rule = actions(2)
+    assert decided == [None, None, None, None, "cut"]
+    rule = StoppingRule(3, 1, 30, 0.001, 0.693, 2)
+    rule.update(0, float(epochs[0].mean()), epochs[0])
+    rule.update(1, float(epochs[1].mean()), epochs[1])
+    standard_error = np.std(epochs[2] - epochs[1], ddof=1) / np.sqrt(3200)
+    assert rule.threshold(epochs[2]) == pytest.approx(2 * standard_error)
+    assert 0.0014 < standard_error < 0.0016
+    # every sequence a little better (0.0015 +- 0.0005): many standard errors, progress
+    learning = [epochs[0], epochs[1]] + [
+        epochs[1] - 0.0015 * k + 0.0005 * (-1) ** np.arange(3200) for k in (1, 2, 3)
+    ]
+    rule = StoppingRule(3, 1, 30, 0.001, 0.693, 2)
+    assert [rule.update(e, float(v.mean()), v)[1] for e, v in enumerate(learning)] == [None] * 5
+    assert rule.best_epoch == 4 and rule.wait == 0
+    # without per-sequence losses (a recorded curve of means) min_delta alone decides
+    rule = StoppingRule(3, 1, 30, 0.001, 0.693, 2)
+    assert [rule.update(e, float(v.mean()))[1] for e, v in enumerate(epochs)] == [None] * 5
+
+
 def test_stopping_rule_restarts_a_model_still_at_chance():
     wiggle = [0.70, 0.69, 0.695, 0.691, 0.692, 0.694, 0.696, 0.695, 0.697, 0.699, 0.698, 0.70]
     wiggle += [0.701, 0.702, 0.703]

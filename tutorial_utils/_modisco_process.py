@@ -130,9 +130,39 @@ def _seqlet_counts(contributions: np.ndarray, options: dict) -> tuple[int, int] 
     return positive, negative
 
 
+def cache_all_kernels() -> int:
+    """Turn on numba's on-disk cache for every modisco-lite kernel; returns how many.
+
+    modisco-lite caches only the kernels its ``precompile`` step lists, so a warm cache (the
+    image bakes one at build time, ``image/warm_numba.py``) still left the rest to compile on a
+    learner's first run. Kernels that cannot be cached (closures) are left as they are.
+    ``NUMBA_CACHE_DIR`` says where the cache lives (numba's default: beside the package, or
+    ``~/.cache`` when that is read-only).
+    """
+    import importlib
+
+    from numba.core.dispatcher import Dispatcher
+
+    count = 0
+    for name in ("affinitymat", "aggregator", "cluster", "core", "gapped_kmer", "util"):
+        try:
+            module = importlib.import_module(f"modiscolite.{name}")
+        except ImportError:
+            continue
+        for obj in vars(module).values():
+            if isinstance(obj, Dispatcher) and obj.__module__ == module.__name__:
+                try:
+                    obj.enable_caching()
+                except Exception:  # noqa: BLE001 - numba raises plain errors for uncachable kernels
+                    continue
+                count += 1
+    return count
+
+
 def _main(folder: str) -> None:
     from modiscolite.tfmodisco import TFMoDISco
 
+    cache_all_kernels()
     folder = Path(folder)
     with np.load(folder / "inputs.npz") as inputs:
         one_hot, hypothetical = inputs["one_hot"], inputs["hypothetical"]

@@ -263,6 +263,7 @@ class SequenceDNN:
         reduce_lr_factor=DEFAULT_REDUCE_LR_FACTOR,
         plateau_epochs=DEFAULT_PLATEAU_EPOCHS,
         min_delta=DEFAULT_MIN_DELTA,
+        significance=None,
         callbacks=None,
         verbose=None,
         restarts=0,
@@ -298,6 +299,13 @@ class SequenceDNN:
             sequence) that counts as progress, as Keras' EarlyStopping ``min_delta``: a loss that
             creeps down by more than this within ``patience`` epochs keeps training at the full
             rate. 0: any new minimum counts.
+        significance : float >= 0 or None (default: 2 when X is an array, 0 for a data set).
+            Progress must also be a fall of this many standard errors of the paired
+            per-sequence differences in validation loss (from the last progress epoch): on a
+            fixed training set a nearly separable model's loss swings by more than
+            ``min_delta`` from epoch to epoch without getting better, and dips within that
+            noise would keep training going. Fresh data each epoch does not overfit, and its
+            slow falls are real. 0: ``min_delta`` alone.
         callbacks : list of ``keras.callbacks.Callback`` or None. Run after the validation
             monitor at each epoch's end, so they can read the live ``train_losses`` and
             ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
@@ -341,6 +349,7 @@ class SequenceDNN:
             reduce_lr_factor=reduce_lr_factor,
             plateau_epochs=plateau_epochs,
             min_delta=min_delta,
+            significance=significance,
             callbacks=callbacks,
             verbose=verbose,
             restarts=restarts,

@@ -1,0 +1,103 @@
+"""The CloudFormation template of the single host (``workshop cloud template``).
+
+``terraform/cloudformation/single-host.template.yaml`` is the skeleton. What has one source
+elsewhere is filled in here: the allowed instance types and their GPUs and prices from
+``terraform/prices.json``, and the user data, which is ``terraform/provision/user-data.yaml.tftpl``
+itself under ``Fn::Sub`` (its ``${name}`` placeholders are Terraform's and CloudFormation's alike),
+with each placeholder bound to a parameter, a resource, or the hub settings' default. So the
+template and the Terraform module boot the same first boot.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from hub.cloud_prices import instance_types, load_prices
+from hub.settings import REPO_ROOT, WorkshopSettings
+
+SKELETON = REPO_ROOT / "terraform" / "cloudformation" / "single-host.template.yaml"
+USER_DATA = REPO_ROOT / "terraform" / "provision" / "user-data.yaml.tftpl"
+PRICE_REGION = "us-east-1"
+# until a release is published (terraform/cloudformation/README.md), a visibly unusable default
+UNPUBLISHED_BUNDLE_URL = "https://example.invalid/dragonn-workshop-unreleased.tar.gz"
+UNPUBLISHED_SHA256 = "0" * 64
+
+
+def user_data_bindings() -> dict:
+    """Every placeholder of the user-data template -> its CloudFormation value.
+
+    Settings the launch form does not ask for take the hub settings' defaults (the Terraform
+    module's defaults are the same, which tests/test_terraform.py checks); "" and 0 mean
+    "computed on the host" as in Terraform.
+    """
+    defaults = WorkshopSettings()
+    return {
+        "name": {"Ref": "Name"},
+        "region": {"Ref": "AWS::Region"},
+        "bucket": {"Ref": "Bucket"},
+        "bundle_url": {"Ref": "BundleUrl"},
+        "bundle_sha256": {"Ref": "BundleSha256"},
+        "public_ip": {"Ref": "Address"},
+        "https_domain": {"Ref": "HttpsDomain"},
+        "homes_volume_id": {"Ref": "HomesVolume"},
+        "image_base": {"Ref": "ImageBase"},
+        "idle_stop_minutes": {"Ref": "IdleStopMinutes"},
+        "class_size": {"Ref": "ClassSize"},
+        "admin_users": {"Ref": "AdminUsers"},
+        "acme_email": {"Ref": "AcmeEmail"},
+        "hub_port": str(defaults.port),
+        "image": defaults.image,
+        "docker_network": defaults.docker_network,
+        "volume_prefix": defaults.volume_prefix,
+        "mem_limit": "",
+        "cpu_limit": "0",
+        "gpu": {"Ref": "Gpu"},
+        "concurrent_spawn_limit": "0",
+        "start_timeout": str(defaults.start_timeout),
+        "idle_timeout": {"Ref": "IdleTimeout"},
+        "instance_type": {"Ref": "InstanceType"},
+    }
+
+
+def render_template(
+    bundle_url: str = UNPUBLISHED_BUNDLE_URL, bundle_sha256: str = UNPUBLISHED_SHA256
+) -> str:
+    """The complete template (YAML), with ``bundle_url``/``bundle_sha256`` as the defaults of
+    the BundleUrl and BundleSha256 parameters (a release's tarball)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", bundle_sha256):
+        raise ValueError(f"bundle_sha256 must be 64 lower-case hex digits, got {bundle_sha256!r}")
+    if not bundle_url.startswith(("https://", "s3://")):
+        raise ValueError(f"bundle_url must start with https:// or s3://, got {bundle_url!r}")
+    template = yaml.safe_load(SKELETON.read_text(encoding="utf-8"))
+    prices = load_prices()
+    types = instance_types()
+    params = template["Parameters"]
+    params["InstanceType"]["AllowedValues"] = types
+    params["BundleUrl"]["Default"] = bundle_url
+    params["BundleSha256"]["Default"] = bundle_sha256
+    us_east = prices["regions"][PRICE_REGION]["instances_usd_per_hour"]
+    template["Mappings"]["InstanceTypes"] = {
+        t: {
+            "Gpus": str(prices["instance_types"][t]["gpus"]),
+            "UsdPerHourUsEast1": str(us_east.get(t, "unknown")),
+        }
+        for t in types
+    }
+    text = USER_DATA.read_text(encoding="utf-8")
+    template["Resources"]["Host"]["Properties"]["UserData"] = {
+        "Fn::Base64": {"Fn::Sub": [text, user_data_bindings()]}
+    }
+    header = (
+        "# DragoNN Workshop single host, made by `workshop cloud template` from\n"
+        "# terraform/cloudformation/single-host.template.yaml: edit that, not this.\n"
+    )
+    return header + yaml.safe_dump(template, sort_keys=False, width=100, allow_unicode=True)
+
+
+def write_template(path: str | Path, **kwargs) -> Path:
+    path = Path(path)
+    path.write_text(render_template(**kwargs), encoding="utf-8")
+    return path

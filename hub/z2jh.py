@@ -1,0 +1,267 @@
+"""Zero to JupyterHub values from the workshop settings, and the Kubernetes Secret they read.
+
+``chart_values(settings, roster)`` is what ``WorkshopSettings.to_z2jh_values`` and
+``workshop settings z2jh`` return: values for the z2jh chart ``CHART_VERSION`` (JupyterHub 5.5,
+like the local and single-host hubs) with the same login rules, limits and culling:
+
+* login: JupyterHub's shared-password authenticator, the attendee username pattern, the
+  instructors as admins; with a roster only its usernames may log in (``allowed_users``,
+  ``allow_existing_users`` off), without one anyone matching the pattern who has the password;
+* passwords: never in the values. The hub reads them from the Kubernetes Secret
+  ``PASSWORD_SECRET`` (keys ``PASSWORD_KEYS``) through environment variables
+  (``hub.extraEnv`` ``secretKeyRef``) and one ``hub.extraConfig`` snippet;
+  ``password_secret()`` renders that Secret for ``kubectl apply`` or Terraform;
+* user servers: the per-user image (the release's pinned ``cpu`` and ``gpu`` images unless the
+  settings name one), memory and CPU limits, a ``HOME_CAPACITY`` volume per
+  learner, TensorFlow memory growth and kernel culling (the docker spawner's environment), and
+  a profile list: one GPU (``nvidia.com/gpu: 1``, on nodes labelled ``NODE_POOL_LABEL`` =
+  ``GPU_POOL`` and tainted ``nvidia.com/gpu``) and CPU only (``CPU_POOL`` nodes);
+* safety: user pods cannot reach the cloud's instance metadata service (an iptables block in
+  an init container, and the network policy's egress rule) nor other pods on private
+  addresses;
+* a room logging in at once: the chart's user scheduler packs pods onto busy nodes, pod
+  priority lets the image puller and users pre-empt placeholders, the spawn limit and the
+  active-server cap come from the settings, images are pre-pulled on every new node;
+* HTTPS: Let's Encrypt for ``https = <domain>`` (Traefik in the chart), ``offload`` for
+  ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise.
+
+Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
+Terraform module that installs the chart adds them (``terraform/aws-eks``).
+"""
+
+from __future__ import annotations
+
+import base64
+
+from hub.docker_spawner import spawner_environment
+
+#: the z2jh chart these values are written and tested for (ships JupyterHub 5.5.0)
+CHART_VERSION = "4.4.0"
+#: Kubernetes Secret holding the workshop and admin passwords (never in the chart values)
+PASSWORD_SECRET = "workshop-passwords"
+#: hub environment variable -> key in PASSWORD_SECRET
+PASSWORD_KEYS = {
+    "WORKSHOP_PASSWORD": "workshop-password",
+    "WORKSHOP_ADMIN_PASSWORD": "admin-password",
+}
+#: each learner's home volume (a dynamically provisioned PVC at /home/jovyan)
+HOME_CAPACITY = "10Gi"
+#: node label that places user pods; Terraform's node groups carry the same labels
+NODE_POOL_LABEL = "dragonn-workshop/node-pool"
+GPU_POOL = "gpu-users"
+CPU_POOL = "cpu-users"
+#: taint of GPU nodes (the NVIDIA device plugin's convention) and the chart's user-node taint
+GPU_TAINT = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+USER_TAINT = {
+    "key": "hub.jupyter.org/dedicated",
+    "operator": "Equal",
+    "value": "user",
+    "effect": "NoSchedule",
+}
+#: per-learner defaults on a cluster, used when the settings do not give mem_limit / cpu_limit
+#: (their computed defaults divide the machine running the CLI, which means nothing here)
+CLUSTER_MEM_LIMIT = "3G"
+CLUSTER_CPU_LIMIT = 2.0
+#: what a learner's pod is guaranteed (the scheduler packs on these; limits cap bursts)
+CPU_GUARANTEE_FRACTION = 0.25
+METADATA_IP = "169.254.169.254"
+
+# Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
+_PASSWORD_CONFIG = """\
+import os
+c.SharedPasswordAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
+c.SharedPasswordAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+"""
+
+
+def learner_limits(settings) -> tuple[str, float]:
+    """``(memory, cpu)`` limits of one learner's pod: the settings' when given, else
+    ``CLUSTER_MEM_LIMIT`` and ``CLUSTER_CPU_LIMIT``."""
+    memory = settings.mem_limit if settings.is_given("mem_limit") else CLUSTER_MEM_LIMIT
+    cpu = settings.cpu_limit if settings.is_given("cpu_limit") else CLUSTER_CPU_LIMIT
+    return memory, float(cpu)
+
+
+def learner_images(settings) -> dict[str, str]:
+    """``{"cpu": ref, "gpu": ref}``: the settings' ``image`` for both when given, else the
+    release's published images pinned to this version (``hub/image_cli.py``)."""
+    from hub.image_cli import image_ref
+
+    if settings.is_given("image"):
+        ref = (
+            settings.image
+            if ":" in settings.image.rsplit("/", 1)[-1]
+            else settings.image + ":latest"
+        )
+        return {"cpu": ref, "gpu": ref}
+    return {variant: image_ref(variant) for variant in ("cpu", "gpu")}
+
+
+def chart_values(settings, roster: list[str] | None = None) -> dict:
+    """z2jh values (a dict ready for ``yaml.safe_dump``) for ``settings``; see the module doc.
+
+    ``roster``: usernames allowed to log in (admins always may); ``None`` or empty lets in
+    anyone whose name matches the attendee pattern and who has the workshop password.
+    """
+    from hub.roster import USERNAME_PATTERN
+    from hub.settings import _admin_or_attendee_pattern, login_announcement
+
+    images = learner_images(settings)
+    name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
+    memory, cpu = learner_limits(settings)
+    auth = {
+        "admin_users": list(settings.admin_users),
+        "username_pattern": _admin_or_attendee_pattern(settings.admin_users, USERNAME_PATTERN),
+    }
+    if roster:
+        # admins listed too: the hub adds them at start-up, but say it where it is read
+        allowed = sorted(set(roster) | set(settings.admin_users))
+        auth.update(allowed_users=allowed, allow_existing_users=False)
+    else:
+        auth["allow_all"] = True
+    cull_every = max(60, (settings.idle_timeout or 3600) // 6)
+    return {
+        "hub": {
+            "baseUrl": "/",
+            "config": {
+                "JupyterHub": {"authenticator_class": "shared-password", "admin_access": True},
+                "SharedPasswordAuthenticator": auth,
+            },
+            "extraEnv": {
+                env: {"valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": key}}}
+                for env, key in PASSWORD_KEYS.items()
+            },
+            "extraConfig": {"workshop-passwords": _PASSWORD_CONFIG},
+            "concurrentSpawnLimit": settings.concurrent_spawn_limit,
+            "activeServerLimit": settings.class_size + len(settings.admin_users),
+            "templateVars": {"announcement_login": login_announcement()},
+            "networkPolicy": {"enabled": True},
+        },
+        "proxy": {"https": _https(settings)},
+        "singleuser": {
+            "image": {"name": name, "tag": tag, "pullPolicy": "IfNotPresent"},
+            "memory": {"limit": memory, "guarantee": memory},
+            "cpu": {"limit": cpu, "guarantee": round(cpu * CPU_GUARANTEE_FRACTION, 3)},
+            "startTimeout": settings.start_timeout,
+            "defaultUrl": settings.default_url,
+            "extraEnv": {
+                **spawner_environment(settings),
+                "MEM_LIMIT": str(_bytes(memory)),
+            },
+            "storage": {
+                "type": "dynamic",
+                "capacity": HOME_CAPACITY,
+                "homeMountPath": "/home/jovyan",
+            },
+            "cloudMetadata": {"blockWithIptables": True, "ip": METADATA_IP},
+            "networkPolicy": {
+                "enabled": True,
+                "egressAllowRules": {"cloudMetadataServer": False, "privateIPs": False},
+            },
+            "profileList": _profiles(settings, images),
+        },
+        "scheduling": {
+            "userScheduler": {"enabled": True},
+            "podPriority": {"enabled": True},
+            # peers found placeholder pods of little help for a room arriving at once (the
+            # cluster keeps a minimum of nodes during class instead); none by default
+            "userPlaceholder": {"enabled": True, "replicas": 0},
+            "userPods": {"nodeAffinity": {"matchNodePurpose": "prefer"}},
+        },
+        "cull": {
+            "enabled": settings.idle_timeout > 0,
+            "timeout": settings.idle_timeout or 3600,
+            "every": cull_every,
+            "users": False,
+            "maxAge": 0,
+        },
+        "prePuller": {"continuous": {"enabled": True}, "hook": {"enabled": True}},
+    }
+
+
+def _bytes(memory: str) -> int:
+    from hub.settings import parse_memory
+
+    return parse_memory("mem_limit", memory)
+
+
+def _https(settings) -> dict:
+    if not settings.https:
+        return {"enabled": False}
+    if settings.https == "internal":
+        # a cluster has no Caddy: a load balancer in front terminates TLS
+        return {"enabled": True, "type": "offload"}
+    if not settings.acme_email:
+        # the chart's Traefik refuses to render without one (Let's Encrypt needs a contact)
+        raise ValueError(
+            f"acme_email must be set for https={settings.https!r} on Kubernetes: the chart "
+            "asks Let's Encrypt for the certificate and needs a contact e-mail "
+            "(workshop settings set acme_email you@example.org)"
+        )
+    return {
+        "enabled": True,
+        "type": "letsencrypt",
+        "hosts": [settings.https],
+        "letsencrypt": {"contactEmail": settings.acme_email},
+    }
+
+
+def _profiles(settings, images: dict[str, str]) -> list[dict]:
+    """CPU-only, and (unless ``gpu = none``) one GPU per learner, the default."""
+    cpu = {
+        "display_name": "CPU only",
+        "slug": "cpu",
+        "description": "No GPU: training runs on the CPU (slower, always available).",
+        "default": settings.gpu == "none",
+        "kubespawner_override": {
+            "image": images["cpu"],
+            "node_selector": {NODE_POOL_LABEL: CPU_POOL},
+        },
+    }
+    if settings.gpu == "none":
+        return [cpu]
+    gpu = {
+        "display_name": "GPU",
+        "slug": "gpu",
+        "description": "One NVIDIA GPU (TensorFlow grows its memory as needed).",
+        "default": True,
+        "kubespawner_override": {
+            "image": images["gpu"],
+            "extra_resource_limits": {"nvidia.com/gpu": "1"},
+            "node_selector": {NODE_POOL_LABEL: GPU_POOL},
+            # an override replaces the chart's user tolerations: keep the user-node one
+            "tolerations": [USER_TAINT, GPU_TAINT],
+        },
+    }
+    return [gpu, cpu]
+
+
+def password_secret(
+    workshop_password: str, admin_password: str, namespace: str | None = None
+) -> dict:
+    """The Kubernetes Secret the hub reads its passwords from (a manifest dict).
+
+    Apply it with ``kubectl apply -f -`` (stdin, so the passwords are in no file or command
+    line) before or after installing the chart; the hub waits for it. Raises ``ValueError``
+    for passwords shorter than JupyterHub accepts (8 and 32 characters) or equal ones.
+    """
+    from hub.credentials import _check_passwords
+
+    _check_passwords(workshop_password, admin_password)
+    metadata = {
+        "name": PASSWORD_SECRET,
+        "labels": {"app.kubernetes.io/part-of": "dragonn-workshop"},
+    }
+    if namespace:
+        metadata["namespace"] = namespace
+    values = {"WORKSHOP_PASSWORD": workshop_password, "WORKSHOP_ADMIN_PASSWORD": admin_password}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": metadata,
+        "data": {
+            PASSWORD_KEYS[env]: base64.b64encode(value.encode()).decode()
+            for env, value in values.items()
+        },
+    }

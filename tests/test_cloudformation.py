@@ -1,0 +1,259 @@
+"""The CloudFormation twin (``workshop cloud template``) stays in step with the Terraform module.
+
+Fast: the same instance types and prices as terraform/prices.json, the same AMI lookup, IMDS,
+volumes and ports as the module; every ``param_`` of every "Launch stack" link is a real,
+non-NoEcho parameter. Slow: cfn-lint (and a broken copy failing it), checkov, and the stack created
+in moto, whose stored user data is byte-identical to Terraform's rendering with the same values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from cloud_support import (
+    MODULE,
+    REGION,
+    REPO_ROOT,
+    MotoServer,
+    render_user_data,
+    user_data_values,
+)
+
+from hub.cloud_prices import load_prices
+from hub.cloud_template import SKELETON, render_template, user_data_bindings
+from hub.settings import WorkshopSettings
+
+GPU_AMI = (
+    "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id"
+)
+CPU_AMI = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
+SHA = "4a2e0fb5c8a1d7e3b9f6042c1d8e7a5b3c9f0e2d4a6b8c0e1f3a5b7d9c2e4f6a"
+LINK_DOCS = [
+    REPO_ROOT / "README.md",
+    REPO_ROOT / "terraform" / "cloudformation" / "README.md",
+    REPO_ROOT / "docs" / "instructor-runbook.md",
+]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return yaml.safe_load(render_template("https://example.org/dragonn-workshop.tar.gz", SHA))
+
+
+# --- fast ------------------------------------------------------------------------------------------
+def test_same_instance_types_and_prices_as_the_price_table(template):
+    prices = load_prices()
+    types = template["Parameters"]["InstanceType"]
+    assert set(types["AllowedValues"]) == set(prices["instance_types"])
+    assert types["Default"] == WorkshopSettings().instance_type == "g4dn.xlarge"
+    mapping = template["Mappings"]["InstanceTypes"]
+    us_east = prices["regions"]["us-east-1"]["instances_usd_per_hour"]
+    for name, info in prices["instance_types"].items():
+        assert mapping[name]["Gpus"] == str(info["gpus"])
+        assert float(mapping[name]["UsdPerHourUsEast1"]) == us_east[name]
+
+
+def test_same_ami_lookup_imds_volumes_and_ports_as_terraform(template):
+    main = (MODULE / "main.tf").read_text()
+    params, res = template["Parameters"], template["Resources"]
+    assert params["GpuAmi"]["Default"] == GPU_AMI and GPU_AMI in main
+    assert params["CpuAmi"]["Default"] == CPU_AMI and CPU_AMI in main
+    data = res["HostTemplate"]["Properties"]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpTokens"] == "required"
+    assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+    (root,) = data["BlockDeviceMappings"]
+    assert root["Ebs"]["Encrypted"] is True and root["Ebs"]["VolumeType"] == "gp3"
+    homes = res["HomesVolume"]["Properties"]
+    assert homes["Encrypted"] is True and homes["VolumeType"] == "gp3"
+    assert res["HomesAttachment"]["Properties"]["Device"] == "/dev/sdf"
+    assert res["Host"]["Properties"]["InstanceInitiatedShutdownBehavior"] == "stop"
+    ingress = res["SecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert sorted(r["FromPort"] for r in ingress) == [80, 443]
+    assert res["SshIngress"]["Condition"] == "HasSsh"
+    assert res["StopSchedule"]["Properties"]["Target"]["Arn"]["Fn::Sub"].endswith(
+        "aws-sdk:ec2:stopInstances"
+    )
+    for name, param in params.items():
+        assert not param.get("NoEcho"), f"{name}: no secret is a parameter"
+        assert not re.search("password|secret|token", name, re.I), name
+    # defaults the launch form shares with the module
+    tfvars = json.loads(json.dumps(WorkshopSettings().to_terraform_vars()))
+    assert params["ClassSize"]["Default"] == tfvars["class_size"]
+    assert params["AdminUsers"]["Default"] == ",".join(tfvars["admin_users"])
+    assert params["Gpu"]["Default"] == tfvars["gpu"]
+    assert params["IdleTimeout"]["Default"] == tfvars["idle_timeout"]
+
+
+def test_user_data_is_the_shared_template_bound_to_parameters(template):
+    sub = template["Resources"]["Host"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    text, bindings = sub
+    assert text == (REPO_ROOT / "terraform" / "provision" / "user-data.yaml.tftpl").read_text()
+    assert bindings == user_data_bindings()
+    refs = {v["Ref"] for v in bindings.values() if isinstance(v, dict) and "Ref" in v}
+    assert refs - {"AWS::Region"} <= set(template["Parameters"]) | set(template["Resources"])
+    defaults = WorkshopSettings()
+    assert bindings["hub_port"] == str(defaults.port)
+    assert bindings["image"] == defaults.image
+
+
+def _links() -> list[tuple[Path, str]]:
+    found = []
+    for doc in LINK_DOCS:
+        if doc.exists():
+            for url in re.findall(
+                r"\((https://[^)\s]*stacks/quickcreate[^)\s]*)\)", doc.read_text()
+            ):
+                found.append((doc, url))
+    return found
+
+
+def test_every_launch_link_names_real_parameters(template):
+    links = _links()
+    assert any(doc.name == "README.md" and doc.parent == REPO_ROOT for doc, _ in links), (
+        "the README has a Launch stack link"
+    )
+    for doc, url in links:
+        query = parse_qs(urlsplit(url).fragment.split("?", 1)[1])
+        assert query["templateURL"][0].startswith("https://"), (doc, url)
+        assert query["stackName"][0]
+        for key, values in query.items():
+            if key.startswith("param_"):
+                name = key[len("param_") :]
+                assert name in template["Parameters"], f"{doc.name}: {name} is no parameter"
+                param = template["Parameters"][name]
+                assert not param.get("NoEcho"), f"{doc.name}: {name} is NoEcho"
+                if "AllowedValues" in param:
+                    assert values[0] in param["AllowedValues"], (name, values)
+                if "AllowedPattern" in param:
+                    assert re.fullmatch(param["AllowedPattern"], values[0]), (name, values)
+
+
+def test_template_refuses_a_bad_release():
+    with pytest.raises(ValueError, match="bundle_sha256 must be 64"):
+        render_template("https://example.org/x.tar.gz", "abc")
+    with pytest.raises(ValueError, match="bundle_url must start with"):
+        render_template("ftp://example.org/x.tar.gz", SHA)
+    assert "@@" not in render_template("https://example.org/x.tar.gz", SHA)
+    assert "@@" in SKELETON.read_text()
+
+
+# --- slow ------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_cfn_lint_passes_and_catches_a_broken_copy(tmp_path):
+    good = tmp_path / "single-host.yaml"
+    good.write_text(render_template("https://example.org/x.tar.gz", SHA))
+    start = time.monotonic()
+    lint = str(Path(sys.executable).parent / "cfn-lint")
+    out = subprocess.run([lint, str(good)], capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    assert out.returncode == 0, out.stdout + out.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        good.read_text().replace("InstanceInitiatedShutdownBehavior", "ShutdownBehaviour")
+    )
+    out = subprocess.run([lint, str(broken)], capture_output=True, text=True)
+    assert out.returncode != 0 and "ShutdownBehaviour" in out.stdout
+    print(f"\ncfn-lint: {seconds:.1f} s")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_checkov_passes_the_template(tmp_path):
+    from test_terraform import CHECKOV
+    from tool_cache import tool_venv
+
+    path = tmp_path / "cfn" / "single-host.yaml"
+    path.parent.mkdir()
+    path.write_text(render_template("https://example.org/x.tar.gz", SHA))
+    venv = tool_venv("checkov", CHECKOV)
+    out = subprocess.run(
+        [str(venv / "bin" / "checkov"), "-d", str(path.parent), "--framework", "cloudformation",
+         "--skip-download", "--compact", "-o", "json"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads(out.stdout)
+    report = report[0] if isinstance(report, list) else report
+    failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
+    assert not failed, "\n".join(failed)
+    for check in report["results"]["skipped_checks"]:
+        assert len(check["check_result"].get("suppress_comment") or "") > 15, check["check_id"]
+    assert report["summary"]["passed"] > 15
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
+    body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
+    with MotoServer() as moto:
+        ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
+        # moto resolves SSM-typed parameter defaults, and reserves /aws/: point both AMI
+        # parameters at a public one moto ships (the real paths are checked above)
+        public = ssm.get_parameters_by_path(Path="/aws/service/ami-amazon-linux-latest")
+        stand_in = public["Parameters"][0]["Name"]
+        body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
+        params = {"AvailabilityZone": "us-east-1b", "Name": "genomics-2026", "ClassSize": "12",
+                  "AdminUsers": "ada,grace", "HttpsDomain": "", "IdleStopMinutes": "90"}  # fmt: skip
+        start = time.monotonic()
+        cfn.create_stack(
+            StackName="dragonn-workshop",
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        for _ in range(120):
+            stack = cfn.describe_stacks(StackName="dragonn-workshop")["Stacks"][0]
+            if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                break
+            time.sleep(0.5)
+        seconds = time.monotonic() - start
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        resources = {
+            r["LogicalResourceId"]: r.get("PhysicalResourceId")
+            for r in cfn.describe_stack_resources(StackName="dragonn-workshop")["StackResources"]
+            if "LogicalResourceId" in r  # moto lists unsupported types without names
+        }
+        for name in ("Bucket", "SecurityGroup", "Address", "HostRole", "HostProfile",
+                     "HostTemplate", "HomesVolume", "Host", "StatusParameter", "StopRole"):  # fmt: skip
+            assert resources.get(name), f"{name} missing from the stack"
+        ip = resources["Address"]
+        assert outputs["Url"] == f"https://{ip.replace('.', '-')}.sslip.io/"
+        assert outputs["InstanceId"] == resources["Host"]
+        assert outputs["StatusParameter"] == "/genomics-2026/status"
+        assert ssm.get_parameter(Name="/genomics-2026/status")["Parameter"]["Value"] == "launching"
+        assert float(outputs["InstanceCostPerHourUsd"]) == 0.526
+
+        instance = ec2.describe_instances(InstanceIds=[resources["Host"]])["Reservations"][0][
+            "Instances"
+        ][0]
+        assert instance["InstanceType"] == "g4dn.xlarge"  # (moto places it in its own zone)
+        volume = ec2.describe_volumes(VolumeIds=[resources["HomesVolume"]])["Volumes"][0]
+        assert volume["AvailabilityZone"] == "us-east-1b"
+        assert volume["Attachments"][0]["InstanceId"] == resources["Host"]
+        lt = ec2.describe_launch_template_versions(LaunchTemplateId=resources["HostTemplate"])
+        meta = lt["LaunchTemplateVersions"][0]["LaunchTemplateData"]["MetadataOptions"]
+        assert meta["HttpTokens"] == "required" and meta["HttpPutResponseHopLimit"] == 1
+
+        raw = ec2.describe_instance_attribute(InstanceId=resources["Host"], Attribute="userData")
+        from_cfn = base64.b64decode(raw["UserData"]["Value"]).decode()
+
+    values = user_data_values(
+        name="genomics-2026", region=REGION, bucket=resources["Bucket"],
+        bundle_url="https://example.org/dragonn-workshop.tar.gz", bundle_sha256=SHA,
+        public_ip=ip, homes_volume_id=resources["HomesVolume"], class_size=12,
+        admin_users="ada,grace", idle_stop_minutes=90,
+    )  # fmt: skip
+    from_terraform = render_user_data(values, tmp_path / "render")
+    assert from_cfn == from_terraform
+    print(
+        f"\nmoto stack: CREATE_COMPLETE in {seconds:.1f} s; user data identical ({len(from_cfn)} bytes)"
+    )

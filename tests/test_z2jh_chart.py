@@ -1,0 +1,340 @@
+"""The Zero to JupyterHub chart rendered with ``WorkshopSettings.to_z2jh_values()``.
+
+For several settings (CPU only, GPU, an HTTPS domain, a roster) the chart is rendered offline
+(``tests/z2jh_render.py``), every object is validated against the Kubernetes API schemas, and
+what the hub pod would load is read back and compared with the settings: login, roster,
+limits, profiles, culling, the instance-metadata block, the passwords' Secret, the user
+scheduler, HTTPS. Each check is also shown to fail on values that lack what it checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+
+import pytest
+import yaml
+from z2jh_render import find, hub_values, render, validate_all
+
+from hub import z2jh
+from hub.settings import WorkshopSettings
+
+ROSTER = ["doe_jane", "vanderberg_jeanluc", "smith_john_2"]
+PASSWORD, ADMIN_PASSWORD = "k7fm-2qzp-8rtx", "a" * 20 + "-admin-password-x" * 2
+
+CASES = {
+    "cpu-only": {"gpu": "none", "class_size": 40},
+    "gpu": {"gpu": "all", "mem_limit": "6G", "cpu_limit": 3, "idle_timeout": 1800},
+    "https-domain": {"https": "ws.example.org", "acme_email": "teacher@example.org"},
+    "roster": {
+        "admin_users": ["teacher", "ta_helper"],
+        "idle_timeout": 0,
+        "image": "ghcr.io/x/ws:1.2",
+    },
+}
+
+
+def settings_for(tmp_path, case: str) -> WorkshopSettings:
+    return WorkshopSettings.load(tmp_path / case, overrides=CASES[case])
+
+
+def roster_for(case: str) -> list[str] | None:
+    return ROSTER if case == "roster" else None
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """{case: (settings, values, objects)} rendered once for the module."""
+    out = {}
+    for case in CASES:
+        settings = settings_for(tmp_path_factory.mktemp("s"), case)
+        values = settings.to_z2jh_values(roster=roster_for(case))
+        out[case] = (settings, values, render(values))
+    return out
+
+
+# --- checks, each usable on any rendering ------------------------------------------------------
+def check_login(hub: dict, settings, roster) -> None:
+    auth = hub["hub"]["config"]["SharedPasswordAuthenticator"]
+    assert hub["hub"]["config"]["JupyterHub"]["authenticator_class"] == "shared-password"
+    assert auth["admin_users"] == list(settings.admin_users)
+    pattern = re.compile(auth["username_pattern"])
+    for name in [*settings.admin_users, "doe_jane", "smith_john_2"]:
+        assert pattern.match(name), name
+    for name in ["jane", "Doe_Jane", "doe jane", "root"]:
+        assert not pattern.match(name), name
+    if roster:
+        assert auth["allowed_users"] == sorted({*roster, *settings.admin_users})
+        assert auth["allow_existing_users"] is False
+        assert "allow_all" not in auth
+    else:
+        assert auth["allow_all"] is True
+
+
+def check_no_passwords_in_values(hub: dict, objects: list[dict]) -> None:
+    """The passwords come from the workshop-passwords Secret, never from the values."""
+    text = yaml.safe_dump(hub)
+    assert "user_password:" not in text and "admin_password:" not in text
+    env = {
+        e["name"]: e
+        for e in find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["containers"][0][
+            "env"
+        ]
+    }
+    for var, key in z2jh.PASSWORD_KEYS.items():
+        ref = env[var]["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"]) == (z2jh.PASSWORD_SECRET, key)
+
+
+def check_metadata_blocked(hub: dict, objects: list[dict]) -> None:
+    """User pods cannot reach 169.254.169.254: iptables in an init container (for clusters whose
+    network plugin ignores NetworkPolicy) and the user pods' egress policy."""
+    cloud = hub["singleuser"]["cloudMetadata"]
+    assert cloud["blockWithIptables"] is True, "iptables block of the metadata service is off"
+    assert cloud["ip"] == "169.254.169.254"
+    policy = find(objects, "NetworkPolicy", "singleuser")
+    for rule in policy["spec"]["egress"]:
+        ports = {p.get("port") for p in rule.get("ports", [])}
+        for dest in rule.get("to", []):
+            block = dest.get("ipBlock")
+            if not block:
+                continue
+            if block["cidr"] == "169.254.169.254/32":
+                assert ports == {53}, f"user pods may reach the metadata service on {ports}"
+            elif block["cidr"] == "0.0.0.0/0":
+                assert "169.254.169.254/32" in block.get("except", []), (
+                    "user pods' egress to the internet includes the metadata service"
+                )
+                assert "10.0.0.0/8" in block.get("except", []), "user pods may reach private IPs"
+
+
+def check_resources(hub: dict, settings) -> None:
+    memory, cpu = z2jh.learner_limits(settings)
+    single = hub["singleuser"]
+    assert single["memory"] == {"limit": memory, "guarantee": memory}
+    assert single["cpu"]["limit"] == cpu and 0 < single["cpu"]["guarantee"] <= cpu
+    assert single["startTimeout"] == settings.start_timeout
+    assert single["storage"]["type"] == "dynamic"
+    assert single["storage"]["capacity"] == z2jh.HOME_CAPACITY
+    assert single["extraEnv"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert hub["hub"]["concurrentSpawnLimit"] == settings.concurrent_spawn_limit
+    assert hub["hub"]["activeServerLimit"] == settings.class_size + len(settings.admin_users)
+
+
+def check_profiles(hub: dict, settings) -> None:
+    profiles = {p["slug"]: p for p in hub["singleuser"]["profileList"]}
+    assert [p["slug"] for p in hub["singleuser"]["profileList"] if p["default"]] == (
+        ["cpu"] if settings.gpu == "none" else ["gpu"]
+    )
+    images = z2jh.learner_images(settings)
+    cpu = profiles["cpu"]["kubespawner_override"]
+    assert cpu["node_selector"] == {z2jh.NODE_POOL_LABEL: z2jh.CPU_POOL}
+    assert cpu["image"] == images["cpu"]
+    default = hub["singleuser"]["image"]
+    assert (
+        f"{default['name']}:{default['tag']}" == images["cpu" if settings.gpu == "none" else "gpu"]
+    )
+    assert "extra_resource_limits" not in cpu
+    if settings.gpu == "none":
+        assert set(profiles) == {"cpu"}
+        return
+    gpu = profiles["gpu"]["kubespawner_override"]
+    assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert gpu["image"] == images["gpu"]
+    assert gpu["node_selector"] == {z2jh.NODE_POOL_LABEL: z2jh.GPU_POOL}
+    keys = {t["key"] for t in gpu["tolerations"]}
+    assert {"nvidia.com/gpu", "hub.jupyter.org/dedicated"} <= keys
+
+
+def check_culling(hub: dict, settings) -> None:
+    cull = hub["cull"]
+    assert cull["enabled"] is (settings.idle_timeout > 0)
+    if settings.idle_timeout:
+        assert cull["timeout"] == settings.idle_timeout
+        assert 60 <= cull["every"] <= settings.idle_timeout
+    assert cull["users"] is False and cull["maxAge"] == 0
+
+
+def check_scheduling(hub: dict, objects: list[dict]) -> None:
+    assert hub["scheduling"]["userScheduler"]["enabled"] is True
+    find(objects, "Deployment", "user-scheduler")
+    config = find(objects, "ConfigMap", "user-scheduler")["data"]["config.yaml"]
+    assert "MostAllocated" in config  # packs users onto busy nodes so empty ones scale down
+    assert hub["prePuller"]["continuous"]["enabled"] is True
+    find(objects, "DaemonSet", "continuous-image-puller")
+
+
+def check_https(hub: dict, objects: list[dict], settings) -> None:
+    https = hub["proxy"]["https"]
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    if settings.https and settings.https != "internal":
+        assert https["type"] == "letsencrypt" and https["hosts"] == [settings.https]
+        assert https["letsencrypt"]["contactEmail"] == settings.acme_email
+        assert ("Deployment", "autohttps") in kinds
+        traefik = find(objects, "ConfigMap", "autohttps")["data"]["traefik.yaml"]
+        assert settings.acme_email in traefik
+    else:
+        assert ("Deployment", "autohttps") not in kinds
+
+
+CHECKS_FOR_CASE = [
+    ("login", lambda s, r, hub, objs: check_login(hub, s, r)),
+    ("secrets", lambda s, r, hub, objs: check_no_passwords_in_values(hub, objs)),
+    ("metadata", lambda s, r, hub, objs: check_metadata_blocked(hub, objs)),
+    ("resources", lambda s, r, hub, objs: check_resources(hub, s)),
+    ("profiles", lambda s, r, hub, objs: check_profiles(hub, s)),
+    ("culling", lambda s, r, hub, objs: check_culling(hub, s)),
+    ("scheduling", lambda s, r, hub, objs: check_scheduling(hub, objs)),
+    ("https", lambda s, r, hub, objs: check_https(hub, objs, s)),
+]
+
+
+# --- the settings, rendered ----------------------------------------------------------------------
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_rendered_object_is_valid_kubernetes(rendered, case):
+    _, _, objects = rendered[case]
+    assert len(objects) > 25
+    validate_all(objects)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hub_loads_what_the_settings_say(rendered, case):
+    settings, values, objects = rendered[case]
+    hub = hub_values(objects)
+    assert hub["hub"]["config"] == values["hub"]["config"]  # the read-back is the real thing
+    for _, check in CHECKS_FOR_CASE:
+        check(settings, roster_for(case), hub, objects)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_safety_does_not_rest_on_chart_defaults(rendered, case):
+    """The metadata block, the egress rules and the user scheduler are in our values, not left to
+    chart defaults that a chart upgrade could change."""
+    values = rendered[case][1]
+    single = values["singleuser"]
+    assert single["cloudMetadata"] == {"blockWithIptables": True, "ip": "169.254.169.254"}
+    assert single["networkPolicy"]["enabled"] is True
+    assert single["networkPolicy"]["egressAllowRules"] == {
+        "cloudMetadataServer": False,
+        "privateIPs": False,
+    }
+    assert values["hub"]["networkPolicy"]["enabled"] is True
+    assert values["scheduling"]["userScheduler"]["enabled"] is True
+
+
+def test_gpu_pods_request_a_gpu_and_cpu_pods_none(rendered):
+    hub = hub_values(rendered["gpu"][2])
+    profiles = {p["slug"]: p["kubespawner_override"] for p in hub["singleuser"]["profileList"]}
+    assert profiles["gpu"]["extra_resource_limits"]["nvidia.com/gpu"] == "1"
+    assert hub["singleuser"]["memory"]["limit"] == "6G"
+    assert hub["singleuser"]["cpu"]["limit"] == 3.0
+    assert "extraResource" not in hub["singleuser"] or not hub["singleuser"]["extraResource"].get(
+        "limits"
+    )
+
+
+def test_the_hub_logs_in_with_the_secret_passwords(rendered, monkeypatch):
+    """The rendered hub config, with the extraConfig snippet run as the chart runs it and the
+    Secret's values in the environment, gives a real SharedPasswordAuthenticator that lets the
+    roster in with the workshop password and nobody else."""
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+    from traitlets.config import Config
+
+    hub = hub_values(rendered["roster"][2])
+    c = Config()
+    for section, cfg in hub["hub"]["config"].items():
+        c[section].update(cfg)
+    monkeypatch.setenv("WORKSHOP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("WORKSHOP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    for snippet in hub["hub"]["extraConfig"].values():
+        exec(snippet, {"c": c})  # what the chart's jupyterhub_config.py does with extraConfig
+    auth = SharedPasswordAuthenticator(config=c)
+
+    async def login(name, password):
+        return await auth.get_authenticated_user(None, {"username": name, "password": password})
+
+    assert asyncio.run(login("doe_jane", PASSWORD))["name"] == "doe_jane"
+    assert asyncio.run(login("teacher", ADMIN_PASSWORD))["admin"] is True
+    assert asyncio.run(login("doe_jane", "wrong-password")) is None
+    assert asyncio.run(login("teacher", PASSWORD)) is None  # admins need the admin password
+    assert asyncio.run(login("nobody_here", PASSWORD)) is None  # not on the roster
+
+
+# --- the checks can fail ------------------------------------------------------------------------
+def test_metadata_check_fails_without_the_block(rendered):
+    _, values, _ = rendered["cpu-only"]
+    no_iptables = copy.deepcopy(values)
+    no_iptables["singleuser"]["cloudMetadata"]["blockWithIptables"] = False
+    objects = render(no_iptables)
+    with pytest.raises(AssertionError, match="iptables"):
+        check_metadata_blocked(hub_values(objects), objects)
+
+    # the chart refuses an open egress rule beside the iptables block, so open both and check
+    # the policy part on its own (with the iptables flag read as on)
+    open_egress = copy.deepcopy(no_iptables)
+    open_egress["singleuser"]["networkPolicy"]["egressAllowRules"]["cloudMetadataServer"] = True
+    objects = render(open_egress)
+    hub = hub_values(objects)
+    hub["singleuser"]["cloudMetadata"]["blockWithIptables"] = True
+    with pytest.raises(AssertionError, match="metadata service"):
+        check_metadata_blocked(hub, objects)
+
+
+def test_login_and_profile_checks_fail_on_wrong_values(rendered):
+    settings, values, _ = rendered["gpu"]
+    no_gpu = copy.deepcopy(values)
+    no_gpu["singleuser"]["profileList"][0]["kubespawner_override"].pop("extra_resource_limits")
+    with pytest.raises(KeyError):
+        check_profiles(hub_values(render(no_gpu)), settings)
+    anyone = copy.deepcopy(rendered["roster"][1])
+    anyone["hub"]["config"]["SharedPasswordAuthenticator"]["allow_existing_users"] = True
+    with pytest.raises(AssertionError):
+        check_login(hub_values(render(anyone)), rendered["roster"][0], ROSTER)
+
+
+def test_kubernetes_validation_rejects_a_broken_object(rendered):
+    import kubernetes_validate
+
+    deployment = copy.deepcopy(find(rendered["gpu"][2], "Deployment", "hub"))
+    deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "http"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate_all([deployment])
+    deployment = copy.deepcopy(find(rendered["gpu"][2], "Deployment", "hub"))
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate_all([deployment])
+
+
+def test_chart_refuses_letsencrypt_without_contact_and_settings_say_so(tmp_path):
+    settings = WorkshopSettings.load(tmp_path, overrides={"https": "ws.example.org"})
+    with pytest.raises(ValueError, match="acme_email"):
+        settings.to_z2jh_values()
+
+
+# --- the passwords' Secret -----------------------------------------------------------------------
+def test_password_secret_is_valid_and_holds_what_the_hub_reads():
+    import base64
+
+    secret = z2jh.password_secret(PASSWORD, ADMIN_PASSWORD, namespace="workshop")
+    validate_all([secret])
+    assert secret["metadata"]["name"] == z2jh.PASSWORD_SECRET
+    decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert decoded == {"workshop-password": PASSWORD, "admin-password": ADMIN_PASSWORD}
+    with pytest.raises(ValueError, match="at least 8"):
+        z2jh.password_secret("short", ADMIN_PASSWORD)
+    with pytest.raises(ValueError, match="at least 32"):
+        z2jh.password_secret(PASSWORD, "too-short-for-an-admin")
+
+
+def test_images_are_the_releases_pinned_tags_unless_given(rendered):
+    from hub.image_cli import image_tag
+
+    settings, _, objects = rendered["gpu"]
+    images = z2jh.learner_images(settings)
+    assert images == {
+        v: f"ghcr.io/dragonn-workshop/dragonn-workshop:{image_tag(v)}" for v in images
+    }
+    assert not any(ref.endswith(":latest") for ref in images.values())
+    settings = rendered["roster"][0]
+    assert z2jh.learner_images(settings) == {"cpu": "ghcr.io/x/ws:1.2", "gpu": "ghcr.io/x/ws:1.2"}
