@@ -1,134 +1,52 @@
 """Benchmark: the tutorial's heterodimer simulation, this project vs simdna 0.4.3.2, and memory.
 
 Parameters (the 2016 workshop notebook): SPI1_known4 + IRF_known20, 500 bp, spacing 2-5,
-10,000 positives + 10,000 negatives, GC 0.4. Three of our paths are timed, side by side with
-simdna's own generators (``simdna.synthetic``) in the same run:
+10,000 positives + 10,000 negatives, GC 0.4. Three of our paths are timed against simdna's own
+generators (``simdna.synthetic``, driven by ``bench/simdna_heterodimer.py``) in the same run,
+**interleaved**: each round times every path once (ours, then simdna), and the figures are the
+median over the rounds, so that load from other processes hits both sides alike.
 
-* ``simulate_heterodimer_grammar``: the public function (strings + Embedding lists);
-* the array fast path behind it (uint8 codes + an embedding table), what ``get_simulation_data``
-  uses;
+* ``simulate_heterodimer_grammar``: the public function (strings + the lazy EmbeddingTable);
+* the array fast path behind it (uint8 codes + the instance columns), what
+  ``get_simulation_data`` uses;
 * ``get_simulation_data``: simulate + shuffle + split + one-hot float32.
 
-simdna 0.4.3.2 imports ``pkg_resources`` (gone from modern setuptools) only to locate its data
-files; the bench installs a minimal stand-in module before importing it. simdna itself is
-unchanged. Its heterodimer set is built exactly as simdna 0.2's ``simulate_heterodimer_grammar``
-built it: a pair embeddable (motif1, motif2, uniform spacing) in the positives, a random subset of
-both motif embedders (size 2) in the negatives, every instance reverse-complemented with p = 0.5.
+Each round also records the CPU time of every path (``time.process_time``): on a shared machine
+the CPU-time ratio is the steadier figure.
 
 Then 1,000,000 sequences of 500 bp are simulated in a fresh subprocess per path and the peak
 resident memory (``resource.getrusage``) is reported against the 8 GiB budget.
 
-Usage: ``python bench/simulate.py [--quick]`` (``--quick``: 2,000 sequences for simdna and
-100,000 for the memory run).
+Usage: ``python bench/simulate.py [--rounds 5] [--quick]`` (``--quick``: 2,000 sequences for
+simdna, 3 rounds, 100,000 for the memory run).
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import importlib.resources
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-PARAMS = dict(
-    motif1="SPI1_known4",
-    motif2="IRF_known20",
-    seq_length=500,
-    min_spacing=2,
-    max_spacing=5,
-    num_pos=10_000,
-    num_neg=10_000,
-    GC_fraction=0.4,
-)
+from simdna_heterodimer import PARAMS, simdna_heterodimer  # noqa: E402
+
 MEMORY_BUDGET_GIB = 8.0
+TARGET_RATIO = 100  # the public functions at least 100x simdna
 
 
-def _install_pkg_resources_shim() -> None:
-    """simdna 0.4.3.2 calls ``pkg_resources.resource_filename``; answer it from importlib."""
-    if "pkg_resources" in sys.modules:
-        return
-    try:
-        import pkg_resources  # noqa: F401
-
-        return
-    except ImportError:
-        pass
-    shim = types.ModuleType("pkg_resources")
-
-    def resource_filename(package: str, resource: str) -> str:
-        return str(importlib.resources.files(package) / resource)
-
-    shim.resource_filename = resource_filename
-    sys.modules["pkg_resources"] = shim
-
-
-@functools.cache
-def _simdna_generators():
-    """simdna's positive and negative sequence generators (motif file parsed once, untimed)."""
-    _install_pkg_resources_shim()
-    import simdna
-    from simdna import synthetic
-    from simdna.util import DiscreteDistribution
-
-    gc = PARAMS["GC_fraction"]
-    distribution = DiscreteDistribution(
-        {"A": (1 - gc) / 2, "C": gc / 2, "G": gc / 2, "T": (1 - gc) / 2}
-    )
-    background = synthetic.ZeroOrderBackgroundGenerator(PARAMS["seq_length"], distribution)
-    loaded = synthetic.LoadedEncodeMotifs(simdna.ENCODE_MOTIFS_PATH, pseudocountProb=0.001)
-
-    def sampler(name):
-        return synthetic.ReverseComplementWrapper(
-            synthetic.PwmSamplerFromLoadedMotifs(loaded, name)
-        )
-
-    pair = synthetic.PairEmbeddableGenerator(
-        sampler(PARAMS["motif1"]),
-        sampler(PARAMS["motif2"]),
-        synthetic.UniformIntegerGenerator(PARAMS["min_spacing"], PARAMS["max_spacing"]),
-    )
-    positives = synthetic.EmbedInABackground(background, [synthetic.EmbeddableEmbedder(pair)])
-    negatives = synthetic.EmbedInABackground(
-        background,
-        [
-            synthetic.RandomSubsetOfEmbedders(
-                synthetic.FixedQuantityGenerator(2),
-                [
-                    synthetic.SubstringEmbedder(sampler(PARAMS["motif1"])),
-                    synthetic.SubstringEmbedder(sampler(PARAMS["motif2"])),
-                ],
-            )
-        ],
-    )
-    return synthetic, positives, negatives
-
-
-def simdna_heterodimer(num_pos: int, num_neg: int):
-    """The heterodimer set with simdna's generators: (sequences, labels, embeddings)."""
-    synthetic, positives, negatives = _simdna_generators()
-    generated = list(synthetic.GenerateSequenceNTimes(positives, num_pos).generateSequences())
-    generated += list(synthetic.GenerateSequenceNTimes(negatives, num_neg).generateSequences())
-    sequences = [g.seq for g in generated]
-    labels = [1] * num_pos + [0] * num_neg
-    return sequences, labels, [g.embeddings for g in generated]
-
-
-def _timed(function, repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (each call's result is dropped before the next)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _clock(function) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one call; the result is dropped before returning."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _memory_child(path: str, num_seqs: int) -> None:
@@ -166,7 +84,7 @@ def _memory_run(path: str, num_seqs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller simdna and memory runs")
-    parser.add_argument("--repeats", type=int, default=3, help="timed repeats of our paths")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5)")
     parser.add_argument("--memory-child", choices=["codes", "strings"], help=argparse.SUPPRESS)
     parser.add_argument("--memory-seqs", type=int, default=1_000_000, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -178,42 +96,63 @@ def main() -> None:
 
     total = PARAMS["num_pos"] + PARAMS["num_neg"]
     simdna_total = 2_000 if args.quick else total
+    rounds = args.rounds or (3 if args.quick else 5)
     memory_seqs = 100_000 if args.quick else 1_000_000
 
     # warm-up: motif files parsed, code paths loaded (neither side is timed doing that)
     simulations.simulate_heterodimer_grammar(**dict(PARAMS, num_pos=10, num_neg=10), seed=0)
-    simdna_heterodimer(5, 5)
+    simdna_heterodimer(5, 5, seed=0)
 
     print(f"heterodimer simulation: {PARAMS}")
-    rows = []
+    print(f"{rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f} at start")
     fast = simulations.CODE_SIMULATIONS["simulate_heterodimer_grammar"]
-    ours = [
-        ("tutorial_utils fast path (uint8 codes)", lambda: fast(**PARAMS, seed=1)),
+    half = simdna_total // 2
+    paths = [
+        ("tutorial_utils fast path (uint8 codes)", total, lambda r: fast(**PARAMS, seed=r)),
         (
-            "tutorial_utils simulate_heterodimer_grammar (strings)",
-            lambda: simulations.simulate_heterodimer_grammar(**PARAMS, seed=1),
+            "tutorial_utils simulate_heterodimer_grammar (public)",
+            total,
+            lambda r: simulations.simulate_heterodimer_grammar(**PARAMS, seed=r),
         ),
         (
             "tutorial_utils get_simulation_data (one-hot split)",
-            lambda: datasets.get_simulation_data("simulate_heterodimer_grammar", PARAMS, seed=1),
+            total,
+            lambda r: datasets.get_simulation_data("simulate_heterodimer_grammar", PARAMS, seed=r),
+        ),
+        (
+            "simdna 0.4.3.2 synthetic (strings)",
+            simdna_total,
+            lambda r: simdna_heterodimer(half, simdna_total - half, seed=r),
         ),
     ]
-    # interleave: ours, simdna, ours again, so background load affects both sides alike
-    first = {name: _timed(fn, args.repeats) for name, fn in ours}
-    half = simdna_total // 2
-    simdna_seconds = _timed(lambda: simdna_heterodimer(half, simdna_total - half), 1)
-    second = {name: _timed(fn, args.repeats) for name, fn in ours}
-    simdna_rate = simdna_total / simdna_seconds
-    for name, _ in ours:
-        seconds = min(first[name], second[name])
-        rows.append((name, total, seconds, total / seconds, total / seconds / simdna_rate))
-    rows.append(
-        ("simdna 0.4.3.2 synthetic (strings)", simdna_total, simdna_seconds, simdna_rate, 1.0)
-    )
+    walls = {name: [] for name, _, _ in paths}
+    cpus = {name: [] for name, _, _ in paths}
+    for r in range(rounds):
+        for name, _, function in paths:
+            wall, cpu = _clock(lambda f=function, seed=r + 1: f(seed))
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+        print(f"round {r + 1}: " + ", ".join(f"{walls[n][-1]:.3f}" for n, _, _ in paths) + " s")
+    simdna_name = paths[-1][0]
+    simdna_rate = simdna_total / statistics.median(walls[simdna_name])
+    simdna_cpu_rate = simdna_total / statistics.median(cpus[simdna_name])
 
-    print(f"\n{'generator':56s} {'sequences':>10s} {'seconds':>9s} {'seq/s':>11s} {'x simdna':>9s}")
-    for name, count, seconds, rate, ratio in rows:
-        print(f"{name:56s} {count:>10,d} {seconds:>9.3f} {rate:>11,.0f} {ratio:>9.1f}")
+    header = f"{'generator':54s} {'sequences':>9s} {'median s':>9s} {'seq/s':>10s}"
+    print(f"\n{header} {'x simdna':>9s} {'CPU s':>7s} {'x simdna (CPU)':>15s}")
+    for name, count, _ in paths:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        ratio, cpu_ratio = count / wall / simdna_rate, count / cpu / simdna_cpu_rate
+        print(
+            f"{name:54s} {count:>9,d} {wall:>9.3f} {count / wall:>10,.0f} {ratio:>9.1f} "
+            f"{cpu:>7.3f} {cpu_ratio:>15.1f}"
+        )
+    public = paths[1][0]
+    ratio = total / statistics.median(walls[public]) / simdna_rate
+    print(
+        f"public function / simdna = {ratio:.0f}x (target >= {TARGET_RATIO}x): "
+        f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}; load average "
+        f"{os.getloadavg()[0]:.2f} at the end"
+    )
 
     print(f"\nmemory: {memory_seqs:,} sequences of 500 bp, fresh subprocess per path")
     print(f"{'path':40s} {'seconds':>9s} {'peak RSS GiB':>13s} {'budget GiB':>11s} {'ok':>4s}")

@@ -403,6 +403,7 @@ SPECS = [
             "num_neg": COUNT,
             "GC_fraction": FRACTION,
             "pair_orientation": CHOICE,
+            "negatives": CHOICE,
             "seed": SEED,
         },
     ),
@@ -454,6 +455,7 @@ SPECS = [
             "dropout": FRACTION,
             "verbose": INDEX,
             "seed": SEED,
+            "reverse_complement": CHOICE,
         },
     ),
     Spec(
@@ -477,8 +479,33 @@ SPECS = [
             "y": LABELS,
             "validation_data": DATA,
             "num_epochs": POSITIVE,
-            "batch_size": POSITIVE,
+            "batch_size": [case for case in POSITIVE if case[0] != "None"],  # None: the default
+            "significance": [case for case in NONNEGATIVE if case[0] != "None"],
         },
+    ),
+    Spec(
+        "SimulationStream",
+        lambda c: tu.SimulationStream,
+        _sim(
+            simulation_name="simulate_heterodimer_grammar",
+            simulation_parameters=HETERODIMER,
+            batch_size=8,
+            seed=0,
+        ),
+        {
+            "simulation_name": CHOICE,
+            "simulation_parameters": SIMULATION_PARAMETERS,
+            "batch_size": POSITIVE,
+            "curriculum": [
+                ("str", "forward"),
+                ("dict", {"pair_orientation": "forward"}),
+                ("zero epochs", [(0, {"pair_orientation": "forward"})]),
+                ("unknown parameter", [(2, {"bogus": 1})]),
+                ("impossible size", [(2, {"num_pos": 10**12})]),
+            ],
+            "seed": SEED,
+        },
+        names={"simulation_parameters": ("simulation_parameters", "num_pos")},
     ),
     Spec(
         "get_SequenceDNN",
@@ -684,7 +711,7 @@ SPECS = [
     ),
 ]
 NO_ARGUMENTS = ["get_available_simulations", "inspect_SequenceDNN", "print_available_simulations"]
-RECORDS = ["Data", "Embedding"]  # plain named tuples, built by the library
+RECORDS = ["Data", "Embedding", "EmbeddingTable"]  # records the library builds, never the user
 
 
 def _cases():

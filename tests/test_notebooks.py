@@ -159,6 +159,9 @@ def test_extras_runs_end_to_end():
             MAX_EPOCHS=12,
             BATCH_SIZE=32,
             LEARNING_RATE=0.01,
+            GRAMMAR_SEQ_LENGTH=100,
+            GRAMMAR_SEQS_PER_EPOCH=1280,
+            GRAMMAR_MAX_EPOCHS=3,
         ),
     )
     single = [float(v) for v in AUROC.findall(_text(_cell(nb, "single_motif_cnn = get_")))]
@@ -171,6 +174,12 @@ def test_extras_runs_end_to_end():
         r"single motif ([0-9.]+), density localization ([0-9.]+)", _text(ism_cell)
     )
     assert len(fractions) == 2  # ISM and DeepLIFT lines
+    # exercise 2: trained on fresh data each epoch, tested on a fixed set
+    grammar_cell = _cell(nb, "fresh_training_data = SimulationStream(")
+    grammar = [float(v) for v in AUROC.findall(_text(grammar_cell))]
+    assert len(grammar) == 1 and 0 <= grammar[0] <= 1
+    assert "3,840 training sequences seen" in _text(grammar_cell)
+    assert _images(grammar_cell) == 1
 
 
 @pytest.mark.notebook

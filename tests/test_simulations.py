@@ -284,6 +284,18 @@ def test_heterodimer_forward_orientation_keeps_the_pair_on_the_plus_strand():
         simulate_heterodimer_grammar(**HETERODIMER, pair_orientation="reverse")
 
 
+def test_heterodimer_background_negatives_hold_no_motif():
+    sequences, y, embeddings = simulate_heterodimer_grammar(
+        **HETERODIMER, negatives="background", seed=8
+    )
+    _check_embeddings_in_place(sequences, embeddings)
+    assert all(len(items) == 2 for items in embeddings[:600])  # positives as before
+    assert all(len(items) == 0 for items in embeddings[600:])
+    assert y[:600].all() and not y[600:].any()
+    with pytest.raises(ValueError, match="negatives"):
+        simulate_heterodimer_grammar(**HETERODIMER, negatives="none")
+
+
 def test_motif_counting_counts_and_negative_class_size():
     sequences, y, embeddings = simulate_motif_counting(
         "TAL1_known4", 200, (3, 5), (0, 2), 30, 70, 0.4, seed=9
@@ -551,3 +563,32 @@ def test_dinucleotide_shuffle_errors():
         dinucleotide_shuffle("ACGT", num_shuffles=0)
     with pytest.raises(ValueError, match="sequence_or_onehot"):
         dinucleotide_shuffle(np.zeros((5, 3)))
+
+
+def test_embedding_table_reads_as_the_2016_list_of_lists():
+    sequences, _, table = simulate_heterodimer_grammar(**HETERODIMER, seed=21)
+    as_lists = [table[i] for i in range(len(table))]
+    assert isinstance(table, sims.EmbeddingTable) and len(table) == len(sequences) == 1000
+    assert table == as_lists and as_lists == table and list(table) == as_lists
+    assert table[-1] == as_lists[-1] and table[599] == as_lists[599]
+    with pytest.raises(IndexError):
+        table[1000]
+    # slices, index arrays and boolean masks give tables of those sequences (views)
+    assert table[10:13] == as_lists[10:13]
+    picked = np.array([5, 700, 5])
+    assert table[picked] == [as_lists[i] for i in picked]
+    assert table[picked][1] == as_lists[700]
+    mask = np.zeros(1000, dtype=bool)
+    mask[[3, 900]] = True
+    assert table[mask] == [as_lists[3], as_lists[900]]
+    assert table[:2] != table[2:4] and table[:2] != as_lists[:3]
+    with pytest.raises(TypeError, match="indexed by integers"):
+        table[np.array([0.5])]
+    # columns: one entry per instance of the table's sequences
+    columns = table[picked].columns()
+    expected = [(s, e.name, e.start, e.strand) for s, i in enumerate(picked) for e in as_lists[i]]
+    rows = zip(
+        columns["sequence"], columns["name"], columns["start"], columns["strand"], strict=True
+    )
+    assert [(int(s), n, int(b), t) for s, n, b, t in rows] == expected
+    assert "1000 sequences, 2000 motif instances" in repr(table)

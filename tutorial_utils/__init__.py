@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "read_motif_file": "motif_files",
     # simulations
     "Embedding": "simulations",
+    "EmbeddingTable": "simulations",
     "dinucleotide_shuffle": "simulations",
     "simulate_single_motif_detection": "simulations",
     "simulate_motif_counting": "simulations",
@@ -61,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "train_SequenceDNN": "training",
     "SequenceDNN_learning_curve": "training",
     "test_SequenceDNN": "training",
+    "SimulationStream": "recipe",
     # interpretation
     "get_motif_scores": "motif_scan",
     "match_filters_to_motifs": "motif_scan",

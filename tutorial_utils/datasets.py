@@ -47,7 +47,7 @@ class Data(NamedTuple):
     """A simulated data set split three ways.
 
     X_* : float32 (n, L, 4) one-hot sequences (A, C, G, T). y_* : bool (n, tasks).
-    *_embeddings : lists (one per sequence) of lists of ``Embedding``.
+    *_embeddings : ``EmbeddingTable`` (one list of ``Embedding`` per sequence, built on access).
     motif_names : list of str, the motifs the simulation embeds.
     """
 
@@ -57,9 +57,9 @@ class Data(NamedTuple):
     y_train: np.ndarray
     y_valid: np.ndarray
     y_test: np.ndarray
-    train_embeddings: list
-    valid_embeddings: list
-    test_embeddings: list
+    train_embeddings: simulations.EmbeddingTable
+    valid_embeddings: simulations.EmbeddingTable
+    test_embeddings: simulations.EmbeddingTable
     motif_names: list
 
 
@@ -114,6 +114,44 @@ def _motif_names(name: str, parameters: Mapping) -> list[str]:
     return [as_name(parameters["motif_name"])]
 
 
+def bind_simulation(simulation_name: str, simulation_parameters: Mapping):
+    """The array version of a simulation and its keyword arguments, checked against its signature.
+
+    Returns (function, parameters dict); the function returns a ``SimulatedCodes``.
+    Raises ValueError for an unknown simulation (listing the available ones) and TypeError for
+    parameters the simulation does not take or lacks.
+    """
+    simulate = simulations.CODE_SIMULATIONS.get(simulation_name)
+    if simulate is None:
+        get_simulation_function(simulation_name)  # raises the listing error
+    if not isinstance(simulation_parameters, Mapping):
+        raise TypeError(
+            "simulation_parameters must be a dict of keyword arguments, got "
+            f"{type(simulation_parameters).__name__}"
+        )
+    parameters = dict(simulation_parameters)
+    signature = inspect.signature(getattr(simulations, simulation_name))
+    try:
+        signature.bind(**parameters)
+    except TypeError as error:
+        raise TypeError(
+            f"simulation_parameters do not match {simulation_name}{signature}: {error}"
+        ) from None
+    return simulate, parameters
+
+
+def check_data_size(simulation_name: str, parameters: Mapping) -> None:
+    """Raise ``ResourceLimitError`` (naming the parameter) before simulating and one-hot encoding
+    a request that cannot fit in memory; ``parameters`` as bound by :func:`bind_simulation`."""
+    check_simulation_size(
+        simulation_name,
+        parameters.get("seq_length"),
+        tuple(parameters.get(key, 2) for key in _INSTANCE_PARAMETERS if key in parameters) or 2,
+        per_base=DATA_BYTES_PER_BASE,
+        **{key: parameters[key] for key in ("num_pos", "num_neg", "num_seqs") if key in parameters},
+    )
+
+
 def get_simulation_data(
     simulation_name: str,
     simulation_parameters: Mapping,
@@ -142,34 +180,13 @@ def get_simulation_data(
     Data namedtuple: X_train, X_valid, X_test (float32 (n, L, 4)), y_train, y_valid, y_test
     (bool (n, tasks)), train/valid/test_embeddings, motif_names.
     """
-    simulate = simulations.CODE_SIMULATIONS.get(simulation_name)
-    if simulate is None:
-        get_simulation_function(simulation_name)  # raises the listing error
-    if not isinstance(simulation_parameters, Mapping):
-        raise TypeError(
-            f"simulation_parameters must be a dict of keyword arguments, got {type(simulation_parameters).__name__}"
-        )
+    simulate, parameters = bind_simulation(simulation_name, simulation_parameters)
     test_set_size = check_int("test_set_size", test_set_size, min_value=0)
     validation_set_size = check_int("validation_set_size", validation_set_size, min_value=0)
     if seed is not None:
         seed = check_int("seed", seed, min_value=0)
     simulation_seed, split_seed = np.random.SeedSequence(seed).spawn(2)
-
-    parameters = dict(simulation_parameters)
-    signature = inspect.signature(getattr(simulations, simulation_name))
-    try:
-        signature.bind(**parameters)
-    except TypeError as error:
-        raise TypeError(
-            f"simulation_parameters do not match {simulation_name}{signature}: {error}"
-        ) from None
-    check_simulation_size(  # before any work: the one-hot splits of a huge request
-        simulation_name,
-        parameters.get("seq_length"),
-        tuple(parameters.get(key, 2) for key in _INSTANCE_PARAMETERS if key in parameters) or 2,
-        per_base=DATA_BYTES_PER_BASE,
-        **{key: parameters[key] for key in ("num_pos", "num_neg", "num_seqs") if key in parameters},
-    )
+    check_data_size(simulation_name, parameters)  # before any work
     parameters.setdefault("seed", np.random.default_rng(simulation_seed))
     simulated = simulate(**parameters)
 

@@ -13,14 +13,14 @@ layer): the 2016 workshop code put it on convolutions 2-3 only, later versions a
 
 Training (see :meth:`SequenceDNN.train`) is class-weighted binary cross-entropy with early
 stopping on the validation loss that restores the best epoch's weights (the 2016 code kept the
-last epoch's weights), and a speed-tuned default recipe.
+last epoch's weights); the recipe (loop, stopping rule, learning-rate schedule, fresh simulated
+data per epoch) lives in :mod:`tutorial_utils.recipe`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -29,30 +29,39 @@ import keras
 import numpy as np
 from keras import ops
 
+from tutorial_utils import recipe
 from tutorial_utils._onehot import check_one_hot
 from tutorial_utils._validation import check_float, check_int, check_sequence_dnn_size
 from tutorial_utils.metrics import ClassificationResult
+from tutorial_utils.recipe import (  # noqa: F401  (the recipe's defaults, re-exported)
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_MIN_DELTA,
+    DEFAULT_NUM_EPOCHS,
+    DEFAULT_PATIENCE,
+    DEFAULT_PLATEAU_EPOCHS,
+    DEFAULT_REDUCE_LR_FACTOR,
+    DEFAULT_REDUCE_LR_PATIENCE,
+    PREDICT_BATCH_SIZE,
+)
 
 PARAMS_ENTRY = "sequence_dnn.json"  # constructor parameters, stored inside the .keras zip
 
-# Default training recipe, chosen for wall time to an early-stopped model on 2-core CPUs
-# (bench/train.py measures it against plain Adam 1e-3 / batch 128 / patience 3). Per epoch, the
-# train step is compiled with XLA on TensorFlow too (Keras turns XLA off on CPU-only machines):
-# side by side on 2 CPU cores a deep-CNN epoch took 0.3-0.7x the time without it, a shallow one
-# the same (bench/train.py --epoch-ab). Batches of 256-1024 were not faster per epoch, so the
-# recipe saves epochs instead (higher initial learning rate, cuts on stalls, no stop on the
-# plateau, and no waiting on improvements under 0.001: the shallow CNN crawled from 0.109 to 0.097
-# over its last 18 epochs).
-DEFAULT_BATCH_SIZE = 128
-DEFAULT_LEARNING_RATE = 3e-3
-DEFAULT_PATIENCE = 3
-DEFAULT_NUM_EPOCHS = 100
-DEFAULT_REDUCE_LR_PATIENCE = 1
-DEFAULT_REDUCE_LR_FACTOR = 0.3
-DEFAULT_PLATEAU_EPOCHS = 30
-DEFAULT_MIN_DELTA = 0.001  # nats per sequence; chance is 0.693
-LEARNING_MARGIN = 0.98  # "beats chance" = validation loss below 98 % of the chance loss
-PREDICT_BATCH_SIZE = 1000
+
+@keras.saving.register_keras_serializable(package="tutorial_utils")
+class Flip(keras.layers.Layer):
+    """Reverses the given axes. ``axis=(1, 2)`` of one-hot DNA (N, L, 4) over A, C, G, T is its
+    reverse complement (positions reversed, A<->T and C<->G); ``axis=1`` reverses positions."""
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = tuple(axis) if isinstance(axis, (tuple, list)) else axis
+
+    def call(self, inputs):
+        return ops.flip(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
 
 
 class SequenceDNN:
@@ -76,6 +85,16 @@ class SequenceDNN:
         2 also shows Keras' progress bar.
     seed : int >= 0 or None (default). Seeds Keras (weights, dropout, shuffling) at
         construction and again at the start of :meth:`train`, so runs are repeatable.
+    reverse_complement : False (default), "filters" or "network". Weights shared between the
+        two strands. "filters": every first-layer filter scans both strands and keeps the larger
+        score at each position (as DeepBind scans both strands; Alipanahi et al. 2015), so
+        ``conv_1`` detects a motif on either strand alike and the deeper layers see where
+        motifs are, not on which strand (right for a label that ignores strand, wrong for one
+        that depends on it); it doubles the first layer's cost only. "network": the whole
+        network scores the sequence and its reverse complement and the two logits are averaged
+        (the "conjoined" network of Zhou et al. 2021, Bioinformatics 37:2238), at twice the
+        cost. Either way the network is no longer a single chain of layers, which ISM's fast
+        path, DeepLIFT and the layer views need.
 
     Attributes
     ----------
@@ -102,6 +121,7 @@ class SequenceDNN:
         dropout=0.0,
         verbose=1,
         seed=None,
+        reverse_complement=False,
     ):
         self.seq_length = check_int("seq_length", seq_length, min_value=1)
         if not isinstance(use_deep_CNN, (bool, np.bool_)):
@@ -121,6 +141,13 @@ class SequenceDNN:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.verbose = check_int("verbose", verbose, min_value=0, max_value=2)
         self.seed = None if seed is None else check_int("seed", seed, min_value=0)
+        is_false = isinstance(reverse_complement, (bool, np.bool_)) and not reverse_complement
+        if not (is_false or reverse_complement in ("filters", "network")):
+            raise ValueError(
+                "reverse_complement must be False, 'filters' or 'network', got "
+                f"{reverse_complement!r}"
+            )
+        self.reverse_complement = False if is_false else reverse_complement
         self.pooled_length = _pooled_length(self.seq_length, self.widths, self.pool_width)
         check_sequence_dnn_size(
             self.seq_length,
@@ -146,6 +173,7 @@ class SequenceDNN:
             "dropout": self.dropout,
             "verbose": self.verbose,
             "seed": self.seed,
+            "reverse_complement": self.reverse_complement,
         }
         if self.seed is not None:
             keras.utils.set_random_seed(self.seed)
@@ -158,6 +186,7 @@ class SequenceDNN:
         self.valid_losses: list[float] = []
         self.epoch_seconds: list[float] = []
         self.best_epoch: int | None = None
+        self.restarts = 0  # initializations discarded by the last train (see train)
         self.trained = False
 
     # ------------------------------------------------------------------------------------------
@@ -166,24 +195,45 @@ class SequenceDNN:
     def _build(self) -> keras.Model:
         regularizer = keras.regularizers.L1(self.L1) if self.L1 > 0 else None
         inputs = keras.Input((self.seq_length, 4), name="sequence")
-        x = inputs
+        layers = []
         for i, (filters, width) in enumerate(zip(self.filters, self.widths, strict=True), start=1):
-            x = keras.layers.Conv1D(
-                filters,
-                width,
-                padding="valid",
-                activation="linear",
-                kernel_initializer="he_normal",
-                kernel_regularizer=regularizer,
-                name=f"conv_{i}",
-            )(x)
-            x = keras.layers.Activation("relu", name=f"relu_{i}")(x)
-            x = keras.layers.Dropout(self.dropout, name=f"dropout_{i}")(x)
-        x = keras.layers.MaxPooling1D(
-            self.pool_width, strides=self.pool_width, padding="valid", name="pool"
-        )(x)
-        x = keras.layers.Flatten(name="flatten")(x)
-        logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
+            layers += [
+                keras.layers.Conv1D(
+                    filters,
+                    width,
+                    padding="valid",
+                    activation="linear",
+                    kernel_initializer="he_normal",
+                    kernel_regularizer=regularizer,
+                    name=f"conv_{i}",
+                ),
+                keras.layers.Activation("relu", name=f"relu_{i}"),
+                keras.layers.Dropout(self.dropout, name=f"dropout_{i}"),
+            ]
+        layers += [
+            keras.layers.MaxPooling1D(
+                self.pool_width, strides=self.pool_width, padding="valid", name="pool"
+            ),
+            keras.layers.Flatten(name="flatten"),
+        ]
+        if self.reverse_complement == "filters":  # conv_1 on both strands, the larger score
+            reverse = Flip(axis=(1, 2), name="reverse_complement")(inputs)
+            on_minus = Flip(axis=1, name="align")(layers[0](reverse))  # back to + positions
+            x = keras.layers.Maximum(name="strand_max")([layers[0](inputs), on_minus])
+            for layer in layers[1:]:
+                x = layer(x)
+            logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
+        elif self.reverse_complement == "network":  # both strands, logits averaged
+            layers.append(keras.layers.Dense(self.num_tasks, name="strand_logits"))
+            strands = [inputs, Flip(axis=(1, 2), name="reverse_complement")(inputs)]
+            for layer in layers:
+                strands = [layer(x) for x in strands]
+            logits = keras.layers.Average(name="logits")(strands)
+        else:
+            x = inputs
+            for layer in layers:
+                x = layer(x)
+            logits = keras.layers.Dense(self.num_tasks, activation="linear", name="logits")(x)
         probability = keras.layers.Activation("sigmoid", name="probability")(logits)
         return keras.Model(inputs, probability, name="sequence_dnn")
 
@@ -202,55 +252,73 @@ class SequenceDNN:
     def train(
         self,
         X,
-        y,
-        validation_data,
+        y=None,
+        validation_data=None,
         *,
         num_epochs=DEFAULT_NUM_EPOCHS,
         patience=DEFAULT_PATIENCE,
-        batch_size=DEFAULT_BATCH_SIZE,
+        batch_size=None,
         learning_rate=DEFAULT_LEARNING_RATE,
         reduce_lr_patience=DEFAULT_REDUCE_LR_PATIENCE,
         reduce_lr_factor=DEFAULT_REDUCE_LR_FACTOR,
         plateau_epochs=DEFAULT_PLATEAU_EPOCHS,
         min_delta=DEFAULT_MIN_DELTA,
+        significance=None,
         callbacks=None,
         verbose=None,
+        restarts=0,
     ):
         """Fit the model, stopping early on the validation loss and keeping the best epoch.
 
         Parameters
         ----------
-        X : float array (N, L, 4), one-hot training sequences.
+        X : float array (N, L, 4) of one-hot training sequences, or a ``keras.utils.PyDataset``
+            yielding (sequences, labels[, weights]) batches, such as
+            :class:`tutorial_utils.recipe.SimulationStream` (fresh simulated data each epoch).
         y : bool or 0/1 array (N, tasks) (or (N,) for one task), training labels; every task
-            needs both classes.
-        validation_data : tuple (X_valid, y_valid) of the same kinds.
+            needs both classes. None (the default) when X is a data set.
+        validation_data : tuple (X_valid, y_valid) of arrays (required), fixed across epochs.
         num_epochs : int, default 100. Upper limit on epochs.
-        patience : int, default 3. Stop after this many consecutive epochs without a lower
-            validation loss; the weights of the best epoch are then restored.
-        batch_size : int, default 128.
+        patience : int, default 3. A stall is this many epochs in which the validation loss did
+            not fall by more than ``min_delta`` below its last such low (Keras' EarlyStopping).
+            A stall returns the model to its best weights and cuts the learning rate by
+            ``reduce_lr_factor`` (default 0.3); the weights of the lowest validation loss are
+            kept in the end.
+        batch_size : int, default 64 (arrays only: a data set sets its own).
         learning_rate : float, default 3e-3. Initial Adam learning rate.
-        reduce_lr_patience : int or None, default 1. Multiply the learning rate by
-            ``reduce_lr_factor`` (default 0.3) after this many epochs without improvement
-            (None: constant rate).
+        reduce_lr_patience : int or None, default 1. Epochs a cut has to bring progress; without
+            it training stops, with it training goes on at the lower rate. None: no cuts, the
+            first stall stops training (Keras' EarlyStopping with restored best weights).
         plateau_epochs : int, default 30. Heterodimer-style tasks start with a plateau at the
             chance level (the loss of always predicting the training base rate) that can last
-            ~20 epochs before the model finds the motif pair; patience and learning-rate cuts
-            count only once the validation loss is below 98 % of the chance loss, or after
-            ``plateau_epochs`` epochs (then a model that never learns stops).
-        min_delta : float, default 0.001. An epoch counts as progress (it resets patience and
-            the learning-rate cut) only if it lowers the validation loss of the last progress
-            epoch by more than this (as Keras' EarlyStopping ``min_delta``); the weights of the
-            lowest loss are kept either way. 0: any decrease counts.
+            ~20 epochs before the model finds the motif pair; nothing counts until the
+            validation loss is below 98 % of the chance loss, or until ``plateau_epochs``
+            epochs have passed (then a model that never learns stops). A data set's curriculum
+            epochs count as plateau too.
+        min_delta : float, default 0.001. The smallest fall of the validation loss (nats per
+            sequence) that counts as progress, as Keras' EarlyStopping ``min_delta``: a loss that
+            creeps down by more than this within ``patience`` epochs keeps training at the full
+            rate. 0: any new minimum counts.
+        significance : float >= 0 or None (default: 2 when X is an array, 0 for a data set).
+            Progress must also be a fall of this many standard errors of the paired
+            per-sequence differences in validation loss (from the last progress epoch): on a
+            fixed training set a nearly separable model's loss swings by more than
+            ``min_delta`` from epoch to epoch without getting better, and dips within that
+            noise would keep training going. Fresh data each epoch does not overfit, and its
+            slow falls are real. 0: ``min_delta`` alone.
         callbacks : list of ``keras.callbacks.Callback`` or None. Run after the validation
             monitor at each epoch's end, so they can read the live ``train_losses`` and
             ``valid_losses`` (e.g. to draw a learning curve) or set ``model.stop_training``.
         verbose : int or None (default: the constructor's).
+        restarts : int >= 0, default 0. Times a model still at chance after ``plateau_epochs``
+            epochs starts again from new random weights (fresh optimizer state; a data set's
+            curriculum runs again); the number used is left in ``restarts``.
 
-        The defaults aim at a short wall time on CPUs: a train step compiled with XLA (on
-        TensorFlow and JAX), a 3x higher initial learning rate than the 2016 Adam(1e-3), cut by
-        0.3 whenever the validation loss stalls, and a stop once it no longer falls by more than
-        ``min_delta``; validation costs one forward pass per epoch (its loss and metrics come from
-        the same predictions).
+        The defaults aim at a short wall time on CPUs: 3x the learning rate and half the batch of
+        the 2016 Adam(1e-3) with batch 128, i.e. more and larger steps per epoch; validation
+        costs one forward pass per epoch (its loss and metrics come from the same predictions).
+        :mod:`tutorial_utils.recipe` implements it (the stopping rule:
+        :class:`tutorial_utils.recipe.StoppingRule`).
 
         Loss: binary cross-entropy. With one task each example is weighted by
         N / (2 N_class) (positives N / (2 N_pos), negatives N / (2 N_neg)): the 2016 weights
@@ -259,108 +327,34 @@ class SequenceDNN:
         training is unweighted, as in 2016. The validation loss is the unweighted mean binary
         cross-entropy of the model without dropout.
 
+        Raises
+        ------
+        TypeError / ValueError naming the argument, before any training, for bad arguments.
+
         Returns
         -------
         self. Per-epoch ``train_losses`` (running mean over the epoch's batches, with dropout,
-        weights and L1 penalty) and ``valid_losses``, and ``best_epoch``, are set.
+        weights and L1 penalty) and ``valid_losses``, ``epoch_seconds`` and ``best_epoch`` are set.
         """
-        verbose = (
-            self.verbose
-            if verbose is None
-            else check_int("verbose", verbose, min_value=0, max_value=2)
-        )
-        num_epochs = check_int("num_epochs", num_epochs, min_value=1)
-        patience = check_int("patience", patience, min_value=0)
-        batch_size = check_int("batch_size", batch_size, min_value=1)
-        learning_rate = check_float("learning_rate", learning_rate, min_value=0)
-        if learning_rate <= 0:
-            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-        if reduce_lr_patience is not None:
-            reduce_lr_patience = check_int("reduce_lr_patience", reduce_lr_patience, min_value=1)
-        reduce_lr_factor = check_float(
-            "reduce_lr_factor", reduce_lr_factor, min_value=0, max_value=1
-        )
-        plateau_epochs = check_int("plateau_epochs", plateau_epochs, min_value=0)
-        min_delta = check_float("min_delta", min_delta, min_value=0)
-        callbacks = list(callbacks or [])
-        for i, callback in enumerate(callbacks):
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    f"callbacks[{i}] must be a keras.callbacks.Callback, got "
-                    f"{type(callback).__name__}"
-                )
-        X = self._check_sequences(X, "X", strict=True)
-        y = self._check_labels(y, len(X), "y")
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a tuple (X_valid, y_valid)")
-        X_valid = self._check_sequences(validation_data[0], "validation_data[0]", strict=True)
-        y_valid = self._check_labels(validation_data[1], len(X_valid), "validation_data[1]")
-        n_pos = y.sum(axis=0)
-        for task in range(self.num_tasks):
-            if n_pos[task] in (0, len(y)):
-                raise ValueError(
-                    f"y must hold both classes in every task; task {task} has only "
-                    f"{'negatives' if n_pos[task] == 0 else 'positives'} ({len(y)} examples)"
-                )
-
-        if self.seed is not None:
-            keras.utils.set_random_seed(self.seed)
-        sample_weight = None
-        if self.num_tasks == 1:
-            labels = y[:, 0]
-            n = len(labels)
-            sample_weight = np.where(
-                labels, n / (2.0 * n_pos[0]), n / (2.0 * (n - n_pos[0]))
-            ).astype(np.float32)
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-            loss="binary_crossentropy",
-            # XLA on TensorFlow and JAX (torch's counterpart, torch.compile, needs a C compiler)
-            jit_compile=keras.backend.backend() in ("tensorflow", "jax"),
-        )
-        # chance level: binary cross-entropy of predicting each task's training base rate
-        base_rate = n_pos / len(y)
-        chance_loss = float(
-            np.mean(-(y_valid * np.log(base_rate) + ~y_valid * np.log(1 - base_rate)))
-        )
-        monitor = _ValidationMonitor(
+        recipe.fit(
             self,
-            X_valid,
-            y_valid,
-            patience,
-            verbose,
-            reduce_lr_patience,
-            reduce_lr_factor,
-            plateau_epochs,
-            min_delta,
-            chance_loss,
-        )
-        # the monitor's lists, live during training
-        self.train_losses = monitor.train_losses
-        self.valid_losses = monitor.valid_losses
-        if verbose >= 1:
-            print("Training model...")
-        self.model.fit(
             X,
-            y.astype(np.float32),
-            sample_weight=sample_weight,
+            y,
+            validation_data,
+            num_epochs=num_epochs,
+            patience=patience,
             batch_size=batch_size,
-            epochs=num_epochs,
-            shuffle=True,
-            callbacks=[monitor, *callbacks],
-            verbose=1 if verbose >= 2 else 0,
+            learning_rate=learning_rate,
+            reduce_lr_patience=reduce_lr_patience,
+            reduce_lr_factor=reduce_lr_factor,
+            plateau_epochs=plateau_epochs,
+            min_delta=min_delta,
+            significance=significance,
+            callbacks=callbacks,
+            verbose=verbose,
+            restarts=restarts,
         )
-        monitor.restore_best()
         _predict_without_xla_on_tensorflow(self.model)
-        self.epoch_seconds = monitor.epoch_seconds
-        self.best_epoch = monitor.best_epoch
-        self.trained = True
-        if verbose >= 1:
-            print(
-                f"Finished training after {len(self.valid_losses)} epochs "
-                f"({monitor.elapsed:.1f} s); restored the weights of epoch {self.best_epoch} "
-                f"(validation loss {self.valid_losses[self.best_epoch]:.3f})."
-            )
         return self
 
     # ------------------------------------------------------------------------------------------
@@ -488,124 +482,6 @@ class SequenceDNN:
                 UserWarning,
                 stacklevel=3,
             )
-
-
-class _StoppingRule:
-    """Early stopping and learning-rate cuts, decided from one validation loss per epoch.
-
-    Until the loss falls below ``LEARNING_MARGIN`` x ``chance_loss`` (the loss of always
-    predicting the training base rate) the model is on the initial plateau, where the loss drifts
-    without meaning: patience and cuts count only after that, or after ``plateau_epochs``
-    epochs. An epoch is progress when it lowers the loss of the last progress epoch by more than
-    ``min_delta``; ``patience`` epochs without progress stop training, and
-    ``reduce_lr_patience`` of them (if not None) cut the learning rate. The lowest loss is
-    tracked separately (its weights are the ones kept).
-    """
-
-    def __init__(self, patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss):
-        self.patience = patience
-        self.reduce_lr_patience = reduce_lr_patience
-        self.plateau_epochs = plateau_epochs
-        self.min_delta = min_delta
-        self.chance_loss = chance_loss
-        self.learning = False
-        self.best_loss = np.inf
-        self.best_epoch = 0
-        self.progress_loss = np.inf
-        self.wait = 0
-        self.lr_wait = 0
-
-    def update(self, epoch: int, loss: float) -> tuple[bool, str | None]:
-        """Record the epoch's loss. Returns (whether it is the lowest so far, action), action
-        being "stop", "cut" (the learning rate) or None."""
-        if loss < LEARNING_MARGIN * self.chance_loss or epoch + 1 >= self.plateau_epochs:
-            self.learning = True
-        is_best = loss < self.best_loss
-        if is_best:
-            self.best_loss, self.best_epoch = loss, epoch
-        if loss < self.progress_loss - self.min_delta:
-            self.progress_loss, self.wait, self.lr_wait = loss, 0, 0
-            return is_best, None
-        if not self.learning:
-            return is_best, None
-        self.wait += 1
-        self.lr_wait += 1
-        if self.wait >= self.patience:
-            return is_best, "stop"
-        if self.reduce_lr_patience is not None and self.lr_wait >= self.reduce_lr_patience:
-            self.lr_wait = 0
-            return is_best, "cut"
-        return is_best, None
-
-
-class _ValidationMonitor(keras.callbacks.Callback):
-    """Per epoch: validation loss and metrics from one prediction pass, the ``_StoppingRule``'s
-    decision (best weights kept in memory), and the tutorial's printout."""
-
-    def __init__(
-        self,
-        dnn,
-        X_valid,
-        y_valid,
-        patience,
-        verbose,
-        reduce_lr_patience,
-        reduce_lr_factor,
-        plateau_epochs,
-        min_delta,
-        chance_loss,
-    ):
-        super().__init__()
-        self.rule = _StoppingRule(
-            patience, reduce_lr_patience, plateau_epochs, min_delta, chance_loss
-        )
-        self.reduce_lr_factor = reduce_lr_factor
-        self.dnn = dnn
-        self.X_valid = X_valid
-        self.y_valid = y_valid
-        self.targets = y_valid.astype(np.float64)
-        self.verbose = verbose
-        self.train_losses: list[float] = []
-        self.valid_losses: list[float] = []
-        self.best_weights = None
-        self.start = time.perf_counter()
-        self.elapsed = 0.0
-        self.epoch_seconds: list[float] = []
-
-    @property
-    def best_epoch(self) -> int:
-        return self.rule.best_epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logits = self.dnn.logit_model.predict(
-            self.X_valid, batch_size=PREDICT_BATCH_SIZE, verbose=0
-        ).astype(np.float64)
-        # binary cross-entropy from logits: softplus(z) - y z, stable for large |z|
-        loss = float(np.mean(np.logaddexp(0.0, logits) - self.targets * logits))
-        self.valid_losses.append(loss)
-        self.train_losses.append(float((logs or {}).get("loss", np.nan)))
-        if self.verbose >= 1:
-            result = ClassificationResult(self.y_valid, 1.0 / (1.0 + np.exp(-logits)))
-            print(f"Epoch {epoch}: validation loss: {loss:.3f}\n{result}\n", flush=True)
-        is_best, action = self.rule.update(epoch, loss)
-        if is_best:
-            self.best_weights = self.model.get_weights()
-        if action == "stop":
-            self.model.stop_training = True
-        elif action == "cut":
-            optimizer = self.model.optimizer
-            current = float(ops.convert_to_numpy(optimizer.learning_rate))
-            optimizer.learning_rate = current * self.reduce_lr_factor
-        now = time.perf_counter()
-        self.epoch_seconds.append(now - self.epoch_start)
-        self.elapsed = now - self.start
-
-    def restore_best(self) -> None:
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
 
 
 # ----------------------------------------------------------------------------------------------

