@@ -103,6 +103,26 @@ def test_predictions_logits_and_save_load_round_trip(trained, small_data, tmp_pa
     assert loaded.best_epoch == trained.best_epoch
 
 
+@pytest.mark.filterwarnings("ignore:.*not been trained")
+def test_global_pooling_is_one_window_over_the_conv_output(tmp_path):
+    dnn = SequenceDNN(80, num_filters=(3, 4), conv_width=(11, 5), pool_width="global",
+                      verbose=0, seed=1)  # fmt: skip
+    assert dnn.pool_width == 80 - 10 - 4 and dnn.pooled_length == 1
+    assert dnn.model.get_layer("pool").pool_size == (66,)
+    assert dnn.get_params()["pool_width"] == "global"
+    X, _ = planted_motif_data(4, seq_length=80)
+    # the same weights with pool_width=66 give the same scores
+    explicit = SequenceDNN(80, num_filters=(3, 4), conv_width=(11, 5), pool_width=66, verbose=0)
+    explicit.model.set_weights(dnn.model.get_weights())
+    np.testing.assert_array_equal(explicit.predict(X), dnn.predict(X))
+    dnn.save(tmp_path / "global.keras")
+    loaded = SequenceDNN.load(tmp_path / "global.keras")
+    assert loaded.get_params()["pool_width"] == "global" and loaded.pool_width == 66
+    np.testing.assert_array_equal(loaded.predict(X), dnn.predict(X))
+    with pytest.raises(ValueError, match="pool_width must be an integer >= 1 or 'global'"):
+        SequenceDNN(80, pool_width="whole")
+
+
 def test_tuple_parameters_survive_save_load(tmp_path):
     dnn = SequenceDNN(80, num_filters=(3, 4), conv_width=(5, 6), pool_width=7, dropout=0.1,
                       L1=1e-4, verbose=0, seed=1)  # fmt: skip

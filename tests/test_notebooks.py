@@ -160,6 +160,7 @@ def test_extras_runs_end_to_end():
             BATCH_SIZE=32,
             LEARNING_RATE=0.01,
             GRAMMAR_SEQ_LENGTH=100,
+            GRAMMAR_NUM_SEQS=1000,
             GRAMMAR_SEQS_PER_EPOCH=1280,
             GRAMMAR_MAX_EPOCHS=3,
         ),
@@ -174,7 +175,11 @@ def test_extras_runs_end_to_end():
         r"single motif ([0-9.]+), density localization ([0-9.]+)", _text(ism_cell)
     )
     assert len(fractions) == 2  # ISM and DeepLIFT lines
-    # exercise 2: trained on fresh data each epoch, tested on a fixed set
+    # exercise 2: global max pooling on the fixed set, then on fresh data each epoch
+    fixed_cell = _cell(nb, "global_cnn = get_SequenceDNN(")
+    fixed = [float(v) for v in AUROC.findall(_text(fixed_cell))]
+    assert len(fixed) == 1 and 0 <= fixed[0] <= 1
+    assert "fixed training set:" in _text(fixed_cell) and _images(fixed_cell) == 1
     grammar_cell = _cell(nb, "fresh_training_data = SimulationStream(")
     grammar = [float(v) for v in AUROC.findall(_text(grammar_cell))]
     assert len(grammar) == 1 and 0 <= grammar[0] <= 1

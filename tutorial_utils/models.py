@@ -78,7 +78,11 @@ class SequenceDNN:
         (an int is repeated to the other's length). Sequences exclude ``use_deep_CNN``.
     num_filters_2, conv_width_2, num_filters_3, conv_width_3 : int, default 15; used only with
         ``use_deep_CNN=True``.
-    pool_width : int, default 35. Max-pooling width and stride (bp of the last conv output).
+    pool_width : int, default 35, or "global". Max-pooling width and stride (bp of the last
+        conv output). "global" pools the whole output in one window (global max pooling: each
+        filter's best score anywhere in the sequence), the right bias for a label that asks
+        whether a pattern occurs anywhere, e.g. the independent heterodimer grammar; the width
+        is then ``seq_length`` minus the convolutions' ``conv_width - 1`` each.
     L1 : float >= 0, default 0. L1 penalty weight on every convolution kernel.
     dropout : float in [0, 1), default 0.0. Dropout rate after every convolution's ReLU.
     verbose : int, default 1. 0 silent; 1 prints the validation loss and metrics each epoch;
@@ -134,7 +138,14 @@ class SequenceDNN:
             (num_filters_2, conv_width_2),
             (num_filters_3, conv_width_3),
         )
-        self.pool_width = check_int("pool_width", pool_width, min_value=1)
+        if isinstance(pool_width, str):
+            if pool_width != "global":
+                raise ValueError(
+                    f"pool_width must be an integer >= 1 or 'global', got {pool_width!r}"
+                )
+            self.pool_width = _conv_output_length(self.seq_length, self.widths)
+        else:
+            self.pool_width = check_int("pool_width", pool_width, min_value=1)
         self.L1 = check_float("L1", L1, min_value=0)
         self.dropout = check_float("dropout", dropout, min_value=0)
         if self.dropout >= 1:
@@ -168,7 +179,7 @@ class SequenceDNN:
             "conv_width_2": conv_width_2,
             "num_filters_3": num_filters_3,
             "conv_width_3": conv_width_3,
-            "pool_width": self.pool_width,
+            "pool_width": "global" if pool_width == "global" else self.pool_width,
             "L1": self.L1,
             "dropout": self.dropout,
             "verbose": self.verbose,
@@ -531,8 +542,8 @@ def _per_layer(name, value, depth) -> list[int]:
     return [check_int(f"{name}[{i}]", v, min_value=1) for i, v in enumerate(value)]
 
 
-def _pooled_length(seq_length: int, widths: list[int], pool_width: int) -> int:
-    """Positions left after the valid convolutions and the pooling; raises if none."""
+def _conv_output_length(seq_length: int, widths: list[int]) -> int:
+    """Positions left after the valid convolutions; raises if none."""
     length = seq_length
     for i, width in enumerate(widths, start=1):
         if width > length:
@@ -542,6 +553,12 @@ def _pooled_length(seq_length: int, widths: list[int], pool_width: int) -> int:
                 "each convolution shortens the sequence by width - 1"
             )
         length -= width - 1
+    return length
+
+
+def _pooled_length(seq_length: int, widths: list[int], pool_width: int) -> int:
+    """Positions left after the valid convolutions and the pooling; raises if none."""
+    length = _conv_output_length(seq_length, widths)
     if pool_width > length:
         raise ValueError(
             f"pool_width ({pool_width}) exceeds the {length} positions left after the "
