@@ -130,7 +130,9 @@ def _validation(seq_length=60, n=200, seed=99):
 def _stream_trained(seed):
     validation, test = _validation()
     per_epoch = dict(SINGLE, num_pos=320, num_neg=320)
-    stream = SimulationStream("simulate_single_motif_detection", per_epoch, batch_size=32, seed=seed)
+    stream = SimulationStream(
+        "simulate_single_motif_detection", per_epoch, batch_size=32, seed=seed
+    )
     dnn = SequenceDNN(60, num_filters=8, conv_width=10, pool_width=51, verbose=0, seed=seed)
     dnn.train(stream, validation_data=validation, num_epochs=6, learning_rate=1e-2)
     return dnn, test
