@@ -310,7 +310,7 @@ class SequenceDNN:
             sequence) that counts as progress, as Keras' EarlyStopping ``min_delta``: a loss that
             creeps down by more than this within ``patience`` epochs keeps training at the full
             rate. 0: any new minimum counts.
-        significance : float >= 0 or None (default: 2 when X is an array, 0 for a data set).
+        significance : float >= 0 or None (default: 3 when X is an array, 0 for a data set).
             Progress must also be a fall of this many standard errors of the paired
             per-sequence differences in validation loss (from the last progress epoch): on a
             fixed training set a nearly separable model's loss swings by more than
