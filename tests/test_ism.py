@@ -62,8 +62,9 @@ def naive_logits(model, X):
         dict(filters=(5,), width=9, pool=8),  # shallow
         dict(filters=(4, 4, 4), width=5, pool=7, tasks=3),  # deep, multitask, pool cuts a tail
         dict(filters=(3, 3), width=6, pool=1, relu_layer=True),  # no real pooling
+        dict(filters=(4, 4, 4), width=5, pool=48),  # one window over all 48 positions: global
     ],
-    ids=["shallow", "deep-multitask", "pool1"],
+    ids=["shallow", "deep-multitask", "pool1", "global"],
 )
 def test_fast_ism_equals_naive_ism(kwargs):
     model = sequence_dnn(length=60, **kwargs)
