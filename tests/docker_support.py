@@ -142,3 +142,14 @@ def workshop_image(docker_client, standin_base, tmp_path_factory) -> str:
 def unique(prefix: str) -> str:
     """A name no earlier run used (volumes, networks, containers of one test)."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def remove_room_objects(docker_client, network: str, volume_prefix: str) -> None:
+    """Remove what a test's hub left in Docker: the containers on ``network``, the volumes
+    whose names start with ``volume_prefix``, and the network."""
+    for container in docker_client.containers.list(all=True, filters={"network": network}):
+        container.remove(force=True)
+    for volume in docker_client.volumes.list(filters={"name": volume_prefix}):
+        volume.remove(force=True)
+    for found in docker_client.networks.list(names=[network]):
+        found.remove()

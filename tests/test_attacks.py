@@ -28,6 +28,7 @@ import time
 import psutil
 import pytest
 import requests
+from attack_code import WRITE_A_MEGABYTE, disk_filler
 from hub_fixtures import ADMIN_PASSWORD, REPO_ROOT, start_hub
 
 from hub.cgroups import CgroupTree, tree_name
@@ -392,24 +393,10 @@ def test_a_memory_hog_is_killed_inside_its_limit_while_others_work(room):
 
 def test_a_disk_filler_stops_at_the_home_limit_while_others_write(room):
     free_before = psutil.disk_usage(str(room.data_dir)).free
-    filler = (
-        "import json, os\n"
-        "def fill(path):\n"
-        "    written, chunk = 0, b'x' * 2**20\n"
-        "    try:\n"
-        "        with open(path, 'wb') as f:\n"
-        "            while written < 2**30:\n"
-        "                f.write(chunk); f.flush(); written += len(chunk)\n"
-        "    except OSError as e:\n"
-        "        return [written // 2**20, e.errno]\n"
-        "    return [written // 2**20, None]\n"
-        "home = fill('filler.bin')\n"
-        "tmp = fill('/tmp/filler.bin')\n"
-        "os.remove('filler.bin'); os.remove('/tmp/filler.bin')\n"
-        "print(json.dumps([home, tmp]))"
+    found, b = _while_a_runs(
+        room, disk_filler(["filler.bin", "/tmp/filler.bin"]), [WRITE_A_MEGABYTE]
     )
-    writer = "import os; open('w.txt', 'w').write('z' * 10**6); print(os.path.getsize('w.txt'))"
-    (home, tmp), b = _while_a_runs(room, filler, [writer])
+    home, tmp = found["filler.bin"], found["/tmp/filler.bin"]
     assert home[1] == 28 and 40 <= home[0] <= 64  # ENOSPC at the 64M home
     assert tmp[1] == 28 and tmp[0] <= 32  # /tmp: 32M, in memory
     assert b[0]["stdout"].strip() == str(10**6)

@@ -14,8 +14,10 @@ import string
 import time
 
 import pytest
+from attack_code import WRITE_A_MEGABYTE, disk_filler
 from docker_support import (
     docker_client,  # noqa: F401 - fixture
+    remove_room_objects,
     standin_base,  # noqa: F401 - fixture
     unique,
     workshop_image,  # noqa: F401 - fixture
@@ -67,12 +69,7 @@ def docker_room(tmp_path_factory, docker_client, workshop_image):  # noqa: F811 
         yield hub
     finally:
         hub.stop()
-        for c in docker_client.containers.list(all=True, filters={"network": network}):
-            c.remove(force=True)
-        for v in docker_client.volumes.list(filters={"name": prefix}):
-            v.remove(force=True)
-        for n in docker_client.networks.list(names=[network]):
-            n.remove()
+        remove_room_objects(docker_client, network, prefix)
         release_all(data)
 
 
@@ -184,23 +181,14 @@ def test_a_fork_bomb_in_a_container_stops_at_its_limit_while_others_work(
 
 def test_a_disk_filler_in_a_container_stops_at_its_limits_while_others_write(docker_room):
     free_before = os.statvfs("/var/lib/docker")
-    filler = (
-        "import json, os\n"
-        "def fill(path):\n"
-        "    written, chunk = 0, b'x' * 2**20\n"
-        "    try:\n"
-        "        with open(path, 'wb') as f:\n"
-        "            while written < 2**30:\n"
-        "                f.write(chunk); f.flush(); written += len(chunk)\n"
-        "    except OSError as e:\n"
-        "        return [written // 2**20, e.errno]\n"
-        "    return [written // 2**20, None]\n"
-        "result = {p: fill(p) for p in ('/home/jovyan/fill.bin', '/tmp/fill.bin', '/fill.bin',"
-        " '/opt/fill.bin', '/var/tmp/fill.bin')}\n"
-        "for p in result:\n"
-        "    if os.path.exists(p):\n"
-        "        os.remove(p)\n"
-        "print(json.dumps(result))"
+    filler = disk_filler(
+        [
+            "/home/jovyan/fill.bin",
+            "/tmp/fill.bin",
+            "/fill.bin",
+            "/opt/fill.bin",
+            "/var/tmp/fill.bin",
+        ]
     )
     found = out(docker_room, A, filler)
     assert found["/home/jovyan/fill.bin"][1] == 28  # ENOSPC
@@ -208,11 +196,7 @@ def test_a_disk_filler_in_a_container_stops_at_its_limits_while_others_write(doc
     assert found["/tmp/fill.bin"][1] == 28 and found["/tmp/fill.bin"][0] <= 32
     for path in ("/fill.bin", "/opt/fill.bin", "/var/tmp/fill.bin"):  # read-only root file system
         assert found[path] == [0, 30] or found[path][1] == 13, (path, found[path])
-    b = run_as(
-        docker_room,
-        B,
-        "import os; open('w.txt', 'w').write('z' * 10**6); print(os.path.getsize('w.txt'))",
-    )
+    b = run_as(docker_room, B, WRITE_A_MEGABYTE)
     assert b[0]["stdout"].strip() == str(10**6)
     free_after = os.statvfs("/var/lib/docker")
     lost = (free_before.f_bavail - free_after.f_bavail) * free_after.f_frsize

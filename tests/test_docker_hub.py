@@ -41,6 +41,7 @@ from docker_support import (
     REPO_ROOT,
     TUTORIAL,
     docker_client,  # noqa: F401 - fixture
+    remove_room_objects,
     standin_base,  # noqa: F401 - fixture
     unique,
     workshop_image,  # noqa: F401 - fixture
@@ -96,12 +97,7 @@ def docker_hub(tmp_path, docker_client, workshop_image):  # noqa: F811 - fixture
         yield hub.start(timeout=120)
     finally:
         hub.stop()
-        for c in docker_client.containers.list(all=True, filters={"network": network}):
-            c.remove(force=True)
-        for v in docker_client.volumes.list(filters={"name": prefix}):
-            v.remove(force=True)
-        for n in docker_client.networks.list(names=[network]):
-            n.remove()
+        remove_room_objects(docker_client, network, prefix)
 
 
 def _container_of(docker_client, network):  # noqa: F811
