@@ -8,7 +8,8 @@ inside a running server. Timeouts are in seconds and can be changed per deployme
 environment (the spawners pass ``WORKSHOP_KERNEL_CULL_*``).
 
 A kernel that dies (most often for lack of memory) is explained in words under the cell that was
-running (``workshop_kernels.py``, beside this file).
+running, and a new kernel that would not fit beside the idle ones makes room by shutting them
+down (``workshop_kernels.py``, beside this file).
 """
 
 import os
@@ -30,3 +31,6 @@ c.TerminalManager.cull_interval = c.MappingKernelManager.cull_interval
 # "The kernel died" becomes a sentence under the running cell saying why and what to do.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 c.ServerApp.kernel_websocket_connection_class = "workshop_kernels.MemoryAwareKernelConnection"
+# A learner's memory is sized for one notebook at its peak: opening the next notebook shuts down
+# the idle kernels of the others until the new one fits (and its first cell says so).
+c.ServerApp.kernel_manager_class = "workshop_kernels.WorkshopKernelManager"

@@ -1,15 +1,22 @@
-"""Tell the learner in words why their kernel died, in the cell that was running.
+"""A learner's kernels within their memory, and in words when they are not.
 
-When a kernel process dies, Jupyter restarts it and the notebook shows only "the kernel appears
-to have died". On a workshop server the usual cause is memory: the container's limit (Docker)
-or the machine (local processes), and the cell that was running gets no hint of it. This
-websocket connection class (``ServerApp.kernel_websocket_connection_class``, set in
-``jupyter_server_config.py`` beside this file) remembers the last ``execute_request`` of each
-notebook tab; when the kernel dies it sends, before the "restarting" status, a ``stream``
-message on that request, so the sentence appears under the cell:
+Two classes, set in ``jupyter_server_config.py`` beside this file:
 
-- killed by the kernel's OOM killer inside the server's memory cgroup (``memory.events``
-  ``oom_kill`` grew): "ran out of memory", with the limit and what to do;
+``WorkshopKernelManager`` (``ServerApp.kernel_manager_class``): a learner's memory limit is sized
+for one notebook at its peak, and JupyterLab keeps the kernel of every notebook opened. Before a
+new kernel starts, idle kernels of other notebooks are shut down, least recently used first,
+until the new one fits; its first cell then says which and how much they held.
+
+``MemoryAwareKernelConnection`` (``ServerApp.kernel_websocket_connection_class``): when a kernel
+process dies, Jupyter restarts it and the notebook shows only "the kernel appears to have died".
+This connection follows which ``execute_request`` the kernel is busy with (its iopub ``status``
+messages; Run All sends every cell at once) and, before the "restarting" status, sends a
+``stream`` message on that request, so the sentence appears under the cell that was running:
+
+- killed by the kernel's OOM killer inside the server's own memory cgroup (``memory.events`` or
+  v1's ``memory.oom_control``: ``oom_kill`` grew): "ran out of memory", with the limit and what
+  to do; the cgroup is the one ``/proc/self/cgroup`` names (a container's root, or a local
+  learner's cgroup below the hub's);
 - killed by another signal (SIGKILL without cgroup evidence: the machine's OOM killer, or a
   process outside): the signal, and that memory is the usual reason;
 - any other exit: its code.
@@ -22,16 +29,10 @@ import os
 import signal
 from pathlib import Path
 
-from jupyter_server.services.kernels.connection.base import (
-    deserialize_msg_from_ws_v1,
-    serialize_msg_to_ws_v1,
-)
+from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
-
-try:
-    from jupyter_client.jsonutil import json_default
-except ImportError:  # older jupyter_client
-    from jupyter_client.jsonutil import date_default as json_default
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Integer, default
 
 CGROUP = Path("/sys/fs/cgroup")
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
@@ -43,22 +44,46 @@ ADVICE = (
 )
 
 
-def oom_kills(root: Path = CGROUP) -> int | None:
+def memory_cgroup(proc: Path = Path("/proc/self"), root: Path = CGROUP) -> Path:
+    """The folder of this process's own memory cgroup (cgroup v2, or v1's ``memory``
+    hierarchy), from ``/proc/self/cgroup``; ``root`` itself when that cannot be read.
+
+    A Docker container sees its own cgroup as the root; a local learner's server sits in a
+    cgroup below the hub's (``hub/isolation/cgroups.py``), whose files hold its limit."""
+    try:
+        lines = (proc / "cgroup").read_text().splitlines()
+    except OSError:
+        return root
+    v1 = root / "memory"
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(",") and v1.is_dir():
+            return v1 / path.lstrip("/")
+    for line in lines:
+        hierarchy, controllers, path = line.split(":", 2)
+        if hierarchy == "0" and not controllers and (root / "cgroup.controllers").exists():
+            return root / path.lstrip("/")
+    return root
+
+
+def oom_kills(cgroup: Path | None = None) -> int | None:
     """Processes the kernel OOM-killed in this server's memory cgroup so far (None: unknown)."""
-    for path, key in ((root / "memory.events", "oom_kill"), (root / "memory" / "memory.oom_control", "oom_kill")):  # fmt: skip
+    cgroup = cgroup or memory_cgroup()
+    for path in (cgroup / "memory.events", cgroup / "memory.oom_control"):
         try:
             for line in path.read_text().splitlines():
                 name, _, value = line.partition(" ")
-                if name == key:
+                if name == "oom_kill":
                     return int(value)
         except (OSError, ValueError):
             continue
     return None
 
 
-def memory_limit(root: Path = CGROUP) -> int | None:
+def memory_limit(cgroup: Path | None = None) -> int | None:
     """This server's memory limit in bytes: its cgroup's, else the spawner's ``MEM_LIMIT``."""
-    for path in (root / "memory.max", root / "memory" / "memory.limit_in_bytes"):
+    cgroup = cgroup or memory_cgroup()
+    for path in (cgroup / "memory.max", cgroup / "memory.limit_in_bytes"):
         try:
             text = path.read_text().strip()
         except OSError:
@@ -97,9 +122,12 @@ def death_message(returncode: int | None, oom_killed: bool, limit: int | None) -
 
 
 class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
-    """The default kernel websocket connection, plus the sentence above when a kernel dies."""
+    """The default kernel websocket connection, plus two sentences under cells: why a kernel
+    died (under the cell that was running), and which idle kernels were shut down to make room
+    for this one (:class:`WorkshopKernelManager`, under the first cell run)."""
 
-    _last_execute: dict | None = None
+    _last_execute: dict | None = None  # the last cell sent (Run All sends them all at once)
+    _running: dict | None = None  # the cell the kernel is executing (its "busy" status)
     _oom_baseline: int | None = None
 
     def connect(self):
@@ -111,9 +139,40 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
             header = self._header_of(incoming_msg)
             if header and header.get("msg_type") == "execute_request":
                 self._last_execute = header
+                notice = getattr(self.multi_kernel_manager, "take_notice", None)
+                text = notice(self.kernel_id) if notice else None
+                if text:
+                    self.write_stderr(text, header)
         except Exception:  # never let bookkeeping break the connection
             self.log.debug("could not read an incoming message header", exc_info=True)
         super().handle_incoming_message(incoming_msg)
+
+    def handle_outgoing_message(self, stream, outgoing_msg) -> None:
+        try:
+            if getattr(stream, "channel", stream) == "iopub":
+                self._follow_status(outgoing_msg)
+        except Exception:
+            self.log.debug("could not read an outgoing message", exc_info=True)
+        super().handle_outgoing_message(stream, outgoing_msg)
+
+    def _follow_status(self, msg_list) -> None:
+        """Remember which execute request the kernel is busy with (its iopub ``status``)."""
+        _, parts = self.session.feed_identities(msg_list)
+        header = self.session.unpack(parts[1])
+        if header.get("msg_type") != "status":
+            return
+        parent = self.session.unpack(parts[2])
+        state = self.session.unpack(parts[4]).get("execution_state")
+        if parent.get("msg_type") != "execute_request":
+            return
+        if state == "busy":
+            self._running = parent
+        elif (
+            state == "idle"
+            and self._running
+            and self._running.get("msg_id") == parent.get("msg_id")
+        ):
+            self._running = None
 
     def _header_of(self, ws_msg) -> dict | None:
         if self.subprotocol == V1_PROTOCOL:
@@ -139,14 +198,113 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
         self._oom_baseline = kills
         text = death_message(returncode, oom, memory_limit())
         self.log.warning("kernel %s died (exit %s, OOM %s)", self.kernel_id, returncode, oom)
-        if self._last_execute is None:
-            return
-        msg = self.session.msg(
-            "stream", {"name": "stderr", "text": text + "\n"}, parent=self._last_execute
-        )
-        if self.subprotocol == V1_PROTOCOL:
-            self.write_message(serialize_msg_to_ws_v1(msg, "iopub", self.session.pack), binary=True)
-        else:
-            msg["channel"] = "iopub"
-            self.write_message(json.dumps(msg, default=json_default))
-        self._last_execute = None
+        cell = self._running or self._last_execute
+        self._running = self._last_execute = None
+        if cell is not None:
+            self.write_stderr(text, cell)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of process ``pid`` and all its descendants (0 when it is gone)."""
+    import psutil  # ipykernel's dependency, in every kernel environment
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+class WorkshopKernelManager(AsyncMappingKernelManager):
+    """Kernels that fit the learner's memory: before a new kernel starts, idle kernels of other
+    notebooks are shut down, least recently used first, while the memory this server holds
+    plus ``kernel_need`` would exceed the server's limit (:func:`memory_limit`).
+
+    A learner's limit is sized for one notebook at its peak (``hub/capacity.py``); JupyterLab
+    keeps every opened notebook's kernel, so a learner who goes from the tutorial to the extras
+    would otherwise run two at once and be killed mid-cell. Busy kernels are never shut down.
+    The new notebook's first cell says which kernels were shut down and how much they held;
+    their notebooks and outputs are saved files and stay as they were.
+    """
+
+    kernel_need = Integer(
+        help="Bytes one notebook's kernel may need at its peak (the spawner sets "
+        "WORKSHOP_KERNEL_NEED from the hub's measured figure); 0 turns the policy off."
+    ).tag(config=True)
+
+    @default("kernel_need")
+    def _default_kernel_need(self):
+        value = os.environ.get("WORKSHOP_KERNEL_NEED", "")
+        return int(value) if value.isdigit() else 0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._notebooks: dict[str, str] = {}
+        self._notices: dict[str, str] = {}
+
+    async def start_kernel(self, *, kernel_id=None, path=None, **kwargs):
+        freed = []
+        if kernel_id is None or kernel_id not in self:
+            freed = await self.make_room()
+        kernel_id = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        session_name = (kwargs.get("env") or {}).get("JPY_SESSION_NAME")
+        if session_name:
+            self._notebooks[kernel_id] = os.path.basename(session_name)
+        if freed:
+            self._notices[kernel_id] = room_message(freed, self.kernel_need, memory_limit())
+        return kernel_id
+
+    def remove_kernel(self, kernel_id):
+        self._notebooks.pop(kernel_id, None)
+        self._notices.pop(kernel_id, None)
+        return super().remove_kernel(kernel_id)
+
+    def take_notice(self, kernel_id: str) -> str | None:
+        """The sentence for this kernel's first cell, once."""
+        return self._notices.pop(kernel_id, None)
+
+    async def make_room(self) -> list[tuple[str, int]]:
+        """Shut down idle kernels until a new one fits; returns ``[(notebook, bytes held)]``."""
+        limit = memory_limit()
+        if not self.kernel_need or not limit:
+            return []
+        held = tree_rss(os.getpid())
+        if held + self.kernel_need <= limit:
+            return []
+        idle = []
+        for kernel_id in self.list_kernel_ids():
+            kernel = self.get_kernel(kernel_id)
+            if getattr(kernel, "execution_state", "") == "busy":
+                continue
+            process = getattr(getattr(kernel, "provisioner", None), "process", None)
+            rss = tree_rss(process.pid) if process is not None else 0
+            idle.append((getattr(kernel, "last_activity", None), kernel_id, rss))
+        idle.sort(key=lambda item: (item[0] is not None, item[0]))
+        freed = []
+        for _, kernel_id, rss in idle:
+            if held + self.kernel_need <= limit:
+                break
+            name = self._notebooks.get(kernel_id, f"kernel {kernel_id[:8]}")
+            self.log.warning("shutting down the idle kernel of %s (%s) to make room", name, rss)
+            await self.shutdown_kernel(kernel_id)
+            held -= rss
+            freed.append((name, rss))
+        return freed
+
+
+def room_message(freed: list[tuple[str, int]], need: int, limit: int | None) -> str:
+    """The sentence under a new notebook's first cell when kernels were shut down for it."""
+    names = ", ".join(f"{name} ({_gib(rss)})" for name, rss in freed)
+    where = f"your {_gib(limit)}" if limit else "your memory"
+    return (
+        f"To make room for this notebook (up to {_gib(need)} at its peak within {where}), "
+        f"the idle kernel of {names} was shut down. That notebook and its outputs are saved: "
+        "to go on there later, open it and run its cells again from the top."
+    )

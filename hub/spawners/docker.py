@@ -258,6 +258,9 @@ def spawner_environment(settings) -> dict[str, str]:
         # idle kernels are shut down inside the server (image/jupyter_server_config.py)
         "WORKSHOP_KERNEL_CULL_IDLE": str(kernel_idle),
         "WORKSHOP_KERNEL_CULL_INTERVAL": str(max(60, kernel_idle // 6)),
+        # what one notebook's kernel may need at its peak: learner_memory is sized for one;
+        # a new kernel shuts idle ones down until it fits (image/workshop_kernels.py)
+        "WORKSHOP_KERNEL_NEED": str(settings.learner_memory_bytes),
     }
 
 
