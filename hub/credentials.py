@@ -103,12 +103,15 @@ def derived_secret(credentials: Credentials, purpose: str) -> str:
     return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()
 
 
-def password_fingerprint(credentials: Credentials) -> str:
-    """Keyed hash of the workshop password a hub runs with (recorded in its pid file), so the
-    CLI can tell whether the password it would print is the one the hub checks."""
+def password_fingerprint(credentials: Credentials, which: str = "workshop") -> str:
+    """Keyed hash of the ``which`` (``"workshop"`` or ``"admin"``) password a hub runs with
+    (recorded in its pid file), so the CLI can tell whether the password it would print is the
+    one the hub checks."""
     key = bytes.fromhex(credentials.cookie_secret)
-    password = unicodedata.normalize("NFC", credentials.workshop_password).encode()
-    return hmac.new(key, b"workshop-password\0" + password, hashlib.sha256).hexdigest()[:32]
+    value = credentials.admin_password if which == "admin" else credentials.workshop_password
+    password = unicodedata.normalize("NFC", value).encode()
+    label = b"workshop-password\0" if which != "admin" else b"admin-password\0"
+    return hmac.new(key, label + password, hashlib.sha256).hexdigest()[:32]
 
 
 def secrets_path(data_dir: str | os.PathLike) -> Path:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from hub.client import HubClient
@@ -189,10 +190,8 @@ def isolation_notice(settings: WorkshopSettings) -> str:
     namespaces learners are isolated in (then learners would run as root)."""
     if settings.spawner != "local":
         return ""
-    from hub.isolation.cgroups import CgroupTree, tree_name
-    from hub.isolation.home_disks import disks_unavailable
+    from hub.isolation.enforced import enforcement
 
-    lines = []
     if os.geteuid() == 0:
         from hub.isolation.sandbox import isolation_unavailable
 
@@ -204,22 +203,8 @@ def isolation_notice(settings: WorkshopSettings) -> str:
                 "container?): run `workshop up` as an ordinary user (it then listens on "
                 "127.0.0.1 only) or use `--spawner docker`"
             )
-        lines.append(
-            f"learners run as accounts of their own ({settings.system_user_prefix}<username>), "
-            "each seeing only their own home and processes"
-        )
-        disk = disks_unavailable() if settings.disk_limit_bytes else "disk_limit is 0"
-        lines.append(
-            f"homes limited to {settings.disk_limit}" if not disk else f"homes unlimited: {disk}"
-        )
-    tree, why = CgroupTree.detect(tree_name(settings.data_dir))
-    lines.append(
-        f"memory {settings.mem_limit}, {settings.cpu_limit:g} CPU and {settings.pids_limit} "
-        f"processes per learner (cgroup v{tree.version})"
-        if tree
-        else f"no memory/CPU limits per learner: {why}"
-    )
-    return "\n".join(lines)
+    enforced = enforcement(settings, "local")
+    return "\n".join(enforced.lines + enforced.gaps)
 
 
 def _echo(message: str) -> None:
@@ -268,6 +253,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> in
         **hub_record(settings),
         "pid_started": _started(os.getpid()),
         "password_fingerprint": password_fingerprint(creds),
+        "admin_password_fingerprint": password_fingerprint(creds, "admin"),
     }
     _write_pid_file(data, pid_info)
     record_last_up(settings)
@@ -358,7 +344,15 @@ def hub_record(settings: WorkshopSettings) -> dict:
         "port": settings.port,
         "spawner": settings.spawner,
         "admin_users": list(settings.admin_users),
+        "limits": _limit_lines(settings),
     }
+
+
+def _limit_lines(settings: WorkshopSettings) -> list[str]:
+    from hub.isolation.enforced import enforcement
+
+    enforced = enforcement(settings)
+    return enforced.lines + enforced.gaps
 
 
 def _ready_message(settings: WorkshopSettings) -> str:
@@ -421,6 +415,48 @@ def stop_hub(data_dir: str | os.PathLike, timeout: float = 60.0) -> bool:
             return True
         time.sleep(0.3)
     raise TimeoutError(f"hub (pid {alive[0][0]}) still running after {timeout:.0f} s")
+
+
+@dataclass
+class Released:
+    """What :func:`release_system_state` undid: learner accounts removed, home file systems
+    unmounted, whether the cgroups were removed."""
+
+    accounts: list[str]
+    unmounted: list[str]
+    cgroups: bool
+
+    def describe(self, data_dir) -> str:
+        homes = Path(data_dir) / "homes"
+        return (
+            f"removed {len(self.accounts)} learner accounts, unmounted {len(self.unmounted)} "
+            f"home file systems{', removed the learners cgroups' if self.cgroups else ''}; "
+            f"kept the learners' files ({homes}, and their home file systems in "
+            f"{Path(data_dir) / 'disks'}): the next up mounts them again"
+        )
+
+
+def release_system_state(data_dir, prefix: str) -> Released:
+    """Undo on the system what a stopped hub's local spawner made for ``data_dir``: the learners'
+    accounts (``prefix`` + each username with a home; their processes first), the mounts of
+    their home file systems and their cgroups. The learners' files stay. A no-op unless root.
+
+    Raises ``ValueError`` for an account of that name that the workshop did not create."""
+    if os.geteuid() != 0:
+        return Released([], [], False)
+    from hub.isolation.accounts import account_name, remove_account
+    from hub.isolation.cgroups import CgroupTree, tree_name
+    from hub.isolation.home_disks import release_all
+
+    data_dir = Path(data_dir).resolve()
+    homes = data_dir / "homes"
+    users = sorted(p.name for p in homes.iterdir() if p.is_dir()) if homes.is_dir() else []
+    accounts = [a for a in (account_name(prefix, u) for u in users) if remove_account(a)]
+    unmounted = [str(p) for p in release_all(data_dir)]
+    tree, _ = CgroupTree.detect(tree_name(str(data_dir)))
+    if tree is not None:
+        tree.remove_all()
+    return Released(accounts, unmounted, tree is not None)
 
 
 class HubProcess:
@@ -521,19 +557,8 @@ class HubProcess:
         self.release_system_state()
 
     def release_system_state(self) -> None:
-        """Remove this hub's learner accounts (their processes first), unmount its home file
-        systems and remove its cgroups; a no-op unless run as root."""
-        if os.geteuid() != 0:
-            return
-        from hub.isolation.accounts import remove_accounts
-        from hub.isolation.cgroups import CgroupTree, tree_name
-        from hub.isolation.home_disks import release_all
-
-        remove_accounts(str(self.overrides["system_user_prefix"]))
-        release_all(self.data_dir)
-        tree, _ = CgroupTree.detect(tree_name(str(self.data_dir.resolve())))
-        if tree is not None:
-            tree.remove_all()
+        """:func:`release_system_state` for this hub."""
+        release_system_state(self.data_dir, str(self.overrides["system_user_prefix"]))
 
     def __enter__(self) -> HubProcess:
         return self.start() if self.process is None else self

@@ -64,6 +64,10 @@ def gpu_present() -> bool:
     return out.returncode == 0 and "GPU" in out.stdout
 
 
+#: the class size without a roster (and without the setting)
+DEFAULT_CLASS_SIZE = 30
+
+
 class WorkshopSettings(Configurable):
     """All settings of the workshop hub (see ``help=`` of each; ``workshop settings show``)."""
 
@@ -109,9 +113,10 @@ class WorkshopSettings(Configurable):
         default_value=["instructor"],
         help="Instructor usernames; they log in with the admin password and see every server.",
     ).tag(config=True)
-    class_size = Int(30, help="Expected number of attendees; sizes limits and spawn rate.").tag(
-        config=True
-    )
+    class_size = Int(
+        help="Expected number of attendees; sizes limits and spawn rate. Default: the roster's "
+        f"size when there is a roster, else {DEFAULT_CLASS_SIZE}."
+    ).tag(config=True)
     login_failures_per_user = Int(
         5,
         help="Failed logins allowed per username from one client address per lockout window "
@@ -130,8 +135,10 @@ class WorkshopSettings(Configurable):
     spawner = Enum(
         ["local", "docker"],
         default_value="local",
-        help="'local': one process per user on this machine, homes under <data-dir>/homes "
-        "(no isolation: trusted rooms and tests). 'docker': one container per user.",
+        help="'local': one process per user on this machine, homes under <data-dir>/homes; run "
+        "by root, each learner gets an account, namespaces, a sized home and cgroup limits of "
+        "their own (`workshop doctor` says what this machine enforces). 'docker': one container "
+        "per user.",
     ).tag(config=True)
     learner_memory = Unicode(
         help="Memory one learner needs: their server plus the tutorial's kernel at its peak. "
@@ -151,8 +158,8 @@ class WorkshopSettings(Configurable):
     ).tag(config=True)
     mem_limit = Unicode(
         help="Memory limit per user ('4G'); default: learner_memory, so the tutorial is never "
-        "killed for memory. Enforced by Docker (a kernel killed for memory is explained under "
-        "its cell); the local spawner only advertises it (MEM_LIMIT)."
+        "killed for memory. Enforced by Docker, and by cgroups for local servers when the hub "
+        "runs as root (a kernel killed for memory is explained under its cell)."
     ).tag(config=True)
     cpu_limit = Float(
         help="CPU cores one user may use at most; default: this machine's cores / "
@@ -249,6 +256,16 @@ class WorkshopSettings(Configurable):
         # what a learner really needs, not RAM / class_size: a smaller default killed the
         # tutorial's first training cell; whether the class fits is doctor's capacity check
         return self.learner_memory
+
+    @default("class_size")
+    def _default_class_size(self):
+        from hub.roster import Roster
+
+        try:
+            attendees = len(Roster.load(self.data_dir).entries)
+        except (OSError, KeyError, ValueError):  # an unreadable roster: `roster list` says why
+            attendees = 0
+        return attendees or DEFAULT_CLASS_SIZE
 
     @default("cpu_limit")
     def _default_cpu_limit(self):

@@ -282,7 +282,8 @@ def test_cli_roster_and_settings_commands(tmp_path, capsys):
     assert cli.main(["settings", "set", "class_size", "0", "--data-dir", data]) == 2
     assert "class_size must be in" in capsys.readouterr().err
     assert cli.main(["settings", "terraform", "--data-dir", data]) == 0
-    assert json.loads(capsys.readouterr().out)["class_size"] == 30
+    # with a roster, the class is the roster (zoe and ada): what Terraform sizes for
+    assert json.loads(capsys.readouterr().out)["class_size"] == 2
     assert cli.main(["roster", "import", str(tmp_path / "missing.csv"), "--data-dir", data]) == 2
 
 
@@ -294,9 +295,13 @@ def test_doctor_without_spawn_reports_each_step(tmp_path):
     load_or_create(tmp_path, environ={})
     assert run_doctor(settings, spawn_test=False, echo=lines.append)
     names = [line.split(":")[0] for line in lines if line[:1] in "✓✗–⚠"]
+    from hub.isolation.enforced import enforcement
+
+    enforced = enforcement(settings, "local")  # what this machine enforces, said by doctor
     assert names[:7] == [
-        "✓ python packages", "✓ proxy", "✓ data dir", "✓ secrets", "✓ settings",
-        "✓ capacity", "– memory limit",
+        "✓ python packages", "✓ proxy", "✓ data dir", "✓ secrets",
+        "⚠ settings" if enforced.gaps else "✓ settings", "✓ capacity",
+        "✓ memory limit" if "memory" in enforced.limits else "– memory limit",
     ]  # fmt: skip
     assert names[7] in ("✓ handout URL", "⚠ handout URL")  # depends on this machine's network
     assert "spawner local (from the settings)" in lines[4]
@@ -310,3 +315,35 @@ def test_doctor_without_spawn_reports_each_step(tmp_path):
     lines.clear()
     assert not run_doctor(settings, spawn_test=False, echo=lines.append)
     assert any(line.startswith("✗ secrets") for line in lines)
+
+
+def test_with_a_roster_the_class_is_the_roster(tmp_path):
+    from hub.roster import Roster
+
+    assert load(tmp_path).class_size == 30  # no roster: the default class
+    roster = Roster()
+    roster.add_people([("Jane", "Doe"), ("Richard", "Roe"), ("Max", "Mustermann")])
+    roster.save(tmp_path)
+    s = load(tmp_path)
+    assert s.class_size == 3 and s.concurrent_spawn_limit == 3
+    assert s.capacity(total_bytes=16 * 2**30).fits  # a laptop holds a class of three
+    assert load(tmp_path, {"class_size": 12}).class_size == 12  # said otherwise: that wins
+
+
+def test_password_command_prints_each_password(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("WORKSHOP_PASSWORD", raising=False)
+    monkeypatch.delenv("WORKSHOP_ADMIN_PASSWORD", raising=False)
+    creds = load_or_create(tmp_path)
+    assert cli.main(["password", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == creds.workshop_password and "workshop password" in out.err
+    assert cli.main(["password", "--admin", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == creds.admin_password and "instructor" in out.err
+
+
+def test_settings_show_keeps_whole_help_texts(tmp_path, capsys):
+    assert cli.main(["settings", "show", "--data-dir", str(tmp_path)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    help_text = " ".join(WorkshopSettings.class_traits()["public_host"].help.split())
+    assert help_text in shown  # "a domain name (e.g. ...)" is not cut at "e.g."

@@ -113,19 +113,17 @@ def hub_spawner(settings: WorkshopSettings) -> tuple[str, str]:
 
 
 def check_settings(settings: WorkshopSettings, spawner: str, source: str) -> Step:
+    from hub.isolation.enforced import enforcement
     from hub.roster import Roster
 
     n = len(Roster.load(settings.data_dir).entries)
-    limit = (
-        f"{settings.mem_limit} / {settings.cpu_limit} CPU per learner (enforced by Docker)"
-        if spawner == "docker"
-        else f"{settings.learner_memory} per learner expected (local processes: not enforced)"
-    )
+    enforced = enforcement(settings, spawner)
     detail = (
-        f"spawner {spawner} (from {source}), class of {settings.class_size}, {limit}, "
-        f"{settings.interface} interface, {n} on the roster"
+        f"spawner {spawner} (from {source}), class of {settings.class_size}, "
+        f"{settings.interface} interface, {n} on the roster; "
+        + "; ".join(enforced.lines + enforced.gaps)
     )
-    return Step("settings", "ok", detail)
+    return Step("settings", "warn" if enforced.gaps else "ok", detail)
 
 
 def check_capacity(settings: WorkshopSettings) -> Step:
@@ -134,8 +132,12 @@ def check_capacity(settings: WorkshopSettings) -> Step:
 
 
 def check_memory_limit(settings: WorkshopSettings, spawner: str) -> Step:
-    if spawner != "docker":
-        return Step("memory limit", "skip", "local processes have no per-learner limit")
+    from hub.isolation.enforced import enforcement
+
+    enforced = enforcement(settings, spawner)
+    if "memory" not in enforced.limits:
+        gap = next((g for g in enforced.gaps if "memory" in g), "no memory limit per learner")
+        return Step("memory limit", "skip", gap)
     if settings.mem_limit_bytes < settings.learner_memory_bytes:
         return Step(
             "memory limit",
@@ -342,7 +344,11 @@ def _run_tutorial(hub, user, server, spawner, settings, sizes, timeout) -> Step:
     if failed or len(results) < len(code):
         error = failed[0]["error"] if failed else "stopped early"
         return Step("tutorial", "fail", f"cell {len(results)} of {TUTORIAL} ({what}): {error}")
-    limit = settings.mem_limit if spawner == "docker" else f"{settings.learner_memory} expected"
+    from hub.isolation.enforced import enforcement
+
+    limit = enforcement(settings, spawner).limits.get(
+        "memory", f"{settings.learner_memory} expected, not enforced"
+    )
     peak = f"peak memory {memory.peak_mib:.0f} MiB (limit {limit})" if memory.peak_mib else ""
     return Step(
         "tutorial",

@@ -1,7 +1,7 @@
 """``workshop``: run the workshop hub and manage its attendees.
 
     workshop up [--spawner local|docker] [--port 8000] [--data-dir DIR] [--https DOMAIN|internal]
-    workshop down | status | doctor
+    workshop down [--keep-accounts] | status | doctor | password [--admin]
     workshop roster import registrations.csv [--show-password] | add FIRST LAST [--email E]
         | remove USER [--delete-home] | list [--show-password]
     workshop settings show | set NAME VALUE | z2jh | terraform
@@ -56,14 +56,18 @@ def cmd_up(args) -> int:
 
 
 def cmd_down(args) -> int:
-    from hub.process import stop_hub
+    from hub.process import release_system_state, stop_hub, with_last_up
 
-    settings = _settings(args)
-    if stop_hub(settings.data_dir, timeout=args.timeout):
-        print(f"hub for {settings.data_dir} stopped")
-        return 0
-    print(f"no hub running for {settings.data_dir}")
-    return 1
+    settings = with_last_up(_settings(args))  # the account prefix the last `up` ran with
+    stopped = stop_hub(settings.data_dir, timeout=args.timeout)
+    print(f"hub for {settings.data_dir} stopped" if stopped else f"no hub running for {settings.data_dir}")  # fmt: skip
+    if args.keep_accounts:
+        print("kept the learners' accounts, mounted homes and cgroups (--keep-accounts)")
+    else:
+        released = release_system_state(settings.data_dir, settings.system_user_prefix)
+        if released.accounts or released.unmounted or released.cgroups:
+            print(released.describe(settings.data_dir))
+    return 0 if stopped else 1
 
 
 def cmd_status(args) -> int:
@@ -106,6 +110,29 @@ def cmd_status(args) -> int:
     learners = [u for u in users if u["name"] not in admins and not u.get("admin")]
     running = [r for r in rows if not r["admin"]]
     url = info.get("public_url", settings.public_url)
+    from hub.isolation.enforced import enforcement
+    from hub.roster import Roster
+
+    known = {u["name"] for u in users}
+    ready = {r["user"]: r["ready"] for r in rows}
+    roster = [
+        {
+            "user": e.username,
+            "name": f"{e.first_name} {e.last_name}".strip(),
+            "state": (
+                "not logged in"
+                if e.username not in known
+                else ("ready" if ready[e.username] else "starting")
+                if e.username in ready
+                else "no server"
+            ),
+        }
+        for e in sorted(Roster.load(settings.data_dir).entries, key=lambda e: e.username)
+    ]
+    limits = info.get("limits")  # what the running hub enforces (its pid file)
+    if limits is None:
+        enforced = enforcement(settings, info.get("spawner"))
+        limits = enforced.lines + enforced.gaps
     if args.json:
         print(
             json.dumps(
@@ -117,6 +144,8 @@ def cmd_status(args) -> int:
                     "learners_known": len(learners),
                     "learners_running": len(running),
                     "servers": rows,
+                    "roster": roster,
+                    "limits": limits,
                 },
                 indent=2,
             )
@@ -127,6 +156,19 @@ def cmd_status(args) -> int:
         f"hub {url} (pid {pid}, {spawner} spawner, this machine {info['local_url']}): "
         f"{len(running)} learner servers running, {len(learners)} learners have logged in"
     )
+    for line in limits:
+        print(f"  {line}")
+    if roster:
+        counts = {}
+        for entry in roster:
+            counts[entry["state"]] = counts.get(entry["state"], 0) + 1
+        print(
+            f"roster: {len(roster)} attendees, "
+            + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        )
+        for entry in roster:
+            print(f"  {entry['user']:<32} {entry['state']:<14} {entry['name']}")
+        print("servers:")
     for r in rows:
         cpu = "-" if r["cpu_percent"] is None else f"{r['cpu_percent']:.0f}%"
         mem = "-" if r["memory_mb"] is None else f"{r['memory_mb']:.0f} MB"
@@ -147,23 +189,41 @@ def cmd_doctor(args) -> int:
 
 
 # --- roster --------------------------------------------------------------------------------------
-def _handout_password(settings) -> str:
-    """The workshop password the hub checks: the running hub's (compared through the
-    fingerprint in its pid file), else the one the next `workshop up` will use."""
+def _handout_password(settings, which: str = "workshop") -> str:
+    """The ``which`` (``"workshop"`` or ``"admin"``) password the hub checks: the running hub's
+    (compared through the fingerprint in its pid file), else the one the next `workshop up`
+    will use."""
     from hub.credentials import load_or_create, password_fingerprint
     from hub.process import running_hub
 
     creds = load_or_create(settings.data_dir)
     info = running_hub(settings.data_dir)
-    expected = (info or {}).get("password_fingerprint")
-    if expected and expected != password_fingerprint(creds):
-        source = "WORKSHOP_PASSWORD here" if os.environ.get("WORKSHOP_PASSWORD") else "stored"
+    key = "admin_password_fingerprint" if which == "admin" else "password_fingerprint"
+    expected = (info or {}).get(key)
+    if expected and expected != password_fingerprint(creds, which):
+        env = "WORKSHOP_ADMIN_PASSWORD" if which == "admin" else "WORKSHOP_PASSWORD"
+        source = f"{env} here" if os.environ.get(env) else "stored"
         raise RuntimeError(
-            f"the running hub checks a different workshop password than the one {source}: it "
-            "was started with WORKSHOP_PASSWORD set, which is never written to disk. Run this "
-            "command with WORKSHOP_PASSWORD set to that value, or restart the hub without it"
+            f"the running hub checks a different {which} password than the one {source}: it "
+            f"was started with {env} set, which is never written to disk. Run this "
+            f"command with {env} set to that value, or restart the hub without it"
         )
-    return creds.workshop_password
+    return creds.admin_password if which == "admin" else creds.workshop_password
+
+
+def cmd_password(args) -> int:
+    """``workshop password [--admin]``: the password the hub checks, alone on stdout."""
+    settings = _settings(args)
+    which = "admin" if args.admin else "workshop"
+    print(_handout_password(settings, which))
+    who = (
+        f"instructors ({', '.join(settings.admin_users) or 'none set: admin_users'})"
+        if args.admin
+        else "attendees on the roster"
+    )
+    print(f"(the {which} password, for {who}; keep it off screens and shared notes)",
+          file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def cmd_roster(args) -> int:
@@ -269,11 +329,15 @@ def cmd_settings(args) -> int:
         if args.json:
             text = json.dumps(settings.as_dict(), indent=2) + "\n"
         else:
+            import textwrap
+
             traits = settings.traits()
             text = "".join(
-                f"{name} = {value!r}\n    {traits[name].help.split('. ')[0].strip()}\n"
+                f"{name} = {value!r}\n"
+                + textwrap.fill(traits[name].help, 96, initial_indent="    ",
+                                subsequent_indent="    ") + "\n"
                 for name, value in settings.as_dict().items()
-            )
+            )  # fmt: skip
     if getattr(args, "output", None):
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {args.output}")
@@ -307,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     down = sub.add_parser("down", parents=[common], help="stop the hub started by `up`")
     down.add_argument("--timeout", type=float, default=60.0)
+    down.add_argument(
+        "--keep-accounts",
+        action="store_true",
+        help="leave the learners' system accounts, mounted homes and cgroups in place (the "
+        "learners' files are always kept)",
+    )
     down.set_defaults(func=cmd_down)
 
     status = sub.add_parser("status", parents=[common], help="running servers, CPU, memory")
@@ -321,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(func=cmd_doctor)
 
+    password = sub.add_parser(
+        "password", parents=[common], help="print the workshop (or --admin) password"
+    )
+    password.add_argument("--admin", action="store_true", help="the instructors' password")
+    password.set_defaults(func=cmd_password)
     roster = sub.add_parser("roster", help="attendee list")
     rsub = roster.add_subparsers(dest="roster_cmd", required=True)
     imp = rsub.add_parser("import", parents=[common], help="add attendees from a CSV")

@@ -102,7 +102,7 @@ def release_home_disk(image: Path, mountpoint: Path, delete: bool = False) -> No
 
 
 def release_all(data_dir: str | os.PathLike) -> list[Path]:
-    """Unmount every home file system of a data dir (tests, ``workshop down --unmount``)."""
+    """Unmount every home file system of a data dir (``workshop down``, tests)."""
     disks = Path(data_dir) / DISKS_DIRNAME
     images = {str(p.resolve()) for p in disks.glob("*.ext4")} if disks.is_dir() else set()
     released = []
