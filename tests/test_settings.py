@@ -347,3 +347,26 @@ def test_settings_show_keeps_whole_help_texts(tmp_path, capsys):
     shown = " ".join(capsys.readouterr().out.split())
     help_text = " ".join(WorkshopSettings.class_traits()["public_host"].help.split())
     assert help_text in shown  # "a domain name (e.g. ...)" is not cut at "e.g."
+
+
+def test_seeded_notebooks_carry_the_metadata_their_kernel_reports(tmp_path):
+    """JupyterLab writes the kernel's ``kernelspec`` and ``language_info`` into a notebook when
+    its kernel starts; a seeded notebook that already holds them opens unmodified."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import start_new_kernel
+
+    copied = seed_notebooks(REPO_ROOT / "notebooks", tmp_path / "home")
+    notebooks = [p for p in copied if p.suffix == ".ipynb"]
+    assert notebooks
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reported = client.kernel_info(reply=True, timeout=60)["content"]["language_info"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    for path in notebooks:
+        metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+        assert metadata["language_info"] == reported, path.name
+        assert metadata["kernelspec"]["display_name"] == spec.display_name
+        assert metadata["kernelspec"]["name"] == "python3"
