@@ -45,6 +45,10 @@ def test_filter_centric_view(heterodimer):
     assert len(titled) == 3  # one logo per filter, on a 2 x 2 grid
     assert len(filters_figure.axes) == 4
     assert all(("SPI1_known4" in t or "IRF_known20" in t) and "r=" in t for t in titled)
+    from tutorial_utils.interpret_views import FILTER_TITLE_SIZE
+
+    sizes = {ax.title.get_fontsize() for ax in filters_figure.axes if ax.get_title()}
+    assert sizes == {FILTER_TITLE_SIZE} and FILTER_TITLE_SIZE >= 10  # readable, not 8 pt
 
 
 def test_sequence_centric_view_shades_true_sites(heterodimer):
@@ -63,6 +67,10 @@ def test_sequence_centric_view_shades_true_sites(heterodimer):
     for ax in panels:
         assert len(ax.images) == 1
         assert len(ax.patches) == len(data.test_embeddings[index]) == 2  # both motif sites
+        figure.canvas.draw()
+        rows = ax.images[0].get_array().shape[0]
+        visible = [v for v in ax.get_yticks() if -0.5 <= v <= rows - 0.5]
+        assert visible and all(float(v).is_integer() for v in visible), visible  # whole filters
 
 
 def test_integrative_view(heterodimer):

@@ -331,3 +331,18 @@ def test_the_default_heterodimer_is_the_learnable_one():
     picker = SimulationPicker()
     params = picker.parameters()
     assert params["pair_orientation"] == "forward" and params["seq_length"] == 200
+
+
+def test_metrics_table_spaces_its_columns():
+    """Each header and cell has room around it, so "Balanced Accuracy" and the model names do
+    not run into each other in the explore notebook's table."""
+    import re
+
+    from tutorial_utils.metrics import ClassificationResult
+    from tutorial_utils.widgets import metrics_table_html
+
+    labels = np.array([[1], [0], [1], [0]], dtype=bool)
+    result = ClassificationResult(labels, np.array([[0.9], [0.2], [0.6], [0.4]]))
+    table = metrics_table_html({"shallow CNN": result, "deep CNN": result})
+    cells = re.findall(r"<t[hd]( style='[^']*')?>", table)
+    assert cells and all("padding" in style for style in cells), table[:300]

@@ -24,6 +24,8 @@ from tutorial_utils.motif_scan import check_motifs, get_motif_scores, match_filt
 from tutorial_utils.training import _check_data
 
 _SITE_COLOR = "0.6"
+#: font size of the filter logos' titles (points): readable at the notebook's width
+FILTER_TITLE_SIZE = 11
 
 
 # ----------------------------------------------------------------------------------------------
@@ -62,8 +64,8 @@ def plot_sequence_filters(dnn, motif_names=None):
     centred = filters - filters.mean(axis=2, keepdims=True)
     matches = None if motif_names is None else match_filters_to_motifs(filters, motif_names)
     grid = int(math.isqrt(len(filters))) + 1
-    figure, axes = plt.subplots(grid, grid, figsize=(15, 8), squeeze=False)
-    figure.subplots_adjust(hspace=0.6, wspace=0.1)
+    figure, axes = plt.subplots(grid, grid, figsize=(15, 2.4 * grid), squeeze=False)
+    figure.subplots_adjust(hspace=0.8, wspace=0.1)
     for i, ax in enumerate(axes.ravel()):
         if i >= len(filters):
             ax.set_axis_off()
@@ -71,9 +73,9 @@ def plot_sequence_filters(dnn, motif_names=None):
         title = f"Filter {i + 1}"
         if matches is not None:
             row = matches.iloc[i]
-            title += f": {row.motif} ({row.strand}) r={row.similarity:.2f}"
+            title += f"\n{row.motif} ({row.strand}) r={row.similarity:.2f}"
         plot_logo(centred[i], ax=ax, kind="weights", title=title)
-        ax.title.set_fontsize(8)
+        ax.title.set_fontsize(FILTER_TITLE_SIZE)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("")
@@ -126,6 +128,7 @@ def interpret_SequenceDNN_sequence_centric(dnn, simulation_data, index: int | No
     Figure with 2 * (number of convolutions) + 1 heat-map panels.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     model = keras_model_of(dnn, "dnn")
     _check_data(simulation_data, ("X_test", "y_test", "test_embeddings"))
@@ -145,6 +148,9 @@ def interpret_SequenceDNN_sequence_centric(dnn, simulation_data, index: int | No
         figure.colorbar(image, ax=ax, pad=0.01)
         ax.set_title(title)
         ax.set_ylabel("filter")
+        # whole filters and positions only (no 2.5, 7.5 between the rows of a heat map)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for site in embeddings[index]:
             lo = (site.start - field + 1) / pool
             hi = (site.start + len(site.sequence)) / pool

@@ -48,7 +48,7 @@ def metrics_table_html(results: dict) -> str:
     names = list(results)
     first = results[names[0]]
     header = "".join(
-        f"<th>{html.escape(name)}{'' if first.num_tasks == 1 else f' task {t}'}</th>"
+        f"<th style='{_CELL}'>{html.escape(name)}{'' if first.num_tasks == 1 else f' task {t}'}</th>"
         for name in names
         for t in range(first.num_tasks)
     )
@@ -58,9 +58,18 @@ def metrics_table_html(results: dict) -> str:
         for name in names:
             for value in results[name][metric]:
                 text = f"{int(value)}" if metric.startswith("Num") else f"{value:.3f}"
-                cells.append(f"<td>{text}</td>")
-        rows.append(f"<tr><td>{html.escape(metric)}</td>{''.join(cells)}</tr>")
-    return f"<table><tr><th>metric</th>{header}</tr>{''.join(rows)}</table>"
+                cells.append(f"<td style='{_CELL}'>{text}</td>")
+        rows.append(
+            f"<tr><td style='{_CELL};text-align:left'>{html.escape(metric)}</td>{''.join(cells)}</tr>"
+        )
+    return (
+        "<table style='border-collapse:collapse'>"
+        f"<tr><th style='{_CELL};text-align:left'>metric</th>{header}</tr>{''.join(rows)}</table>"
+    )
+
+
+#: every cell of the metrics table: room between the columns, numbers right-aligned
+_CELL = "padding:2px 14px;text-align:right;white-space:nowrap"
 
 
 def verdict_html(test_result) -> str:
