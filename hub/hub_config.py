@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hub.credentials import Credentials, derived_secret, ensure_private_dir
 from hub.paths import REPO_ROOT
+from hub.roster import Roster
 from hub.settings import WorkshopSettings
 
 #: purpose of the secret Caddy sends with /hub/login (hub.client_address.FRONT_HEADER)
@@ -54,6 +55,9 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     auth.allow_all = False
     auth.allow_existing_users = False  # the roster decides, not whoever is in the database
     auth.roster_dir = str(data)
+    # JupyterHub creates these users at start-up, so the admin page lists attendees who have not
+    # logged in yet; who may log in is still the roster file, re-read when it changes
+    auth.allowed_users = set(Roster.load(data).usernames)
     auth.login_failures_per_user = settings.login_failures_per_user
     auth.login_failures_per_ip = settings.login_failures_per_ip
     auth.login_lockout_seconds = settings.login_lockout_seconds

@@ -122,9 +122,19 @@ def test_status_lists_the_whole_roster(room):
     assert states == {
         "doe_jane": "ready", "roe_richard": "not logged in", "mustermann_max": "not logged in"
     }  # fmt: skip
+    assert status["learners_known"] == 1  # logged in: doe_jane only
     text = _cli(room, "status").stdout
     assert "roster: 3 attendees, 2 not logged in, 1 ready" in text, text
     assert "roe_richard" in text
+    # the admin page lists everyone on the roster, logged in or not, and later additions
+    assert {"doe_jane", "roe_richard", "mustermann_max"} <= {u["name"] for u in room.client.users()}
+    added = _cli(room, "roster", "add", "Ada", "Lovelace")
+    assert added.returncode == 0, added.stderr
+    assert "lovelace_ada" in {u["name"] for u in room.client.users()}
+    states = {
+        e["user"]: e["state"] for e in json.loads(_cli(room, "status", "--json").stdout)["roster"]
+    }
+    assert states["lovelace_ada"] == "not logged in"
 
 
 def test_down_releases_the_machine_and_up_brings_the_files_back(room):

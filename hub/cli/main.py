@@ -107,24 +107,28 @@ def cmd_status(args) -> int:
                 "memory_mb": None if cpu_mem is None else cpu_mem[1],
             }
         )
-    learners = [u for u in users if u["name"] not in admins and not u.get("admin")]
+    # the hub creates every roster entry at start-up: a learner has logged in once active
+    learners = [
+        u for u in users
+        if u["name"] not in admins and not u.get("admin") and u.get("last_activity")
+    ]  # fmt: skip
     running = [r for r in rows if not r["admin"]]
     url = info.get("public_url", settings.public_url)
     from hub.isolation.enforced import enforcement
     from hub.roster import Roster
 
-    known = {u["name"] for u in users}
+    known = {u["name"] for u in learners}
     ready = {r["user"]: r["ready"] for r in rows}
     roster = [
         {
             "user": e.username,
             "name": f"{e.first_name} {e.last_name}".strip(),
             "state": (
-                "not logged in"
-                if e.username not in known
-                else ("ready" if ready[e.username] else "starting")
+                ("ready" if ready[e.username] else "starting")
                 if e.username in ready
                 else "no server"
+                if e.username in known
+                else "not logged in"
             ),
         }
         for e in sorted(Roster.load(settings.data_dir).entries, key=lambda e: e.username)
@@ -226,6 +230,23 @@ def cmd_password(args) -> int:
     return 0
 
 
+def _tell_running_hub(settings, usernames: list[str]) -> None:
+    """Create the new attendees on a running hub, so its admin page and ``status`` list them
+    before they log in (at start-up the hub creates everyone on the roster)."""
+    from hub.client import HubClient
+    from hub.credentials import load_or_create
+    from hub.process import running_hub
+
+    info = running_hub(settings.data_dir)
+    if not usernames or info is None:
+        return
+    client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
+    try:
+        client.api("POST", "users", json={"usernames": usernames})
+    except Exception as err:  # the roster is saved; the hub lists them at their first login
+        print(f"(the running hub did not take the new names now: {err})", file=sys.stderr)
+
+
 def cmd_roster(args) -> int:
     from hub.roster import Roster, format_handout, read_registrations
 
@@ -238,6 +259,7 @@ def cmd_roster(args) -> int:
     if args.roster_cmd == "import":
         new = roster.add_people(read_registrations(args.file))
         roster.save(settings.data_dir)
+        _tell_running_hub(settings, [e.username for e in new])
         print(
             f"{len(new)} new attendees, {len(roster.entries)} on the roster "
             f"({Path(settings.data_dir) / 'roster.csv'})\n"
@@ -249,6 +271,7 @@ def cmd_roster(args) -> int:
             print(f"{args.first} {args.last} is already on the roster")
             return 1
         roster.save(settings.data_dir)
+        _tell_running_hub(settings, [entry.username])
         print(entry.username)
     elif args.roster_cmd == "remove":
         entry = roster.remove(args.username)
