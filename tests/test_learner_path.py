@@ -26,15 +26,33 @@ DEATH = ("ran out of memory", "The kernel was killed", "The kernel crashed", "Th
 def _run_all(page, timeout_s: float) -> float:
     """Run > Run All Cells from the menu, as a learner does; seconds until every code cell of the
     notebook has its execution number (a cell that raised stops Run All: that fails here)."""
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item", has_text=re.compile(r"^Run All Cells")).first.click()
+    from browser import wait_kernel_idle
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wait_kernel_idle(page, timeout_ms=300_000)
+    prompts = f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt"
+    for attempt in range(3):
+        page.locator(f"{NOTEBOOK} .jp-Cell").first.click()  # the notebook has the focus
+        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        try:  # a press the page dropped (still loading) is repeated, as a person would
+            page.wait_for_function(
+                "(sel) => Array.from(document.querySelectorAll(sel))"
+                ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
+                arg=prompts,
+                timeout=30_000,
+            )
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     start = time.monotonic()
     page.wait_for_function(
         """(sel) => {
             const prompts = Array.from(document.querySelectorAll(sel));
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""",
-        arg=f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt",
+        arg=prompts,
         timeout=int(timeout_s * 1000),
         polling=2000,
     )
