@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-EXTRAS="hub,notebooks"
+EXTRAS="hub,notebooks,invivo"
 WITH_CADDY=0
 for arg in "$@"; do
     case "$arg" in
@@ -29,6 +29,10 @@ if [[ ! -f "$STAMP" ]]; then
         .venv/bin/python -m pip install -q "torch==2.13.0" || .venv/bin/python -m pip install -q torch
     fi
     .venv/bin/python -m pip install -q -e ".[${EXTRAS}]"
+    # packages installed for their data files only (in_vivo.ipynb's peaks), without their
+    # dependencies, which pin libraries this package cannot use (pyproject.toml explains)
+    .venv/bin/python image/pyproject_deps.py --data-packages pyproject.toml \
+        | xargs -r .venv/bin/python -m pip install -q --no-deps
     touch "$STAMP"
 fi
 
