@@ -144,7 +144,7 @@ def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
         root = psutil.Process(int(state["pid"]))
         cpu = sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
     else:
-        from hub.docker_spawner import docker_client
+        from hub.spawners.docker import docker_client
 
         stats = docker_client().containers.get(state["object_id"]).stats(stream=False)
         cpu = stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
@@ -174,7 +174,7 @@ def cpu_by_role(root_pid: int) -> dict[str, float]:
 
 def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
     """Delete the bench's per-user home volumes and its network; returns volumes removed."""
-    from hub.docker_spawner import docker_client
+    from hub.spawners.docker import docker_client
 
     client = docker_client()
     removed = 0

@@ -1,13 +1,16 @@
-"""The workshop JupyterHub: one settings object, a roster of attendees, shared-password login,
-a local-process or Docker spawner, and the ``workshop`` command that runs it all.
+"""The workshop JupyterHub itself: settings, roster, login, credentials and its configuration.
 
-Modules: ``settings`` (every hub setting, and its renderings for JupyterHub, the z2jh chart and
-Terraform), ``roster`` (attendee names -> ``lastname_firstname`` usernames), ``credentials``
-(generated passwords and tokens, mode 0600), ``auth`` (login rules and rate limits),
-``client_address`` (the login's source as the proxy saw it), ``local_spawner`` (per-user homes
-with the tutorial notebooks; as root, learners isolated by ``accounts``, ``sandbox``, ``cgroups``
-and ``home_disks``), ``homes`` (archiving a removed learner's files), ``hub_config`` (settings ->
-JupyterHub config), ``caddy`` (the HTTPS front), ``process`` (running and supervising the hub),
-``cli`` and ``doctor``; ``z2jh`` (chart values and the passwords' Secret), ``image_cli``
-(``workshop image``), ``cloud_eks`` (``workshop cloud --target eks``).
+Here: ``settings`` (every hub setting, the one place that decides each value), ``roster``
+(attendee names -> ``lastname_firstname`` usernames, the login rules), ``credentials``
+(generated passwords and tokens, mode 0600), ``auth`` and ``client_address`` (login and its
+rate limits, by the address the proxy saw), ``hub_config`` / ``jupyterhub_config`` (settings ->
+the JupyterHub configuration), ``capacity`` (how many learners a machine holds), ``address``
+(the handout URL), ``image`` (the learners' container image: name, tag, build), ``seed`` (the
+notebooks copied into a home), ``homes`` (a removed learner's files), ``caddy`` (the HTTPS
+front), ``process`` / ``die_with_parent`` (running and supervising the hub), ``client`` (its
+REST API), ``invocation`` (commands spelled as typed), ``paths`` (the checkout).
+
+Packages, by concern: ``spawners`` (how a learner's server starts), ``isolation`` (learners
+kept apart on one machine), ``cli`` (the ``workshop`` command), ``cloud`` (the hub on AWS and
+Kubernetes).
 """

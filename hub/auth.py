@@ -29,6 +29,9 @@ from traitlets import Int, Unicode
 
 from hub.client_address import client_address, rate_key
 from hub.roster import ROSTER_FILENAME, Roster, is_valid_username, normalize_login
+from hub.settings import WorkshopSettings
+
+_SETTING = WorkshopSettings.class_traits()
 
 FORMAT_HINT = (
     "Usernames look like lastname_firstname, e.g. vanderberg_jeanluc "
@@ -113,15 +116,12 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
     roster_dir = Unicode(
         help="Directory holding roster.csv (the hub's data dir); re-read when the file changes."
     ).tag(config=True)
-    login_failures_per_user = Int(
-        5, help="Failed logins per username from one address per window."
-    ).tag(config=True)
-    login_failures_per_ip = Int(50, help="Failed logins per client address per window.").tag(
+    # defaults and meaning: the settings of the same names, which configure these
+    login_failures_per_user = Int(_SETTING["login_failures_per_user"].default_value).tag(
         config=True
     )
-    login_lockout_seconds = Int(60, help="Failed-login window and lockout, seconds.").tag(
-        config=True
-    )
+    login_failures_per_ip = Int(_SETTING["login_failures_per_ip"].default_value).tag(config=True)
+    login_lockout_seconds = Int(_SETTING["login_lockout_seconds"].default_value).tag(config=True)
     front_secret = Unicode(
         help="Value of the header Caddy adds to /hub/login requests ('' without HTTPS)."
     ).tag(config=True)

@@ -10,9 +10,9 @@ A class fits when ``class_size x learner_memory <= usable memory`` (85 % of RAM:
 the system, the hub, the proxy and the page cache). ``learner_memory`` is a setting (default:
 the full-size figure) so that an instructor who teaches at smaller sizes can say so; the Docker
 spawner's ``mem_limit`` defaults to it, so a default never kills the tutorial. The same figure
-(with ``learner_cpu``) sizes every other deployment: one cloud host (``hub/cloud_prices.py``,
+(with ``learner_cpu``) sizes every other deployment: one cloud host (``hub/cloud/prices.py``,
 ``workshop cloud plan|up`` and Terraform's precondition), and a Kubernetes pod's guarantee and
-the learners per node (``hub/z2jh.py``, ``hub/cloud_eks.py``).
+the learners per node (``hub/cloud/z2jh.py``, ``hub/cloud/eks.py``).
 """
 
 from __future__ import annotations

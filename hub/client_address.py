@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from hub.sockets import owner_uid
+from hub.isolation.sockets import owner_uid
 
 FRONT_HEADER = "X-Workshop-Front"
 

@@ -14,7 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
-from hub import home_disks
+from hub.isolation import home_disks
 
 ARCHIVE_DIRNAME = "archive"
 
@@ -60,7 +60,7 @@ def _retire_local_home(settings, username: str, delete: bool) -> str:
 def _retire_docker_home(settings, username: str, delete: bool) -> str:
     import docker.errors
 
-    from hub.docker_spawner import docker_client, volume_name
+    from hub.spawners.docker import docker_client, volume_name
 
     name = volume_name(settings.volume_prefix, username)
     client = docker_client()
@@ -107,7 +107,7 @@ def retire_home(settings, username: str, delete: bool = False) -> str:
     """
     account = ""
     if os.geteuid() == 0 and settings.spawner == "local":
-        from hub.accounts import account_name, remove_account
+        from hub.isolation.accounts import account_name, remove_account
 
         # first: its processes (if any were left) end with it, and no longer hold the home
         if remove_account(account_name(settings.system_user_prefix, username)):

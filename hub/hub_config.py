@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from hub.credentials import Credentials, derived_secret, ensure_private_dir
-from hub.settings import REPO_ROOT, WorkshopSettings
+from hub.paths import REPO_ROOT
+from hub.settings import WorkshopSettings
 
 #: purpose of the secret Caddy sends with /hub/login (hub.client_address.FRONT_HEADER)
 FRONT_SECRET_PURPOSE = "caddy-front-header"
@@ -68,9 +69,9 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
     c.Spawner.mem_limit = settings.mem_limit_bytes
     c.Spawner.cpu_limit = settings.cpu_limit
     if settings.spawner == "local":
-        from hub.cgroups import tree_name
+        from hub.isolation.cgroups import tree_name
 
-        c.JupyterHub.spawner_class = "hub.local_spawner.WorkshopLocalSpawner"
+        c.JupyterHub.spawner_class = "hub.spawners.local.WorkshopLocalSpawner"
         local = c.WorkshopLocalSpawner
         local.home_dir_template = str(data / "homes" / "{username}")
         local.notebooks_dir = str(REPO_ROOT / "notebooks")
@@ -81,7 +82,7 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         local.pids_limit = settings.pids_limit
         local.tmp_size = settings.shm_size_bytes
         local.cgroup_tree = tree_name(str(data))
-        from hub.docker_spawner import spawner_environment
+        from hub.spawners.docker import spawner_environment
 
         # the image's Jupyter server config (kernel culling, why a kernel died) applies here too
         local.environment = {
@@ -89,7 +90,9 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
             "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
         }
     else:
-        from hub import docker_spawner  # the docker engineer's module; needs the docker SDK
+        from hub.spawners import (
+            docker as docker_spawner,  # the docker engineer's module; needs the docker SDK
+        )
 
         docker_spawner.configure(c, settings)
 

@@ -14,7 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from hub.paths import REPO_ROOT
+
 WRAPPER = REPO_ROOT / "hub" / "workshop"
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from hub.client import HubClient
 from hub.credentials import load_or_create
 from hub.invocation import workshop_command
-from hub.settings import ENV_PREFIX, REPO_ROOT, WorkshopSettings
+from hub.paths import REPO_ROOT
+from hub.settings import ENV_PREFIX, WorkshopSettings
 
 PID_FILENAME = "workshop.pid"
 CONFIG_FILE = Path(__file__).resolve().parent / "jupyterhub_config.py"
@@ -188,12 +189,12 @@ def isolation_notice(settings: WorkshopSettings) -> str:
     namespaces learners are isolated in (then learners would run as root)."""
     if settings.spawner != "local":
         return ""
-    from hub.cgroups import CgroupTree, tree_name
-    from hub.home_disks import disks_unavailable
+    from hub.isolation.cgroups import CgroupTree, tree_name
+    from hub.isolation.home_disks import disks_unavailable
 
     lines = []
     if os.geteuid() == 0:
-        from hub.sandbox import isolation_unavailable
+        from hub.isolation.sandbox import isolation_unavailable
 
         why = isolation_unavailable()
         if why:
@@ -473,7 +474,7 @@ class HubProcess:
             *self.wrapper,
             sys.executable,
             "-m",
-            "hub.cli",
+            "hub.cli.main",
             "up",
             "--data-dir",
             str(self.data_dir),
@@ -524,9 +525,9 @@ class HubProcess:
         systems and remove its cgroups; a no-op unless run as root."""
         if os.geteuid() != 0:
             return
-        from hub.accounts import remove_accounts
-        from hub.cgroups import CgroupTree, tree_name
-        from hub.home_disks import release_all
+        from hub.isolation.accounts import remove_accounts
+        from hub.isolation.cgroups import CgroupTree, tree_name
+        from hub.isolation.home_disks import release_all
 
         remove_accounts(str(self.overrides["system_user_prefix"]))
         release_all(self.data_dir)

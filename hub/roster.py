@@ -38,6 +38,25 @@ NAME_MAX = 64
 USERNAME_PATTERN = rf"^(?=.{{3,{USERNAME_MAX}}}$)[a-z0-9]+_[a-z0-9]+(?:_[0-9]+)?$"
 _USERNAME_RE = re.compile(USERNAME_PATTERN)
 
+
+def login_pattern(admins: list[str] | tuple[str, ...] = ()) -> str:
+    """The regular expression a login name must match: an admin's name, or an attendee's
+    ``lastname_firstname`` (:data:`USERNAME_PATTERN`)."""
+    if not admins:
+        return USERNAME_PATTERN
+    alternatives = "|".join(re.escape(a) for a in admins)
+    return f"^(?:{alternatives})$|{USERNAME_PATTERN}"
+
+
+def login_announcement() -> str:
+    """The login-page banner: how attendees spell their username (plain text)."""
+    return (
+        "Username: your lastname_firstname in lower case, without accents, spaces or hyphens "
+        "inside a name (Jean-Luc van der Berg -> vanderberg_jeanluc). "
+        "Password: the workshop password announced in the room."
+    )
+
+
 ROSTER_FILENAME = "roster.csv"
 _ROSTER_FIELDS = ("username", "first_name", "last_name", "detail")
 

@@ -4,7 +4,7 @@ Only files the learner does not have yet are copied, so edits survive restarts (
 ``workshop-start`` does the same for Docker). The home belongs to the learner, who may have put
 symlinks in it: a name that exists in any form (a dangling symlink included) is left alone, and
 nothing is written through a symlinked directory. With the hub as root this runs as the learner
-anyway (``hub.sandbox``), where a symlink leads nowhere the learner could not write to already.
+anyway (``hub.isolation.sandbox``), where a symlink leads nowhere the learner could not write to already.
 
 Standard library only: the sandbox imports it before the server starts.
 """

@@ -1,11 +1,11 @@
-"""Every hub setting in one configurable object, and its three renderings.
+"""Every hub setting in one configurable object: the one place that decides each value.
 
 ``WorkshopSettings`` is loaded from defaults < ``<data-dir>/settings.json`` < ``WORKSHOP_<NAME>``
-environment variables < command-line overrides. The same object configures JupyterHub
-(``hub/jupyterhub_config.py``), renders Zero to JupyterHub chart values
-(:meth:`WorkshopSettings.to_z2jh_values`) and Terraform variables
-(:meth:`WorkshopSettings.to_terraform_vars`), so the local hub, the cloud host and the
-Kubernetes chart cannot drift apart.
+environment variables < command-line overrides. Its renderings read it and live with their
+concern: the JupyterHub configuration (``hub/hub_config.py``), the Zero to JupyterHub chart
+values (``hub/cloud/z2jh.py``) and the Terraform variables (``hub/cloud/terraform.py``), so the
+local hub, the cloud host and the Kubernetes chart cannot drift apart. This module imports none
+of them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from traitlets.config import Configurable
 
 from tutorial_utils._validation import check_choice, check_float, check_int
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_FILENAME = "settings.json"
 TUTORIAL_NOTEBOOK = "workshop_tutorial.ipynb"
 ENV_PREFIX = "WORKSHOP_"
@@ -195,7 +194,7 @@ class WorkshopSettings(Configurable):
         f"interface (/lab/tree/{TUTORIAL_NOTEBOOK} or /notebooks/{TUTORIAL_NOTEBOOK})."
     ).tag(config=True)
 
-    # --- docker spawner (read by hub/docker_spawner.py) ------------------------------------------
+    # --- docker spawner (read by hub/spawners/docker.py) ------------------------------------------
     image = Unicode(
         "dragonn-workshop:latest", help="Per-user container image (built from image/)."
     ).tag(config=True)
@@ -211,7 +210,7 @@ class WorkshopSettings(Configurable):
         help="Size of a learner's /dev/shm and /tmp (both in memory, counted in mem_limit).",
     ).tag(config=True)
 
-    # --- isolation of learners (hub/sandbox.py, hub/cgroups.py, hub/home_disks.py) -------------
+    # --- isolation of learners (hub/isolation/sandbox.py, hub/isolation/cgroups.py, hub/isolation/home_disks.py) -------------
     pids_limit = Int(
         2048,
         help="Processes and threads one learner may run at once (a fork bomb stops there; "
@@ -568,60 +567,3 @@ class WorkshopSettings(Configurable):
         host = "127.0.0.1" if self.ip in ("0.0.0.0", "::") or self.https else self.ip
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
-
-    # ---------------------------------------------------------------------------------------------
-    # renderings
-    def to_z2jh_values(self, roster: list[str] | None = None) -> dict:
-        """Zero to JupyterHub (chart 4.4) values with the same login, limits and culling.
-
-        ``roster``: usernames allowed to log in (then nobody else may); without it, anyone
-        matching the username pattern who has the password may. The passwords are never in
-        the values: the hub reads them from a Kubernetes Secret (``hub/z2jh.py``).
-        """
-        from hub.z2jh import chart_values
-
-        return chart_values(self, roster)
-
-    def to_terraform_vars(self) -> dict:
-        """Flat ``{name: str | int | float | bool | list[str]}`` for ``terraform.tfvars.json``."""
-        return {
-            "class_size": self.class_size,
-            "instance_type": self.instance_type,
-            "aws_region": self.aws_region,
-            "https_domain": "" if self.https in ("", "internal") else self.https,
-            "acme_email": self.acme_email,
-            "admin_users": list(self.admin_users),
-            "hub_port": self.port,
-            "image": self.image,
-            "docker_network": self.docker_network,
-            "volume_prefix": self.volume_prefix,
-            "learner_memory": self.learner_memory,
-            "learner_memory_mb": self.learner_memory_bytes // 2**20,
-            "learner_cpu": self.learner_cpu,
-            "mem_limit": self.mem_limit,
-            "mem_limit_mb": self.mem_limit_bytes // 2**20,
-            "cpu_limit": self.cpu_limit,
-            "pids_limit": self.pids_limit,
-            "disk_limit": self.disk_limit,
-            "gpu": self.gpu,
-            "concurrent_spawn_limit": self.concurrent_spawn_limit,
-            "start_timeout": self.start_timeout,
-            "idle_timeout": self.idle_timeout,
-            "spawner": self.spawner,
-        }
-
-
-def _admin_or_attendee_pattern(admins: list[str], attendee_pattern: str) -> str:
-    if not admins:
-        return attendee_pattern
-    alternatives = "|".join(re.escape(a) for a in admins)
-    return f"^(?:{alternatives})$|{attendee_pattern}"
-
-
-def login_announcement() -> str:
-    """The login-page banner: how attendees spell their username (plain text)."""
-    return (
-        "Username: your lastname_firstname in lower case, without accents, spaces or hyphens "
-        "inside a name (Jean-Luc van der Berg -> vanderberg_jeanluc). "
-        "Password: the workshop password announced in the room."
-    )

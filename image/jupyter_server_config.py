@@ -1,5 +1,5 @@
 """Jupyter server settings of every learner's server: /etc/jupyter in the image, and found through
-``JUPYTER_CONFIG_PATH`` by the local spawner's servers (hub/local_spawner.py), so both spawners
+``JUPYTER_CONFIG_PATH`` by the local spawner's servers (hub/spawners/local.py), so both spawners
 behave alike.
 
 Idle kernels are shut down so that a forgotten notebook tab frees its memory (and, on GPU hosts,

@@ -104,7 +104,7 @@ def workshop_image(docker_client, standin_base, tmp_path_factory) -> str:
     """Tag of the workshop image built from ``image/`` on the stand-in base (once a session)."""
     import docker.errors
 
-    from hub.doctor_docker import build_image
+    from hub.image import build_image
 
     context = make_context(tmp_path_factory.mktemp("image-context"))
     try:

@@ -31,8 +31,8 @@ import requests
 from attack_code import WRITE_A_MEGABYTE, disk_filler
 from hub_fixtures import ADMIN_PASSWORD, REPO_ROOT, start_hub
 
-from hub.cgroups import CgroupTree, tree_name
 from hub.client import api_with_cookies, browser_login, run_code_in_kernel
+from hub.isolation.cgroups import CgroupTree, tree_name
 
 pytestmark = [
     pytest.mark.slow,
@@ -262,8 +262,9 @@ def test_what_a_learner_leaves_in_their_home_never_runs_or_writes_as_root(room):
         "import os\n"
         f"for name in ('json.py', 'ctypes.py', 'signal.py', 'pathlib.py'):\n"
         f"    open(name, 'w').write({trap!r})\n"
-        "os.makedirs('hub', exist_ok=True)\n"
-        "for name in ('hub/__init__.py', 'hub/sandbox.py', 'hub/seed.py'):\n"
+        "os.makedirs('hub/isolation', exist_ok=True)\n"
+        "for name in ('hub/__init__.py', 'hub/isolation/__init__.py', 'hub/isolation/sandbox.py',\n"
+        "             'hub/seed.py'):\n"
         f"    open(name, 'w').write({trap!r})\n"
         "os.remove('extras.ipynb')\n"
         f"os.symlink({str(target)!r}, 'extras.ipynb')\n",
@@ -527,7 +528,7 @@ def test_the_password_is_checked_as_learners_type_it(tmp_path):
         hub.stop()
     for bad in ("two\nlines-password", "trailing-space-pw ", "tab\there-password"):
         r = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(tmp_path / "bad")],
+            [sys.executable, "-m", "hub.cli.main", "up", "--data-dir", str(tmp_path / "bad")],
             env={**os.environ, "WORKSHOP_PASSWORD": bad},
             capture_output=True,
             text=True,
@@ -541,7 +542,7 @@ def test_the_password_is_checked_as_learners_type_it(tmp_path):
 # --- 3. the roster and the handout tell the truth ----------------------------------------------
 def cli(room, *args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args, "--data-dir", str(room.data_dir)],
+        [sys.executable, "-m", "hub.cli.main", *args, "--data-dir", str(room.data_dir)],
         env=env if env is not None else os.environ,
         capture_output=True,
         text=True,
@@ -619,9 +620,9 @@ def test_a_roster_file_that_is_not_text_gets_a_clear_error(room, tmp_path):
 def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(tmp_path):
     """Every learner's server would run as that user: the hub binds 127.0.0.1 and says why;
     ``--ip 0.0.0.0`` opens it, with a warning that recommends the Docker spawner."""
-    from hub.accounts import ensure_account, remove_account
-    from hub.local_spawner import first_closed_dir, runtime_dirs
+    from hub.isolation.accounts import ensure_account, remove_account
     from hub.process import free_ports
+    from hub.spawners.local import first_closed_dir, runtime_dirs
 
     name = f"wslap{TAG}"
     home = tmp_path / "laptop"
@@ -645,12 +646,12 @@ def test_a_hub_run_by_an_ordinary_user_listens_on_this_machine_only_unless_told(
         ):
             port, hub_port, api_port = free_ports(3)
             ports = [f"--set=hub_port={hub_port}", f"--set=proxy_api_port={api_port}"]
-            up = [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(home / "data")]
+            up = [sys.executable, "-m", "hub.cli.main", "up", "--data-dir", str(home / "data")]
             up += ["--port", str(port), *ports, *extra]
             log = home / f"up-{expect_ip}.log"
             with open(log, "wb") as fh:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "hub.sandbox", json.dumps(spec), "--", *up],
+                    [sys.executable, "-m", "hub.isolation.sandbox", json.dumps(spec), "--", *up],
                     env=env,
                     stdout=fh,
                     stderr=subprocess.STDOUT,

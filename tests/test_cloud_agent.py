@@ -1,4 +1,4 @@
-"""hub/cloud_agent.py, the cloud host's side, on this machine with moto standing in for AWS (the
+"""hub/cloud/agent.py, the cloud host's side, on this machine with moto standing in for AWS (the
 whole host runs in tests/test_cloud_init.py): settings from the user data, passwords kept in SSM
 and never in the data dir's settings, the roster from the class bucket, the idle clock."""
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from hub import cloud_agent
+from hub.cloud import agent as cloud_agent
 from hub.credentials import load_or_create
 from hub.roster import Roster
 from hub.settings import WorkshopSettings
@@ -78,7 +78,7 @@ def test_settings_from_the_user_data(tmp_path):
 
 
 def test_learners_limits_from_the_user_data_reach_their_containers(tmp_path):
-    from hub.docker_spawner import hardening
+    from hub.spawners.docker import hardening
 
     data = tmp_path / "hub"
     env = {"CLOUD_PUBLIC_IP": "203.0.113.10", "CLOUD_HTTPS_DOMAIN": ""}

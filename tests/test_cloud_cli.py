@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from cloud_support import REGION, aws, moto_server  # noqa: F401 - fixtures
 
-from hub import cli, cloud_aws
-from hub.cloud_terraform import (
+from hub.cli import main as cli
+from hub.cloud import aws as cloud_aws
+from hub.cloud.terraform import (
     BUNDLE_PARTS,
     hub_variables,
     make_bundle,
@@ -153,7 +154,7 @@ def test_missing_credentials_are_explained(tmp_path, monkeypatch, capsys):
 
 
 def test_missing_terraform_is_explained(tmp_path, monkeypatch):
-    from hub.cloud_terraform import terraform_binary
+    from hub.cloud.terraform import terraform_binary
 
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="terraform is not installed.*CloudFormation"):
@@ -330,7 +331,7 @@ def test_up_status_password_export_down(aws, fake_terraform, class_data, capsys,
         assert tar.extractfile("notes.txt").read() == b"lovelace_ada's notes"
     sent = aws.client("ssm").list_commands()["Commands"][-1]
     assert sent["DocumentName"] == "AWS-RunShellScript"
-    assert "hub.cloud_agent" in sent["Parameters"]["commands"][0]
+    assert "hub.cloud.agent" in sent["Parameters"]["commands"][0]
 
     # down refuses while learners work, then destroys and removes the passwords
     assert cli.main(["cloud", "down", "--yes", "--data-dir", str(class_data)]) == 2
@@ -368,12 +369,12 @@ def test_up_reports_a_failed_step_and_down_asks_first(aws, fake_terraform, class
 
 
 def test_runbook_cost_table_is_the_price_table():
-    from hub.cloud_prices import cost_table_markdown
+    from hub.cloud.prices import cost_table_markdown
 
     runbook = (Path(__file__).resolve().parents[1] / "docs" / "instructor-runbook.md").read_text()
     assert cost_table_markdown("us-east-1") in runbook, (
         "docs/instructor-runbook.md's cost table differs from terraform/prices.json: paste "
-        "hub.cloud_prices.cost_table_markdown() into it"
+        "hub.cloud.prices.cost_table_markdown() into it"
     )
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "(docs/instructor-runbook.md)" in readme
@@ -396,7 +397,7 @@ def test_up_refuses_a_class_the_instance_type_cannot_hold(tmp_path, capsys):
 
 @pytest.mark.parametrize("page", ["docs/instructor-runbook.md", "README.md"])
 def test_the_documented_example_class_fits_its_instance_type(page):
-    from hub.cloud_prices import class_fit_problem
+    from hub.cloud.prices import class_fit_problem
 
     text = (Path(__file__).resolve().parents[1] / page).read_text()
     chosen = dict(re.findall(r"hub/workshop settings set (instance_type|class_size) (\S+)", text))
@@ -409,13 +410,15 @@ def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
     """One setting, every deployment: the same change to learner_memory moves doctor's
     threshold, the cloud host's sizing and cost table, Terraform's variables, the chart's
     guarantee and the EKS node count."""
-    from hub import cloud, cloud_eks
-    from hub.cloud_prices import cost_table_markdown
+    from hub.cloud import eks as cloud_eks
+    from hub.cloud import single_host as cloud
+    from hub.cloud.prices import cost_table_markdown
+    from hub.cloud.z2jh import chart_values
 
     def everything(**values):
         s = _settings(tmp_path / ("d" + "-".join(map(str, values.values()))), class_size=5,
                       **values)  # fmt: skip
-        single = s.to_z2jh_values()["singleuser"]
+        single = chart_values(s)["singleuser"]
         return {
             "doctor": s.capacity(total_bytes=24 * 2**30).largest_class,  # a 24 GiB machine
             "cloud": cloud.class_fit(s) is None,  # 5 learners on a g4dn.xlarge

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hub import cli, cloud_eks
+from hub.cli import main as cli
+from hub.cloud import eks as cloud_eks
 from hub.credentials import load_or_create
 from hub.settings import WorkshopSettings
 

@@ -131,7 +131,7 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
     vm_image,
 ):
     from hub.client import api_with_cookies, browser_login
-    from hub.cloud_terraform import make_bundle
+    from hub.cloud.terraform import make_bundle
 
     name = unique("wsci")
     image_tag = f"dragonn-workshop:{name}"
@@ -256,7 +256,7 @@ def test_first_boot_provisions_a_class_ready_hub_and_a_reboot_keeps_homes(
             # export: one archive per learner, into the class bucket
             out = _exec(
                 container,
-                "cd /opt/dragonn-workshop/bundle && .venv/bin/python -m hub.cloud_agent "
+                "cd /opt/dragonn-workshop/bundle && .venv/bin/python -m hub.cloud.agent "
                 f"--name {name} --data-dir /srv/dragonn-workshop/hub export "
                 f"--bucket {bucket} --prefix exports/t/",
             )

@@ -28,8 +28,9 @@ from cloud_support import (
     user_data_values,
 )
 
-from hub.cloud_prices import class_fit_problem, load_prices
-from hub.cloud_template import SKELETON, render_template, user_data_bindings
+from hub.cloud.prices import class_fit_problem, load_prices
+from hub.cloud.template import SKELETON, render_template, user_data_bindings
+from hub.cloud.terraform import settings_variables
 from hub.settings import WorkshopSettings
 
 GPU_AMI = (
@@ -86,7 +87,7 @@ def test_same_ami_lookup_imds_volumes_and_ports_as_terraform(template):
         assert not param.get("NoEcho"), f"{name}: no secret is a parameter"
         assert not re.search("password|secret|token", name, re.I), name
     # defaults the launch form shares with the module
-    tfvars = json.loads(json.dumps(WorkshopSettings().to_terraform_vars()))
+    tfvars = json.loads(json.dumps(settings_variables(WorkshopSettings())))
     assert params["ClassSize"]["Default"] == tfvars["class_size"]
     assert params["AdminUsers"]["Default"] == ",".join(tfvars["admin_users"])
     assert params["Gpu"]["Default"] == tfvars["gpu"]

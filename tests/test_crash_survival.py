@@ -29,7 +29,7 @@ PEOPLE = [("Cleo", f"Crash{TAG}")]
 
 def cli(hub, *args, timeout=180):
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args, "--data-dir", str(hub.data_dir)],
+        [sys.executable, "-m", "hub.cli.main", *args, "--data-dir", str(hub.data_dir)],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
@@ -130,7 +130,7 @@ def test_a_killed_workshop_up_leaves_a_hub_that_status_down_and_up_still_find(tm
         assert status.returncode == 0, status.stdout + status.stderr
         assert USER in status.stdout
         again = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "up", "--data-dir", str(hub.data_dir)]
+            [sys.executable, "-m", "hub.cli.main", "up", "--data-dir", str(hub.data_dir)]
             + [f"--set={k}={v}" for k, v in hub.overrides.items() if k != "system_user_prefix"],
             capture_output=True,
             text=True,

@@ -36,7 +36,7 @@ LIMITS = {"pids_limit": 256, "disk_limit": "64M", "shm_size": "32M", "mem_limit"
 
 @pytest.fixture(scope="module")
 def docker_room(tmp_path_factory, docker_client, workshop_image):  # noqa: F811 - fixtures
-    from hub.home_disks import release_all
+    from hub.isolation.home_disks import release_all
     from hub.process import HubProcess
     from hub.roster import Roster
 
@@ -74,7 +74,7 @@ def docker_room(tmp_path_factory, docker_client, workshop_image):  # noqa: F811 
 
 
 def container_of(docker_client, hub, user):  # noqa: F811
-    from hub.docker_spawner import USER_LABEL
+    from hub.spawners.docker import USER_LABEL
 
     (found,) = docker_client.containers.list(
         filters={"label": f"{USER_LABEL}={user}", "network": hub.network}
@@ -212,7 +212,7 @@ def test_removing_a_learner_archives_their_volume(docker_room, docker_client):  
 
     run_as(docker_room, B, "open('kept.txt', 'w').write('my results')")
     removed = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "roster", "remove", B, "--data-dir"]
+        [sys.executable, "-m", "hub.cli.main", "roster", "remove", B, "--data-dir"]
         + [str(docker_room.data_dir)],
         capture_output=True,
         text=True,
@@ -225,7 +225,7 @@ def test_removing_a_learner_archives_their_volume(docker_room, docker_client):  
     with tarfile.open(archive) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("kept.txt"))
         assert tar.extractfile(member).read() == b"my results"
-    from hub.docker_spawner import volume_name
+    from hub.spawners.docker import volume_name
 
     name = volume_name(docker_room.overrides["volume_prefix"], B)
     assert name not in [v.name for v in docker_client.volumes.list()]

@@ -61,8 +61,8 @@ EDIT_MARK = f"my own notes {LAST_NAME}"
 @pytest.fixture
 def docker_hub(tmp_path, docker_client, workshop_image):  # noqa: F811 - fixtures
     """A hub with the docker spawner on free loopback ports, its own network and volume prefix."""
-    from hub.docker_spawner import volume_name
     from hub.process import HubProcess
+    from hub.spawners.docker import volume_name
 
     data = tmp_path / "hub"
     data.mkdir()
@@ -70,7 +70,7 @@ def docker_hub(tmp_path, docker_client, workshop_image):  # noqa: F811 - fixture
     registrations.write_text(f"First Name,Last Name\nJane,{LAST_NAME}\n", encoding="utf-8")
     env = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
     out = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "roster", "import", str(registrations),
+        [sys.executable, "-m", "hub.cli.main", "roster", "import", str(registrations),
          "--data-dir", str(data)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -155,7 +155,7 @@ def test_attendee_session_in_chromium(docker_hub, docker_client, artifacts):  # 
 
         # the instructor's view: the learner's container measured, the admin not counted
         status = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "status", "--json", "--data-dir",
+            [sys.executable, "-m", "hub.cli.main", "status", "--json", "--data-dir",
              str(docker_hub.data_dir)],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
         )  # fmt: skip

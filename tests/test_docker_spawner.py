@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from docker_support import REPO_ROOT, docker_client, unique  # noqa: F401 - fixture
 
-from hub.docker_spawner import (
+from hub.spawners.docker import (
     GPU_LABEL,
     USER_LABEL,
     GpuSpreader,

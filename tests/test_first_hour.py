@@ -91,7 +91,7 @@ def room_hub(tmp_path, hub_namespace):
     data.mkdir()
     (tmp_path / "registrations.csv").write_text("First Name,Last Name\nJane,Doe\n", "utf-8")
     out = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "roster", "import", str(tmp_path / "registrations.csv"),
+        [sys.executable, "-m", "hub.cli.main", "roster", "import", str(tmp_path / "registrations.csv"),
          "--data-dir", str(data)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -148,7 +148,7 @@ def test_the_first_hour_in_chromium(room_hub, artifacts):
 
     # --- 1. the handout names the hub's address on its default route, not loopback -----------
     handout = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "roster", "list", "--data-dir", str(room_hub.data_dir)],
+        [sys.executable, "-m", "hub.cli.main", "roster", "list", "--data-dir", str(room_hub.data_dir)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
     ).stdout  # fmt: skip
     urls = re.findall(r"https?://[^\s/]+/", handout)

@@ -161,7 +161,7 @@ def test_status_reports_running_servers(local_hub):
         [
             sys.executable,
             "-m",
-            "hub.cli",
+            "hub.cli.main",
             "status",
             "--json",
             "--data-dir",
@@ -182,7 +182,7 @@ def test_status_reports_running_servers(local_hub):
     assert status["spawner"] == "local"
     assert status["learners_running"] == sum(not s["admin"] for s in status["servers"]) >= 1
     handout = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "roster", "list", "--data-dir", str(local_hub.data_dir)],
+        [sys.executable, "-m", "hub.cli.main", "roster", "list", "--data-dir", str(local_hub.data_dir)],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
     ).stdout  # fmt: skip
     assert status["url"] in handout
@@ -223,7 +223,7 @@ def test_workshop_down_stops_hub_and_servers(tmp_path):
         server_pid = hub.client.user("lovelace_ada")["servers"][""]["state"]["pid"]
         assert psutil.pid_exists(server_pid)
         out = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "down", "--data-dir", str(hub.data_dir)],
+            [sys.executable, "-m", "hub.cli.main", "down", "--data-dir", str(hub.data_dir)],
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,
@@ -302,7 +302,7 @@ def test_roster_remove_signs_the_attendee_out_of_the_running_hub(local_hub):
         [
             sys.executable,
             "-m",
-            "hub.cli",
+            "hub.cli.main",
             "roster",
             "remove",
             "OBrien_Zoe",

@@ -124,9 +124,9 @@ def test_server_culls_idle_kernels(docker_client, workshop_image):  # noqa: F811
 
 
 def test_doctor_steps(docker_client, workshop_image):  # noqa: F811
-    from hub.docker_spawner import nvidia_gpu_ids
-    from hub.doctor_docker import run_checks
+    from hub.cli.doctor_docker import run_checks
     from hub.settings import WorkshopSettings
+    from hub.spawners.docker import nvidia_gpu_ids
 
     settings = WorkshopSettings()
     settings.image = workshop_image
@@ -145,7 +145,7 @@ def test_doctor_steps(docker_client, workshop_image):  # noqa: F811
 def test_doctor_spawns_a_test_learner_through_dockerspawner(docker_client, workshop_image):  # noqa: F811
     """doctor's last step with the docker spawner: a throwaway learner's container, with the
     default limits, runs the tutorial through its first training; nothing is left behind."""
-    from hub.doctor import check_test_spawn
+    from hub.cli.doctor import check_test_spawn
     from hub.settings import WorkshopSettings
 
     settings = WorkshopSettings(image=workshop_image, spawner="docker", gpu="none")

@@ -1,4 +1,4 @@
-"""``workshop image``: tags pinned to the version, and a real push to a registry on loopback."""
+"""The learners' image (``hub/image.py``) and ``workshop image``: tags pinned to the version, and a real push to a registry on loopback."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 import requests
 from docker_support import docker_client, standin_base  # noqa: F401 - fixtures
 
-from hub import cli, image_cli
-from hub.settings import REPO_ROOT
+from hub import image as image_cli
+from hub.cli import main as cli
+from hub.paths import REPO_ROOT
 
 
 def test_tag_is_the_project_version_and_variant():

@@ -16,7 +16,7 @@ from tornado.httputil import HTTPHeaders
 from hub.auth import passwords_match
 from hub.client_address import FRONT_HEADER, client_address, rate_key
 from hub.credentials import check_typeable, load_or_create
-from hub.sockets import listener_uids, owner_uid
+from hub.isolation.sockets import listener_uids, owner_uid
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_a_refused_password_names_its_source(tmp_path):
 def test_cgroup_v2_files_hold_the_limits(tmp_path):
     """The cgroup v2 layout on a stand-in tree (this machine has cgroup v1, which the attack tests
     exercise for real): controllers enabled down the tree, limits in the kernel's own spelling."""
-    from hub.cgroups import CgroupTree, Limits
+    from hub.isolation.cgroups import CgroupTree, Limits
 
     tree = CgroupTree("dragonn-workshop-test", 2, {"": tmp_path})
     procs = tree.apply("doe_jane", Limits(memory_bytes=512 * 2**20, cpus=1.5, pids=300))
@@ -194,7 +194,7 @@ def test_a_server_port_held_by_another_account_fails_the_spawn(listener):
     import asyncio
     import subprocess
 
-    from hub.local_spawner import WorkshopLocalSpawner
+    from hub.spawners.local import WorkshopLocalSpawner
 
     port = listener.getsockname()[1]
     stopped = []

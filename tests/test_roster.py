@@ -342,7 +342,7 @@ def test_names_too_long_to_log_in_are_refused_at_import_naming_the_row(
 
 
 def test_the_data_dir_is_private_before_the_first_up(tmp_path):
-    from hub import cli
+    from hub.cli import main as cli
 
     data = tmp_path / "fresh" / "data"
     Roster().save(data)

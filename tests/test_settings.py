@@ -12,14 +12,16 @@ import pytest
 from traitlets.config import Config
 from z2jh_render import CHART, SHARED, merge
 
-from hub import cli
 from hub.auth import FailureWindow
 from hub.caddy import render_caddyfile
 from hub.capacity import default_learner_memory
+from hub.cli import main as cli
+from hub.cloud.terraform import settings_variables
+from hub.cloud.z2jh import chart_values
 from hub.credentials import is_private, load_or_create, store_passwords
 from hub.hub_config import configure
-from hub.local_spawner import seed_notebooks
 from hub.settings import WorkshopSettings, host_memory_bytes, parse_memory
+from hub.spawners.local import seed_notebooks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 Z2JH_SCHEMA = SHARED / "z2jh" / "values.schema.json"
@@ -126,7 +128,7 @@ def test_z2jh_values_validate_against_the_chart_schema(tmp_path, overrides):
     if not Z2JH_SCHEMA.exists():
         pytest.skip(f"z2jh schema not available at {Z2JH_SCHEMA}")
     schema = json.loads(Z2JH_SCHEMA.read_text())
-    values = load(tmp_path, overrides).to_z2jh_values(roster=["doe_jane"])
+    values = chart_values(load(tmp_path, overrides), roster=["doe_jane"])
     jsonschema.validate(with_chart_defaults(values), schema)
     assert values["singleuser"]["startTimeout"] == load(tmp_path, overrides).start_timeout
 
@@ -135,14 +137,14 @@ def test_z2jh_values_reject_what_the_chart_rejects(tmp_path):
     """The schema check is not vacuous: a misspelt key fails it."""
     if not Z2JH_SCHEMA.exists():
         pytest.skip(f"z2jh schema not available at {Z2JH_SCHEMA}")
-    values = load(tmp_path).to_z2jh_values()
+    values = chart_values(load(tmp_path))
     values["singleuser"]["memroy"] = {"limit": "1G"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(with_chart_defaults(values), json.loads(Z2JH_SCHEMA.read_text()))
 
 
 def test_z2jh_values_carry_the_same_login_rules(tmp_path):
-    values = load(tmp_path, {"admin_users": ["teacher"]}).to_z2jh_values()
+    values = chart_values(load(tmp_path, {"admin_users": ["teacher"]}))
     auth = values["hub"]["config"]["SharedPasswordAuthenticator"]
     assert auth["admin_users"] == ["teacher"]
     assert "user_password" not in auth  # no secrets unless asked
@@ -154,7 +156,7 @@ def test_z2jh_values_carry_the_same_login_rules(tmp_path):
 
 
 def test_terraform_vars_are_flat(tmp_path):
-    tf = load(tmp_path, {"https": "ws.example.org", "mem_limit": "2G"}).to_terraform_vars()
+    tf = settings_variables(load(tmp_path, {"https": "ws.example.org", "mem_limit": "2G"}))
     for name, value in tf.items():
         ok = isinstance(value, str | int | float | bool) or (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
@@ -238,7 +240,7 @@ def test_configure_applies_settings_to_jupyterhub_config(tmp_path):
     assert c.WorkshopAuthenticator.user_password == creds.workshop_password
     assert c.WorkshopAuthenticator.allow_existing_users is False
     assert c.WorkshopAuthenticator.login_failures_per_user == 7
-    assert c.JupyterHub.spawner_class == "hub.local_spawner.WorkshopLocalSpawner"
+    assert c.JupyterHub.spawner_class == "hub.spawners.local.WorkshopLocalSpawner"
     assert c.WorkshopLocalSpawner.home_dir_template.startswith(str(tmp_path.resolve()))
     assert c.JupyterHub.concurrent_spawn_limit == s.concurrent_spawn_limit
     culler = [sv for sv in c.JupyterHub.services if sv["name"] == "idle-culler"][0]
@@ -285,7 +287,7 @@ def test_cli_roster_and_settings_commands(tmp_path, capsys):
 
 
 def test_doctor_without_spawn_reports_each_step(tmp_path):
-    from hub.doctor import run_doctor
+    from hub.cli.doctor import run_doctor
 
     lines = []
     settings = load(tmp_path, {"class_size": 2})

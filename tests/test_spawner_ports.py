@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hub.local_spawner as local_spawner
-from hub.local_spawner import WorkshopLocalSpawner
+import hub.spawners.local as local_spawner
+from hub.spawners.local import WorkshopLocalSpawner
 
 
 def test_a_port_drawn_twice_is_not_given_to_a_second_server(monkeypatch):

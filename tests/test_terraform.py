@@ -30,9 +30,14 @@ from cloud_support import (
 )
 from terraform_policy import load_config, violations
 
-from hub.cloud_prices import estimate
-from hub.cloud_template import user_data_bindings
-from hub.cloud_terraform import CLOUD_VARIABLES, HOST_DEPENDENT, MANAGED_VARIABLES
+from hub.cloud.prices import estimate
+from hub.cloud.template import user_data_bindings
+from hub.cloud.terraform import (
+    CLOUD_VARIABLES,
+    HOST_DEPENDENT,
+    MANAGED_VARIABLES,
+    settings_variables,
+)
 from hub.settings import WorkshopSettings
 
 TIMINGS: dict[str, float] = {}
@@ -54,14 +59,14 @@ def _default(var: dict):
 
 # --- fast ------------------------------------------------------------------------------------------
 def test_module_variables_are_the_hub_settings_plus_the_cloud_ones(module_cfg):
-    settings_keys = set(WorkshopSettings().to_terraform_vars())
+    settings_keys = set(settings_variables(WorkshopSettings()))
     cloud_keys = set(CLOUD_VARIABLES) | MANAGED_VARIABLES
     assert not settings_keys & cloud_keys
     assert set(module_cfg["variable"]) == settings_keys | cloud_keys
 
 
 def test_module_defaults_are_the_hub_settings_defaults(module_cfg):
-    hub = WorkshopSettings().to_terraform_vars()
+    hub = settings_variables(WorkshopSettings())
     for name, value in hub.items():
         default = _default(module_cfg["variable"][name])
         if name in HOST_DEPENDENT:
@@ -115,10 +120,10 @@ def test_user_data_placeholders_are_bound_by_terraform_and_cloudformation(module
 
 def test_the_class_fits_check_is_the_cli_rule(module_cfg):
     """Terraform's precondition (class_size <= learners_per_host) uses the constants of
-    hub/cloud_prices.py learners_per_instance and hub/capacity.py; terraform test
+    hub/cloud/prices.py learners_per_instance and hub/capacity.py; terraform test
     (single_host.tftest.hcl) checks its boundary on a g4dn.xlarge at two learner_memory values."""
     from hub.capacity import USABLE_FRACTION
-    from hub.cloud_prices import LEARNERS_PER_GPU_MAX, learners_per_instance
+    from hub.cloud.prices import LEARNERS_PER_GPU_MAX, learners_per_instance
 
     local = module_cfg["locals"]
     assert local["usable_memory_fraction"] == USABLE_FRACTION

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub import z2jh
+from hub.cloud import z2jh
 from hub.settings import WorkshopSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_every_node_requires_imdsv2_hop_1_and_encrypted_gp3():
 
 
 def test_no_secret_passes_through_terraform():
-    """The passwords go straight into a Kubernetes Secret with kubectl (hub/cloud_eks.py)."""
+    """The passwords go straight into a Kubernetes Secret with kubectl (hub/cloud/eks.py)."""
     for path in MODULE.glob("*.tf"):
         code = "\n".join(
             line for line in path.read_text().splitlines() if not line.strip().startswith("#")
@@ -154,7 +154,7 @@ def module_copy(dest: Path, settings_overrides: dict | None = None) -> Path:
     shutil.copy(REPO_ROOT / "terraform" / "prices.json", dest / "terraform" / "prices.json")
     settings = WorkshopSettings.load(dest / "data", overrides=settings_overrides or {"gpu": "all"})
     values = dest / "terraform" / "aws-eks" / "z2jh-values.yaml"
-    values.write_text(yaml.safe_dump(settings.to_z2jh_values()), encoding="utf-8")
+    values.write_text(yaml.safe_dump(z2jh.chart_values(settings)), encoding="utf-8")
     return dest / "terraform" / "aws-eks"
 
 

@@ -1,4 +1,4 @@
-"""The Zero to JupyterHub chart rendered with ``WorkshopSettings.to_z2jh_values()``.
+"""The Zero to JupyterHub chart rendered with ``hub.cloud.z2jh.chart_values``.
 
 For several settings (CPU only, GPU, an HTTPS domain, a roster) the chart is rendered offline
 (``tests/z2jh_render.py``), every object is validated against the Kubernetes API schemas, and
@@ -17,7 +17,7 @@ import pytest
 import yaml
 from z2jh_render import find, hub_values, render, validate_all
 
-from hub import z2jh
+from hub.cloud import z2jh
 from hub.settings import WorkshopSettings, parse_memory
 
 ROSTER = ["doe_jane", "vanderberg_jeanluc", "smith_john_2"]
@@ -60,7 +60,7 @@ def rendered(tmp_path_factory):
     out = {}
     for case in CASES:
         settings = settings_for(tmp_path_factory.mktemp("s"), case)
-        values = settings.to_z2jh_values(roster=roster_for(case))
+        values = z2jh.chart_values(settings, roster=roster_for(case))
         out[case] = (settings, values, render(values))
     return out
 
@@ -328,7 +328,7 @@ def test_kubernetes_validation_rejects_a_broken_object(rendered):
 def test_chart_refuses_letsencrypt_without_contact_and_settings_say_so(tmp_path):
     settings = WorkshopSettings.load(tmp_path, overrides={"https": "ws.example.org"})
     with pytest.raises(ValueError, match="acme_email"):
-        settings.to_z2jh_values()
+        z2jh.chart_values(settings)
 
 
 # --- the passwords' Secret -----------------------------------------------------------------------
@@ -347,7 +347,7 @@ def test_password_secret_is_valid_and_holds_what_the_hub_reads():
 
 
 def test_images_are_the_releases_pinned_tags_unless_given(rendered):
-    from hub.image_cli import image_tag
+    from hub.image import image_tag
 
     settings, _, objects = rendered["gpu"]
     images = z2jh.learner_images(settings)

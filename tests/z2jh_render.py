@@ -57,7 +57,7 @@ def render(values: dict) -> list[dict]:
     helm = pytest.importorskip("helm_python", reason="dev extra: helm-python-sdk")
     if not (CHART / "Chart.yaml").exists():
         pytest.skip(f"z2jh chart not available at {CHART}")
-    from hub.z2jh import CHART_VERSION
+    from hub.cloud.z2jh import CHART_VERSION
 
     with helm.Chart.load(str(CHART)) as chart:
         manifests = chart.render(

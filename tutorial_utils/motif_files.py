@@ -7,7 +7,7 @@ written; count formats (JASPAR, PFM, TRANSFAC: counts or frequencies) keep the c
 by each position's total. A probability row that does not sum to 1 is divided by its sum too
 (with a warning when it is off by more than 0.02, e.g. counts in a HOMER file). Then every
 matrix gets the documented smoothing of the built-in collections,
-``p * (1 - eps) + eps / 4`` with ``eps = 0.001`` (:func:`tutorial_utils.motifs.smooth`), so
+``p * (1 - eps) + eps / 4`` with ``eps = 0.001`` (:func:`tutorial_utils.ppm.smooth`), so
 no base has probability 0.
 
 Formats
@@ -49,7 +49,7 @@ import numpy as np
 
 from tutorial_utils._files import check_path, open_binary, read_lines
 from tutorial_utils._validation import warn_caller
-from tutorial_utils.motifs import BASES, Motif, smooth
+from tutorial_utils.ppm import BASES, Motif, smooth
 
 FILE_FORMATS = ("meme", "jaspar", "pfm", "transfac", "homer")
 _PROBABILITY_TOLERANCE = 0.02  # a probability row summing to 1 +- this is silently divided

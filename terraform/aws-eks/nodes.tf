@@ -1,12 +1,12 @@
 # Three managed node groups: "system" (hub, proxy, user scheduler, add-ons), and two learner
 # pools that scale from zero: "cpu-users" and "gpu-users". The learner pools carry the label the
-# chart's profiles select (hub/z2jh.py NODE_POOL_LABEL) and the chart's user taint; GPU nodes
+# chart's profiles select (hub/cloud/z2jh.py NODE_POOL_LABEL) and the chart's user taint; GPU nodes
 # also the nvidia.com/gpu taint. Every node: IMDSv2 required with hop limit 1 (pods cannot
 # reach the node's role), an encrypted gp3 root volume, and at most pod_pids_limit processes
 # per pod (a kubelet setting: the chart has no per-pod PID limit).
 
 locals {
-  # hub/z2jh.py: NODE_POOL_LABEL, CPU_POOL, GPU_POOL (tests/test_terraform_eks.py holds them equal)
+  # hub/cloud/z2jh.py: NODE_POOL_LABEL, CPU_POOL, GPU_POOL (tests/test_terraform_eks.py holds them equal)
   node_pool_label = "dragonn-workshop/node-pool"
   user_taint      = { key = "hub.jupyter.org/dedicated", value = "user", effect = "NO_SCHEDULE" }
   gpu_taint       = { key = "nvidia.com/gpu", value = "present", effect = "NO_SCHEDULE" }

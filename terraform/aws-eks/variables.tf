@@ -171,7 +171,7 @@ variable "chart_values_file" {
 }
 
 variable "chart_version" {
-  description = "Zero to JupyterHub chart version (hub.z2jh.CHART_VERSION)."
+  description = "Zero to JupyterHub chart version (hub.cloud.z2jh.CHART_VERSION)."
   type        = string
   default     = "4.4.0"
 }

@@ -8,7 +8,7 @@ locals {
   gpu_host   = local.type_info.gpus > 0
   region_tbl = lookup(local.prices.regions, var.aws_region, null)
 
-  # learners one host holds: the rule of hub/cloud_prices.py learners_per_instance (85% of the
+  # learners one host holds: the rule of hub/cloud/prices.py learners_per_instance (85% of the
   # memory, as `workshop doctor` checks a machine; vCPUs / learner_cpu; 12 per GPU), which
   # tests/test_terraform.py holds equal
   usable_memory_fraction = 0.85

@@ -1,7 +1,7 @@
 # Inputs of the single-host module.
 #
 # The first group is exactly the output of `workshop settings terraform` (hub/settings.py,
-# WorkshopSettings.to_terraform_vars): the hub on the instance gets the same settings as a local
+# hub.cloud.terraform.settings_variables): the hub on the instance gets the same settings as a local
 # one; tests/test_terraform.py holds the two lists equal. The second group exists only in the cloud.
 # "" or 0 for mem_limit, mem_limit_mb, cpu_limit and concurrent_spawn_limit means "computed on
 # the instance from its own cores and memory" (what `workshop cloud` writes unless you set them).

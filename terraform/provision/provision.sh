@@ -54,10 +54,10 @@ TOTAL=10
 [[ $BAKE == 1 ]] && TOTAL=4
 
 agent() {
-    # hub/cloud_agent.py: with the hub's venv once it exists, else the bootstrap's (boto3 only)
+    # hub/cloud/agent.py: with the hub's venv once it exists, else the bootstrap's (boto3 only)
     local py="$ROOT/venv/bin/python"
     [[ -x "$BUNDLE/.venv/bin/python" ]] && py="$BUNDLE/.venv/bin/python"
-    PYTHONPATH="$BUNDLE" "$py" -m hub.cloud_agent --name "$CLOUD_NAME" --data-dir "$DATA" "$@"
+    PYTHONPATH="$BUNDLE" "$py" -m hub.cloud.agent --name "$CLOUD_NAME" --data-dir "$DATA" "$@"
 }
 
 report() {
@@ -270,7 +270,7 @@ After=dragonn-workshop-hub.service
 [Service]
 Type=oneshot
 Environment=AWS_DEFAULT_REGION=$AWS_DEFAULT_REGION AWS_REGION=$AWS_REGION
-ExecStart=$BUNDLE/.venv/bin/python -m hub.cloud_agent --name $CLOUD_NAME --data-dir $DATA tick --idle-stop-minutes ${CLOUD_IDLE_STOP_MINUTES:-0}
+ExecStart=$BUNDLE/.venv/bin/python -m hub.cloud.agent --name $CLOUD_NAME --data-dir $DATA tick --idle-stop-minutes ${CLOUD_IDLE_STOP_MINUTES:-0}
 WorkingDirectory=$BUNDLE
 EOF
 cat > /etc/systemd/system/dragonn-workshop-agent.timer <<'EOF'

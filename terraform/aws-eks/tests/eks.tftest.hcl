@@ -90,7 +90,7 @@ run "the_chart_gets_the_settings_values_and_the_cluster_overlay" {
 
   assert {
     condition     = helm_release.jupyterhub[0].version == "4.4.0" && helm_release.jupyterhub[0].chart == "jupyterhub"
-    error_message = "the chart version must be hub.z2jh.CHART_VERSION"
+    error_message = "the chart version must be hub.cloud.z2jh.CHART_VERSION"
   }
   assert {
     condition     = strcontains(helm_release.jupyterhub[0].values[0], "SharedPasswordAuthenticator")

@@ -6,8 +6,8 @@
         | remove USER [--delete-home] | list [--show-password]
     workshop settings show | set NAME VALUE | z2jh | terraform
     workshop image build | push | name [--variant cpu|gpu] [--repository REPO]
-    workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud.py)
-    workshop cloud plan | up | status | password | down --target eks   (Kubernetes: hub/cloud_eks.py)
+    workshop cloud plan | up | status | password | export | down   (AWS: see hub/cloud/single_host.py)
+    workshop cloud plan | up | status | password | down --target eks   (Kubernetes: hub/cloud/eks.py)
 
 Every command takes ``--data-dir`` (default ``./.workshop``, or ``WORKSHOP_DATA_DIR``).
 """
@@ -69,10 +69,10 @@ def cmd_down(args) -> int:
 def cmd_status(args) -> int:
     import requests
 
+    from hub.cli.usage import servers_usage
     from hub.client import HubClient
     from hub.credentials import load_or_create
     from hub.process import running_hub
-    from hub.usage import servers_usage
 
     settings = _settings(args)
     info = running_hub(settings.data_dir)
@@ -139,7 +139,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from hub.doctor import run_doctor
+    from hub.cli.doctor import run_doctor
 
     settings = _settings(args)
     ok = run_doctor(settings, spawn_test=not args.no_spawn)
@@ -256,12 +256,15 @@ def cmd_settings(args) -> int:
     if args.settings_cmd == "z2jh":
         import yaml
 
+        from hub.cloud.z2jh import chart_values
         from hub.roster import Roster
 
         roster = Roster.load(settings.data_dir).usernames
-        text = yaml.safe_dump(settings.to_z2jh_values(roster=roster), sort_keys=False)
+        text = yaml.safe_dump(chart_values(settings, roster=roster), sort_keys=False)
     elif args.settings_cmd == "terraform":
-        text = json.dumps(settings.to_terraform_vars(), indent=2) + "\n"
+        from hub.cloud.terraform import settings_variables
+
+        text = json.dumps(settings_variables(settings), indent=2) + "\n"
     else:
         if args.json:
             text = json.dumps(settings.as_dict(), indent=2) + "\n"
@@ -355,11 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-o", "--output")
     settings.set_defaults(func=cmd_settings)
 
-    from hub.image_cli import add_parser as add_image_parser
+    from hub.cli.image import add_parser as add_image_parser
 
     add_image_parser(sub, common)
 
-    from hub.cloud import register as register_cloud
+    from hub.cloud.single_host import register as register_cloud
 
     register_cloud(sub, common)
     return parser

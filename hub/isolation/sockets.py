@@ -2,7 +2,7 @@
 
 Used to tell the hub's own proxy from a learner's process that talks to the hub port directly
 (``hub.client_address``), and a learner's server from a process of someone else listening on
-the port that server was given (``hub.local_spawner``). Linux only; elsewhere nothing is found.
+the port that server was given (``hub.spawners.local``). Linux only; elsewhere nothing is found.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Used by the local spawner when the hub runs as root::
 
-    python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]
+    python -m hub.isolation.sandbox SPEC_JSON -- COMMAND [ARGS...]
 
 ``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes,
 "seed": notebooks dir, "label": name for the log}``. Start it with ``python -P`` and a working
@@ -209,7 +209,9 @@ def isolation_unavailable() -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[2] != "--":
-        print("usage: python -m hub.sandbox SPEC_JSON -- COMMAND [ARGS...]", file=sys.stderr)
+        print(
+            "usage: python -m hub.isolation.sandbox SPEC_JSON -- COMMAND [ARGS...]", file=sys.stderr
+        )
         return 2
     spec, command = json.loads(argv[1]), argv[3:]
     _check(
@@ -227,7 +229,11 @@ def main(argv: list[str]) -> int:
             enter(spec)
             os.execvp(command[0], command)
         except BaseException as err:  # noqa: BLE001 - report anything, then never return
-            print(f"hub.sandbox: cannot start the server: {err}", file=sys.stderr, flush=True)
+            print(
+                f"hub.isolation.sandbox: cannot start the server: {err}",
+                file=sys.stderr,
+                flush=True,
+            )
         os._exit(127)
     os.close(write_end)
 

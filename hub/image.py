@@ -1,21 +1,27 @@
-"""``workshop image build|push|name``: the per-user image under a tag pinned to the version.
+"""The learners' container image: its name, its tag, its build and its publication.
 
-The image built from ``image/`` is published as ``<repository>:<version>-<variant>``: the
-version is the project's (``pyproject.toml``), the variant ``cpu`` (``tensorflow-cpu``) or
+The image built from ``image/Dockerfile`` is published as ``<repository>:<version>-<variant>``:
+the version is the project's (``pyproject.toml``), the variant ``cpu`` (``tensorflow-cpu``) or
 ``gpu`` (TensorFlow with CUDA wheels). A release therefore names exactly one image of each kind,
-which the chart values (``hub/z2jh.py``), the single host and the baked AMI pull by that tag;
-nothing pulls ``latest``. ``.github/workflows/release.yml`` runs the same commands.
+which the chart values (``hub/cloud/z2jh.py``), the single host and the baked AMI pull by that
+tag; nothing pulls ``latest``. The one owner of these for ``workshop image`` (``hub/cli/image.py``),
+``workshop doctor``, the cloud host's agent, the chart and the tests;
+``.github/workflows/release.yml`` runs the same commands.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from importlib import metadata
+from pathlib import Path
 
-from hub.settings import REPO_ROOT
+from hub.paths import REPO_ROOT
 from tutorial_utils._validation import check_choice
 
+#: the Dockerfile of the learners' image, relative to the build context (the checkout)
+DOCKERFILE = "image/Dockerfile"
 #: where releases publish the image (GitHub's container registry of the project)
 DEFAULT_REPOSITORY = "ghcr.io/dragonn-workshop/dragonn-workshop"
 VARIANTS = ("cpu", "gpu")
@@ -66,8 +72,6 @@ def build(
     ``base_image`` overrides the Dockerfile's ``BASE_IMAGE``. Raises ``RuntimeError`` with the
     end of the build output when a step fails, or when no Docker engine answers.
     """
-    from hub.doctor_docker import build_image
-
     ref = image_ref(variant, repository)
     build_image(
         ref,
@@ -107,43 +111,57 @@ def push(ref: str, client=None, log=None) -> str:
 
 
 def _client():
-    from hub.docker_spawner import docker_client
+    from hub.spawners.docker import docker_client
 
     try:
         client = docker_client(timeout=1800)
         client.ping()
     except Exception as err:  # docker.errors.DockerException and socket errors alike
-        raise RuntimeError(f"workshop image needs a Docker engine, none answers: {err}") from None
+        raise RuntimeError(
+            f"the learners' image needs a Docker engine, none answers: {err}"
+        ) from None
     return client
 
 
-# --- the command line (registered by hub/cli.py) --------------------------------------------------
-def cmd_image(args) -> int:
-    ref = image_ref(args.variant, args.repository)
-    if args.image_cmd == "name":
-        print(ref)
-        return 0
-    if args.image_cmd == "build":
-        build(args.variant, args.repository, base_image=args.base_image, log=print)
-        print(f"built {ref}")
-        return 0
-    digest = push(ref, log=print)
-    print(f"pushed {ref}@{digest}")
-    return 0
+def build_image(
+    tag: str,
+    context: str | Path = REPO_ROOT,
+    base_image: str | None = None,
+    tf_variant: str = "cpu",
+    client=None,
+    log: Callable[[str], None] | None = None,
+) -> str:
+    """Build ``image/Dockerfile`` from ``context`` as ``tag``; return the image id.
 
-
-def add_parser(sub, common) -> None:
-    """Add ``workshop image ...`` to the CLI's subparsers ``sub``."""
-    image = sub.add_parser("image", help="build and publish the per-user image")
-    isub = image.add_subparsers(dest="image_cmd", required=True)
-    for name, what in (
-        ("build", "build image/Dockerfile as <repository>:<version>-<variant>"),
-        ("push", "push <repository>:<version>-<variant> (after docker login)"),
-        ("name", "print <repository>:<version>-<variant>"),
-    ):
-        p = isub.add_parser(name, parents=[common], help=what)
-        p.add_argument("--variant", choices=VARIANTS, default="cpu")
-        p.add_argument("--repository", default=DEFAULT_REPOSITORY)
-        if name == "build":
-            p.add_argument("--base-image", help="override the Dockerfile's BASE_IMAGE")
-    image.set_defaults(func=cmd_image)
+    ``base_image`` overrides the Dockerfile's ``BASE_IMAGE`` (e.g. the tests' local stand-in);
+    ``tf_variant`` is ``"cpu"`` or ``"gpu"``. Uses the engine's classic builder, which every
+    engine has (no buildx needed). ``log`` receives the build output line by line.
+    Raises ``RuntimeError`` with the tail of the output when a step fails.
+    """
+    check_choice("tf_variant", tf_variant, VARIANTS)
+    context = Path(context)
+    if not (context / DOCKERFILE).is_file():
+        raise ValueError(f"context must hold {DOCKERFILE}, {context} does not")
+    client = client or _client()
+    args = {"TF_VARIANT": tf_variant}
+    if base_image:
+        args["BASE_IMAGE"] = base_image
+    tail: list[str] = []
+    image_id = None
+    stream = client.api.build(
+        path=str(context), dockerfile=DOCKERFILE, tag=tag, buildargs=args, rm=True, decode=True
+    )
+    for chunk in stream:
+        if "error" in chunk:
+            tail.append(chunk["error"])
+            raise RuntimeError("image build failed:\n" + "".join(tail[-40:]))
+        text = chunk.get("stream", "")
+        if text:
+            tail = (tail + [text])[-40:]
+            if log:
+                log(text.rstrip("\n"))
+        if "aux" in chunk and "ID" in chunk["aux"]:
+            image_id = chunk["aux"]["ID"]
+    if image_id is None:
+        image_id = client.images.get(tag).id
+    return image_id

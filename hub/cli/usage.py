@@ -61,7 +61,7 @@ def servers_usage(states: dict[str, dict]) -> dict[str, tuple[float, float] | No
     docker_client = None
     if any(s.get("object_id") for s in states.values()):
         try:
-            from hub.docker_spawner import docker_client as make_client
+            from hub.spawners.docker import docker_client as make_client
 
             docker_client = make_client()
         except Exception:

@@ -6,7 +6,7 @@
 5. settings and roster, with the spawner the hub runs with (the running hub's, else the
    settings'); 6. capacity: ``class_size x learner_memory`` against 85 % of RAM (fails, naming
    the largest class that fits and the options); 7. the handout URL: warns when other machines
-   cannot open it; 8. Docker steps (``hub.doctor_docker``) when that spawner is docker;
+   cannot open it; 8. Docker steps (``hub.cli.doctor_docker``) when that spawner is docker;
 9. a test learner: a temporary hub on free loopback ports spawns a throwaway learner through
    that same spawner, with the learners' image and limits, and the tutorial runs in that
    learner's kernel through its first training cell at a small size, its memory measured
@@ -21,28 +21,16 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from hub.settings import REPO_ROOT, WorkshopSettings
+from hub.cli.checks import Step
+from hub.paths import REPO_ROOT
+from hub.settings import WorkshopSettings
 
 TUTORIAL = "workshop_tutorial.ipynb"
-_MARK = {"ok": "✓", "warn": "⚠", "fail": "✗", "skip": "–"}
 #: the tutorial's sizes for the test learner: enough to exercise every step, done in a minute
 SMALL_RUN = {"NUM_SEQS": 200, "SEQ_LENGTH": 200, "MAX_EPOCHS": 1}
 FIRST_TRAINING = "train_SequenceDNN("
-
-
-@dataclass
-class Step:
-    """Outcome of one check: ``status`` is ``"ok"``, ``"warn"``, ``"fail"`` or ``"skip"``."""
-
-    name: str
-    status: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{_MARK[self.status]} {self.name}: {self.detail}"
 
 
 def check_packages() -> Step:
@@ -214,7 +202,7 @@ def tutorial_code_through_training(path: Path, sizes: dict) -> list[str]:
 
 
 class _PeakMemory:
-    """Samples a learner server's memory (hub.usage) about once a second in a thread."""
+    """Samples a learner server's memory (hub.cli.usage) about once a second in a thread."""
 
     def __init__(self, state: dict):
         import threading
@@ -224,7 +212,7 @@ class _PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from hub.usage import servers_usage
+        from hub.cli.usage import servers_usage
 
         while not self._halt.is_set():
             usage = servers_usage({"learner": self.state}).get("learner")
@@ -263,7 +251,7 @@ def _test_hub_settings(settings: WorkshopSettings, spawner: str, tag: str) -> di
 
 def _remove_docker_leftovers(prefix: str, network: str) -> None:
     try:
-        from hub.docker_spawner import docker_client
+        from hub.spawners.docker import docker_client
 
         client = docker_client()
         for volume in client.volumes.list(filters={"name": prefix}):
@@ -384,7 +372,7 @@ def run_doctor(settings: WorkshopSettings, spawn_test: bool = True, echo=print) 
     docker_ok = True
     if spawner == "docker":
         try:
-            from hub import doctor_docker
+            from hub.cli import doctor_docker
 
             for c in doctor_docker.run_checks(settings):
                 report(Step(f"docker {c.name}", c.status, c.detail))

@@ -1,12 +1,12 @@
 """Local-process spawner: each user's server is a process on this machine, home in the data dir.
 
 When the hub runs as root, learners are isolated from each other and from the hub: each server
-runs as the learner's own system account (``hub.accounts``, created on first spawn), with a home
-of mode 0700 owned by that account (a size-limited file system of its own, ``hub.home_disks``),
+runs as the learner's own system account (``hub.isolation.accounts``, created on first spawn), with a home
+of mode 0700 owned by that account (a size-limited file system of its own, ``hub.isolation.home_disks``),
 a minimal environment without any hub secret, and in private mount and PID namespaces
-(``hub.sandbox``): the data dir with the secrets and the other homes, and every other process
+(``hub.isolation.sandbox``): the data dir with the secrets and the other homes, and every other process
 on the machine, are out of its sight. Memory, CPU and process limits apply through cgroups
-(``hub.cgroups``) where the system has them.
+(``hub.isolation.cgroups``) where the system has them.
 
 When the hub runs as an ordinary user, every server runs as that user (a laptop, a trusted room,
 tests): then ``workshop up`` listens on 127.0.0.1 unless told otherwise, and warns when told.
@@ -30,10 +30,9 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from jupyterhub.utils import random_port
 from traitlets import Bool, Int, List, Unicode, default
 
-from hub import accounts, cgroups, home_disks
+from hub.isolation import accounts, cgroups, home_disks
+from hub.paths import REPO_ROOT
 from hub.seed import seed_notebooks
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def runtime_dirs() -> list[str]:
@@ -214,7 +213,7 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
         if owner is not None:
             spec = json.dumps(self._sandbox_spec(owner))
             # -P: no module of the working directory shadows the standard library (root!)
-            self.cmd = [sys.executable, "-P", "-m", "hub.sandbox", spec, "--"]
+            self.cmd = [sys.executable, "-P", "-m", "hub.isolation.sandbox", spec, "--"]
             self.cmd += [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
         try:
             url = await super().start()
@@ -229,7 +228,7 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
         """Wait until the server listens on its port, and make sure it is the learner's own
         account that does: learners share this machine's network, and another one holding that
         port must never receive this learner's requests (and their cookies) in its place."""
-        from hub.sockets import listener_uids
+        from hub.isolation.sockets import listener_uids
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.start_timeout

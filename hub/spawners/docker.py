@@ -14,7 +14,7 @@
   a read-only root file system with ``/tmp`` in memory (so nothing a learner writes lands on the
   host's disk outside their home), container logs capped (a kernel writing to its stdout
   forever cannot fill the disk either), and, when the hub runs as root, a home of at most
-  ``disk_limit`` (an ext4 file system of its own, ``hub.home_disks``, bound by the named volume);
+  ``disk_limit`` (an ext4 file system of its own, ``hub.isolation.home_disks``, bound by the named volume);
 - on hosts with NVIDIA GPUs requests one GPU per container, spreading users over the GPUs
   (fewest running users first), with TensorFlow's memory growth on so users can share a GPU.
 """
@@ -196,9 +196,9 @@ def _host_config_factory(settings, all_gpus: bool):
 
 def _home_disk_hook(settings):
     """A pre-spawn hook: the learner's named volume binds a size-limited file system
-    (``hub.home_disks``) mounted under ``<data-dir>/disks``; a volume made before limits
+    (``hub.isolation.home_disks``) mounted under ``<data-dir>/disks``; a volume made before limits
     existed is used as it is (and said so in the log)."""
-    from hub import home_disks
+    from hub.isolation import home_disks
 
     async def hook(spawner) -> None:
         import asyncio
@@ -308,7 +308,7 @@ def configure(c, settings, client=None, gpu_ids: list[str] | None = None) -> Non
         gpu_hook = _gpu_hook(GpuSpreader(gpu_ids, hold_seconds=settings.start_timeout))
     disk_hook = None
     if settings.disk_limit_bytes:
-        from hub.home_disks import disks_unavailable
+        from hub.isolation.home_disks import disks_unavailable
 
         why = disks_unavailable()
         if why:

@@ -1,5 +1,5 @@
 """The cloud host's side of ``workshop cloud``: what ``terraform/provision/provision.sh`` and the
-host's one-minute timer run (``python -m hub.cloud_agent --name NAME --data-dir DIR <command>``).
+host's one-minute timer run (``python -m hub.cloud.agent --name NAME --data-dir DIR <command>``).
 
 Commands:
 
@@ -207,9 +207,9 @@ def build_image(data_dir: Path, context: Path, base_image: str = "") -> str:
     """Build the learners' image from ``context`` unless it exists; returns what was done."""
     import docker.errors
 
-    from hub.docker_spawner import docker_client, nvidia_gpu_ids
-    from hub.doctor_docker import build_image as build
+    from hub.image import build_image as build
     from hub.settings import WorkshopSettings
+    from hub.spawners.docker import docker_client, nvidia_gpu_ids
 
     settings = WorkshopSettings.load(data_dir, environ={}) if data_dir.exists() else None
     image = settings.image if settings else "dragonn-workshop:latest"
@@ -352,9 +352,9 @@ def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int)
 def home_volumes(data_dir: Path, client=None) -> dict[str, str]:
     """``{username: volume}`` of every learner home on this host (the hub's users and the
     roster, mapped to DockerSpawner's volume names; unknown volumes keep their own name)."""
-    from hub.docker_spawner import docker_client, volume_name
     from hub.roster import Roster
     from hub.settings import WorkshopSettings
+    from hub.spawners.docker import docker_client, volume_name
 
     settings = WorkshopSettings.load(data_dir, environ={})
     client = client or docker_client()
@@ -383,7 +383,7 @@ def activity_users(data_dir: Path) -> list[dict]:
 
 def archive_volume(client, volume: str, image: str) -> bytes:
     """A ``.tar.gz`` of ``volume``'s files (read through a stopped container of ``image``)."""
-    from hub.docker_spawner import HOME
+    from hub.spawners.docker import HOME
 
     container = client.containers.create(
         image, command=["true"], volumes={volume: {"bind": HOME, "mode": "ro"}}, entrypoint=[]
@@ -399,8 +399,8 @@ def archive_volume(client, volume: str, image: str) -> bytes:
 def export_homes(data_dir: Path, bucket: str = "", prefix: str = "", dest: str = "") -> list[str]:
     """Archive every learner's home: to ``s3://bucket/prefix<user>.tar.gz``, or to the folder
     ``dest``. Returns the usernames exported."""
-    from hub.docker_spawner import docker_client
     from hub.settings import WorkshopSettings
+    from hub.spawners.docker import docker_client
 
     settings = WorkshopSettings.load(data_dir, environ={})
     client = docker_client(timeout=600)
@@ -420,7 +420,7 @@ def export_homes(data_dir: Path, bucket: str = "", prefix: str = "", dest: str =
 # --- command line -----------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hub.cloud_agent", description=__doc__.split("\n\n")[0]
+        prog="python -m hub.cloud.agent", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--name", default=os.environ.get("CLOUD_NAME", "dragonn-workshop"))
     parser.add_argument("--data-dir", default="/srv/dragonn-workshop/hub")

@@ -5,7 +5,7 @@
 ``terraform/prices.json`` into ``<data-dir>/cloud/terraform/`` and runs the root there, so the
 state, the lock file and ``terraform.tfvars.json`` stay with the class's data.
 
-Variables = the hub settings (``WorkshopSettings.to_terraform_vars``; the host-dependent limits as
+Variables = the hub settings (``settings_variables``; the host-dependent limits as
 "auto" unless set) + the cloud-only ones in ``<data-dir>/cloud/cloud.json`` (``--set`` stores them)
 + the bundle (a tarball of this checkout, pinned by SHA-256) and the roster.
 """
@@ -23,7 +23,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.settings import ENV_PREFIX, REPO_ROOT, WorkshopSettings
+from hub.paths import REPO_ROOT
+from hub.settings import ENV_PREFIX, WorkshopSettings
 
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 ROOT_REL = Path("aws-single-host") / "root"
@@ -132,10 +133,41 @@ def _explicit_names(settings: WorkshopSettings, environ=os.environ) -> set[str]:
     return explicit
 
 
+def settings_variables(settings: WorkshopSettings) -> dict:
+    """The settings as Terraform variables: a flat ``{name: str | int | float | bool |
+    list[str]}`` for ``terraform.tfvars.json`` (``workshop settings terraform`` prints it; its
+    keys are the variables of ``terraform/aws-single-host``, held equal by a test)."""
+    return {
+        "class_size": settings.class_size,
+        "instance_type": settings.instance_type,
+        "aws_region": settings.aws_region,
+        "https_domain": "" if settings.https in ("", "internal") else settings.https,
+        "acme_email": settings.acme_email,
+        "admin_users": list(settings.admin_users),
+        "hub_port": settings.port,
+        "image": settings.image,
+        "docker_network": settings.docker_network,
+        "volume_prefix": settings.volume_prefix,
+        "learner_memory": settings.learner_memory,
+        "learner_memory_mb": settings.learner_memory_bytes // 2**20,
+        "learner_cpu": settings.learner_cpu,
+        "mem_limit": settings.mem_limit,
+        "mem_limit_mb": settings.mem_limit_bytes // 2**20,
+        "cpu_limit": settings.cpu_limit,
+        "pids_limit": settings.pids_limit,
+        "disk_limit": settings.disk_limit,
+        "gpu": settings.gpu,
+        "concurrent_spawn_limit": settings.concurrent_spawn_limit,
+        "start_timeout": settings.start_timeout,
+        "idle_timeout": settings.idle_timeout,
+        "spawner": settings.spawner,
+    }
+
+
 def hub_variables(settings: WorkshopSettings, environ=os.environ) -> dict:
-    """``to_terraform_vars()`` for the cloud host: the host computes its own limits unless
+    """:func:`settings_variables` for the cloud host: the host computes its own limits unless
     they were set, the spawner is always docker, and ``internal`` HTTPS means the sslip.io name."""
-    tf = settings.to_terraform_vars()
+    tf = settings_variables(settings)
     explicit = _explicit_names(settings, environ)
     for name, auto in HOST_DEPENDENT.items():
         source = "mem_limit" if name == "mem_limit_mb" else name

@@ -1,7 +1,7 @@
 """Zero to JupyterHub values from the workshop settings, and the Kubernetes Secret they read.
 
-``chart_values(settings, roster)`` is what ``WorkshopSettings.to_z2jh_values`` and
-``workshop settings z2jh`` return: values for the z2jh chart ``CHART_VERSION`` (JupyterHub 5.5,
+``chart_values(settings, roster)`` is what ``workshop settings z2jh`` prints and what the EKS
+deployment installs: values for the z2jh chart ``CHART_VERSION`` (JupyterHub 5.5,
 like the local and single-host hubs) with the same login rules, limits and culling:
 
 * login: JupyterHub's shared-password authenticator, the attendee username pattern, the
@@ -37,7 +37,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from hub.docker_spawner import spawner_environment
+from hub.roster import login_announcement, login_pattern
+from hub.spawners.docker import spawner_environment
 
 #: the z2jh chart these values are written and tested for (ships JupyterHub 5.5.0)
 CHART_VERSION = "4.4.0"
@@ -126,8 +127,8 @@ def home_capacity(settings) -> str:
 
 def learner_images(settings) -> dict[str, str]:
     """``{"cpu": ref, "gpu": ref}``: the settings' ``image`` for both when given, else the
-    release's published images pinned to this version (``hub/image_cli.py``)."""
-    from hub.image_cli import image_ref
+    release's published images pinned to this version (``hub/cli/image.py``)."""
+    from hub.image import image_ref
 
     if settings.is_given("image"):
         ref = (
@@ -145,15 +146,13 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
     ``roster``: usernames allowed to log in (admins always may); ``None`` or empty lets in
     anyone whose name matches the attendee pattern and who has the workshop password.
     """
-    from hub.roster import USERNAME_PATTERN
-    from hub.settings import _admin_or_attendee_pattern, login_announcement
 
     images = learner_images(settings)
     name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
     pod = learner_resources(settings)
     auth = {
         "admin_users": list(settings.admin_users),
-        "username_pattern": _admin_or_attendee_pattern(settings.admin_users, USERNAME_PATTERN),
+        "username_pattern": login_pattern(settings.admin_users),
     }
     if roster:
         # admins listed too: the hub adds them at start-up, but say it where it is read

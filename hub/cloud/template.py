@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from hub.cloud_prices import instance_types, load_prices
-from hub.settings import REPO_ROOT, WorkshopSettings
+from hub.cloud.prices import instance_types, load_prices
+from hub.paths import REPO_ROOT
+from hub.settings import WorkshopSettings
 
 SKELETON = REPO_ROOT / "terraform" / "cloudformation" / "single-host.template.yaml"
 USER_DATA = REPO_ROOT / "terraform" / "provision" / "user-data.yaml.tftpl"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.cloud_prices import load_prices
+from hub.cloud.prices import load_prices
 
 # "Running On-Demand G and VT instances" and "Running On-Demand Standard (A, C, D, H, I, M, R, T,
 # Z) instances", both counted in vCPUs (EC2 User Guide, "On-Demand Instance quotas")

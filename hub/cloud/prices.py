@@ -1,7 +1,7 @@
 """The price table (``terraform/prices.json``): instance types, what they have, what they cost.
 
 One file, read by the Terraform module (its allowed types and cost outputs), the CloudFormation
-template (allowed values and a mapping, made by :mod:`hub.cloud_template`) and ``workshop cloud``
+template (allowed values and a mapping, made by :mod:`hub.cloud.template`) and ``workshop cloud``
 (cost lines, the check that a type exists in a region). Prices are approximate US-dollar on-demand
 list prices (see the file's ``about``).
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from hub.capacity import GIB, USABLE_FRACTION, gib_text, learners_that_fit, usable_memory
 from hub.invocation import workshop_command
-from hub.settings import REPO_ROOT, WorkshopSettings, parse_memory
+from hub.paths import REPO_ROOT
+from hub.settings import WorkshopSettings, parse_memory
 
 PRICES_PATH = REPO_ROOT / "terraform" / "prices.json"
 

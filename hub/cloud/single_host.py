@@ -22,9 +22,9 @@ import json
 import sys
 from pathlib import Path
 
-from hub import cloud_aws
-from hub.cloud_prices import class_fit_problem, describe_type, estimate
-from hub.cloud_terraform import (
+from hub.cloud import aws as cloud_aws
+from hub.cloud.prices import class_fit_problem, describe_type, estimate
+from hub.cloud.terraform import (
     CLOUD_VARIABLES,
     ROOT_REL,
     cloud_dir,
@@ -73,7 +73,7 @@ def _volume_gib(variables: dict) -> float:
 def class_fit(settings: WorkshopSettings) -> str | None:
     """Why ``class_size`` learners do not fit one ``instance_type`` host at the settings'
     ``learner_memory`` and ``learner_cpu`` (the figures ``doctor`` checks a machine with), or
-    ``None`` when they do (``hub.cloud_prices.class_fit_problem``)."""
+    ``None`` when they do (``hub.cloud.prices.class_fit_problem``)."""
     return class_fit_problem(
         settings.class_size,
         settings.instance_type,
@@ -256,7 +256,7 @@ def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
             settings.aws_region,
             out["instance_id"],
             [
-                f"cd {cloud_aws.HOST_BUNDLE} && .venv/bin/python -m hub.cloud_agent --name "
+                f"cd {cloud_aws.HOST_BUNDLE} && .venv/bin/python -m hub.cloud.agent --name "
                 f"{out['parameter_path'].lstrip('/')} --data-dir {cloud_aws.HOST_DATA} secrets",
                 "systemctl restart dragonn-workshop-hub.service",
             ],
@@ -291,7 +291,7 @@ def cmd_export(args, settings: WorkshopSettings, echo=_echo) -> int:
         settings.aws_region,
         out["instance_id"],
         [
-            f"cd {cloud_aws.HOST_BUNDLE} && .venv/bin/python -m hub.cloud_agent --name "
+            f"cd {cloud_aws.HOST_BUNDLE} && .venv/bin/python -m hub.cloud.agent --name "
             f"{out['parameter_path'].lstrip('/')} --data-dir {cloud_aws.HOST_DATA} export "
             f"--bucket {out['bucket']} --prefix {prefix}"
         ],
@@ -347,7 +347,7 @@ def cmd_bundle(args, settings: WorkshopSettings, echo=_echo) -> int:
 
 
 def cmd_template(args, settings: WorkshopSettings, echo=_echo) -> int:
-    from hub.cloud_template import render_template
+    from hub.cloud.template import render_template
 
     kwargs = {}
     if args.bundle_url or args.bundle_sha256:
@@ -376,9 +376,9 @@ COMMANDS = {
 
 
 def cmd_cloud(args) -> int:
-    """Entry point of ``workshop cloud`` (``hub/cli.py`` registers it)."""
+    """Entry point of ``workshop cloud`` (``hub/cli/main.py`` registers it)."""
     if getattr(args, "target", "single-host") == "eks":
-        from hub.cloud_eks import cmd_cloud as cmd_cloud_eks
+        from hub.cloud.eks import cmd_cloud as cmd_cloud_eks
 
         return cmd_cloud_eks(args)
     settings = WorkshopSettings.load(args.data_dir)
@@ -422,7 +422,7 @@ def register(sub, common) -> None:
     tp.add_argument("-o", "--output")
     tp.add_argument("--bundle-url", help="default BundleUrl: the release tarball's public URL")
     tp.add_argument("--bundle-sha256", help="its SHA-256 (printed by `workshop cloud bundle`)")
-    from hub.cloud_eks import add_target_arguments
+    from hub.cloud.eks import add_target_arguments
 
     add_target_arguments(csub)  # --target eks: the hub on Kubernetes
     cloud.set_defaults(func=cmd_cloud)

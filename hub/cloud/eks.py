@@ -1,7 +1,7 @@
 """``workshop cloud plan|up|status|password|export|down --target eks``: the hub on Kubernetes (terraform/aws-eks).
 
 ``plan_class`` sizes a cluster on paper for a class: learners per node from the chart values'
-per-learner guarantees (``hub.z2jh.learner_resources``: the settings ``learner_memory`` and
+per-learner guarantees (``hub.cloud.z2jh.learner_resources``: the settings ``learner_memory`` and
 ``learner_cpu``, the figures ``doctor`` and the single host are sized from) and the node's
 allocatable resources, GPU
 time-slicing (``learners_per_gpu``), the system node(s) the hub needs, and the hourly cost from
@@ -9,7 +9,7 @@ the one price table (``terraform/prices.json``). ``up`` and ``down`` drive Terra
 steps so that nothing secret passes through Terraform and teardown never sticks:
 
 * up: (1) the cluster and node groups (``install_apps=false``); (2) the hub's namespace, then
-  the passwords' Secret through ``kubectl apply -f -`` from stdin (``hub.z2jh.password_secret``,
+  the passwords' Secret through ``kubectl apply -f -`` from stdin (``hub.cloud.z2jh.password_secret``,
   passwords from the data directory's secrets file); (3) everything (``install_apps=true``): the
   storage class, device plugin, autoscaler and the chart with ``workshop settings z2jh``.
 * down: (1) the Kubernetes side goes (``install_apps=false``: the chart's load balancer is
@@ -34,8 +34,9 @@ from pathlib import Path
 
 import yaml
 
-from hub.settings import REPO_ROOT, WorkshopSettings, parse_memory
-from hub.z2jh import PASSWORD_SECRET, learner_resources, password_secret
+from hub.cloud.z2jh import PASSWORD_SECRET, chart_values, learner_resources, password_secret
+from hub.paths import REPO_ROOT
+from hub.settings import WorkshopSettings, parse_memory
 
 MODULE = REPO_ROOT / "terraform" / "aws-eks"
 PRICES = REPO_ROOT / "terraform" / "prices.json"
@@ -93,7 +94,7 @@ TABLE_HEADER = (
 
 
 def _prices() -> dict:
-    from hub.cloud_prices import load_prices  # the one price table, as workshop cloud reads it
+    from hub.cloud.prices import load_prices  # the one price table, as workshop cloud reads it
 
     return load_prices()
 
@@ -200,7 +201,7 @@ def prepare(settings: WorkshopSettings, cloud_vars: dict) -> Path:
         shutil.copy2(path, module / path.name)
     shutil.copy2(PRICES, root / "prices.json")
     roster = Roster.load(settings.data_dir).usernames
-    values = settings.to_z2jh_values(roster=roster)
+    values = chart_values(settings, roster=roster)
     (module / "z2jh-values.yaml").write_text(yaml.safe_dump(values, sort_keys=False))
     # earlier choices (e.g. up's --admin-cidr) stay unless given again
     path = module / "terraform.tfvars.json"
@@ -294,7 +295,7 @@ def down(
 
 def _export_pod(name: str, claim: str, namespace: str, image: str) -> dict:
     """A pod that mounts one learner's home read-only, as the learner (uid 1000), to archive it."""
-    from hub.z2jh import GPU_TAINT, USER_TAINT
+    from hub.cloud.z2jh import GPU_TAINT, USER_TAINT
 
     return {
         "apiVersion": "v1",
@@ -322,7 +323,7 @@ def export(settings: WorkshopSettings, cloud_vars: dict, dest: Path) -> list[Pat
     instructor's admin page, or let the culler do it). Raises ``RuntimeError`` naming the
     learner whose volume could not be mounted.
     """
-    from hub.z2jh import learner_images
+    from hub.cloud.z2jh import learner_images
 
     namespace = cloud_vars.get("namespace", "workshop")
     kubectl = ["kubectl", "--kubeconfig", str(work_dir(settings) / "kubeconfig"), "-n", namespace]
@@ -372,7 +373,7 @@ def status(settings: WorkshopSettings, cloud_vars: dict) -> None:
     )
 
 
-# --- the command line (registered by hub/cli.py) --------------------------------------------------
+# --- the command line (registered by hub/cli/main.py) --------------------------------------------------
 def _cloud_vars(args) -> dict:
     out = {}
     for name in ("cluster_name", "gpu_instance_type", "cpu_instance_type", "learners_per_gpu",
