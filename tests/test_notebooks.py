@@ -219,7 +219,7 @@ def test_explore_runs_end_to_end():
 
 @pytest.mark.notebook
 def test_in_vivo_runs_end_to_end_at_full_size():
-    """The claims the notebook's text makes, at its full size (Run All measured 228-260 s on 2
+    """The claims the notebook's text makes, at its full size (Run All measured 220-280 s on 2
     cores shared with other jobs). The q-value threshold is the notebook's Q_THRESHOLD = 0.05; the
     auROC bands bracket the values the issue measured with janggu's own API (GC 0.76, CNN 0.997)
     and the notebook prints (GC 0.758, 6-mer 0.971, CNN 0.997, contrast CNN 0.886)."""
