@@ -17,7 +17,9 @@ once would saturate the network (the learners' containers have none). ``workshop
   URL, files, sizes and SHA-256; a data set already fetched from the same URL is skipped.
 
 Learners see the folder read-only: the Docker spawner binds it at ``/opt/workshop/data``
-(``hub/spawners/docker.py``). This module imports nothing from ``tutorial_utils``.
+(``hub/spawners/docker.py``); the local spawner's sandbox exposes it at its own path
+(``shared_dirs``), like the Python installation. This module imports nothing from
+``tutorial_utils``.
 """
 
 from __future__ import annotations

@@ -102,3 +102,25 @@ def test_bad_entries_and_failed_downloads_name_the_data_set(server, tmp_path):
     finally:
         del datasets.CATALOGUE["corrupt-test"]
     assert not (tmp_path / "d" / "toy").exists()
+
+
+def test_the_local_spawner_exposes_the_shared_folder_to_learners(tmp_path):
+    import logging
+    from types import SimpleNamespace
+
+    from hub.spawners.local import WorkshopLocalSpawner
+
+    shared = tmp_path / "workshop-data"
+    shared.mkdir()
+    spawner = SimpleNamespace(
+        hidden_dirs=[str(tmp_path / ".workshop")],
+        shared_dirs=[str(shared), str(tmp_path / "not-fetched")],
+        home_dir=str(tmp_path / "home"),
+        tmp_size=0,
+        notebooks_dir="",
+        user=SimpleNamespace(name="doe_jane"),
+        log=logging.getLogger("test"),
+    )
+    spec = WorkshopLocalSpawner._sandbox_spec(spawner, (1000, 1000))
+    assert os.path.realpath(shared) in spec["expose"]
+    assert not any("not-fetched" in path for path in spec["expose"])
