@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-EXTRAS="hub,notebooks"
+EXTRAS="hub,notebooks,invivo"
 WITH_CADDY=0
 for arg in "$@"; do
     case "$arg" in
@@ -29,6 +29,15 @@ if [[ ! -f "$STAMP" ]]; then
         .venv/bin/python -m pip install -q "torch==2.13.0" || .venv/bin/python -m pip install -q torch
     fi
     .venv/bin/python -m pip install -q -e ".[${EXTRAS}]"
+    # packages installed for their data files only (in_vivo.ipynb's peaks), without their
+    # dependencies, which pin libraries this package cannot use (pyproject.toml explains)
+    .venv/bin/python image/pyproject_deps.py --data-packages pyproject.toml \
+        | xargs -r .venv/bin/python -m pip install -q --no-deps
+    # TOMTOM's numba kernels compiled once now, into the venv, not in a learner's first
+    # match_motifs (30 s to minutes); the image does the same (image/warm_numba.py)
+    if [[ "$EXTRAS" == *invivo* || "$EXTRAS" == *dev* ]]; then
+        .venv/bin/python -c "import sys; sys.path.insert(0, 'image'); import warm_numba; warm_numba.warm_tomtom()"
+    fi
     touch "$STAMP"
 fi
 

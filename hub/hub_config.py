@@ -81,6 +81,7 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         local.notebooks_dir = str(REPO_ROOT / "notebooks")
         local.data_dir = str(data)
         local.hidden_dirs = [str(data)]
+        local.shared_dirs = [str(Path(settings.datasets_dir).resolve())]
         local.system_user_prefix = settings.system_user_prefix
         local.disk_limit = settings.disk_limit_bytes
         local.pids_limit = settings.pids_limit

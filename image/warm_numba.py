@@ -43,6 +43,20 @@ def synthetic_inputs(n: int = 200, length: int = 200, width: int = 10, seed: int
     return one_hot, contributions
 
 
+def warm_tomtom() -> None:
+    """Compile memelite's TOMTOM (``tutorial_utils.motif_match``, the in vivo notebook) the way
+    ``match_motifs`` calls it: float64 (4, w) C-ordered motifs, one thread (cold: ~30 s to minutes
+    of compiling on a learner's share of a core)."""
+    try:
+        from memelite import tomtom
+    except ImportError:  # the image installs it with the invivo extra; a checkout may not
+        print("warm_numba.py: memelite not installed, TOMTOM left cold", file=sys.stderr)
+        return
+    rng = np.random.default_rng(0)
+    motifs = [np.ascontiguousarray(rng.dirichlet(np.ones(4), size=w).T) for w in range(6, 31)]
+    tomtom(motifs[:3], motifs * 2, n_jobs=1)
+
+
 def main() -> int:
     cache = os.environ.get("NUMBA_CACHE_DIR")
     if not cache:
@@ -55,6 +69,7 @@ def main() -> int:
         options = {"max_seqlets_per_metacluster": 2000, "sliding_window_size": 21, "flank_size": 10}
         (Path(folder) / "options.json").write_text(json.dumps(options))
         _modisco_process._main(folder)
+    warm_tomtom()
     files = [p for p in Path(cache).rglob("*") if p.is_file()]
     if not any(p.suffix == ".nbc" for p in files):
         print(f"warm_numba.py: no compiled kernel landed in {cache}", file=sys.stderr)

@@ -3,7 +3,7 @@
 For each parameter of each function (and the main methods of the public classes) the test
 passes, with every other argument valid: wrong types, NaN / inf, empty values, wrong shapes and
 impossible sizes, as fits the parameter. Each call must, within 5 s, raise a ``TypeError`` or
-``ValueError`` (``OSError`` for file paths) whose message names the parameter, raised by this
+``ValueError`` (``OSError`` for file paths, ``FILE_PARAMETERS``) whose message names the parameter, raised by this
 package's own code (the innermost frame is in ``tutorial_utils``), never a traceback from deep
 inside numpy, Keras or scikit-learn, a hang, or a result.
 
@@ -21,12 +21,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import tutorial_utils as tu
 
 PACKAGE = Path(tu.__file__).resolve().parent
 TIME_LIMIT_S = 5.0
+# parameters naming files: a missing file or a directory may raise OSError
+FILE_PARAMETERS = {"path", "positives", "negatives", "genome", "peaks", "exclude"}
 SEQ_LENGTH = 40
 NAN = float("nan")
 INF = float("inf")
@@ -153,6 +156,41 @@ SIMULATION_PARAMETERS = [
     ),
 ]
 TASK_NAMES = [("wrong length", ["a", "b"]), ("int", 5)]
+# real sequences: files of peaks, genomes and chromosome lists
+GENOME = [
+    ("None", None),
+    ("int", 5),
+    ("missing", lambda c: c.tmp / "missing.fa"),
+    ("directory", lambda c: c.tmp),
+    ("without an index", lambda c: c.genome_without_index),
+]
+PEAKS = [
+    ("None", None),
+    ("int", 5),
+    ("missing", lambda c: c.tmp / "missing.bed"),
+    ("two columns", lambda c: c.bed_two_columns),
+    ("start after end", lambda c: c.bed_reversed),
+    ("chromosome the genome lacks", lambda c: c.bed_unknown_chromosome),
+]
+WINDOW = [*POSITIVE, ("off a chromosome end", 1500)]
+CHROMS = [("None", None), ("int", 5), ("empty", []), ("int item", [1]), ("absent", ["chrZ"])]
+CLASS_FASTA = [
+    ("None", None),
+    ("int", 5),
+    ("missing", lambda c: c.tmp / "missing.fa"),
+    ("directory", lambda c: c.tmp),
+    ("empty file", lambda c: c.empty_file),
+    ("N-rich", lambda c: c.fasta_n_rich),
+    ("unequal lengths", lambda c: c.fasta_unequal),
+]
+MOTIF_QUERIES = [
+    ("None", None),
+    ("int", 5),
+    ("empty", []),
+    ("NaN matrix", [np.full((3, 4), NAN)]),
+    ("rows not summing to 1", np.ones((3, 4))),
+    ("table without patterns", lambda c: c.empty_discovery),
+]
 
 
 def x_kinds(probabilities_ok: bool = False):
@@ -690,6 +728,86 @@ SPECS = [
         lambda c: dict(dnn=c.dnn),
         {"dnn": MODEL, "motif_names": OPT_MOTIF_LIST},
     ),
+    Spec(
+        "match_motifs",
+        lambda c: tu.match_motifs,
+        _sim(queries=[np.full((6, 4), 0.25)], collections=["encode"]),
+        {
+            "queries": MOTIF_QUERIES,
+            "collections": [("unknown", ["no_such_collection"]), ("int", 5), ("empty", [])],
+            "max_matches": POSITIVE,
+            "max_q_value": FRACTION,
+            "trim_threshold": FRACTION,
+        },
+    ),
+    # real sequences
+    Spec(
+        "example_peaks_fasta", lambda c: tu.example_peaks_fasta, _sim(name="oct4"), {"name": CHOICE}
+    ),
+    Spec(
+        "load_fasta_sequences",
+        lambda c: tu.load_fasta_sequences,
+        lambda c: dict(positives=c.positives_fa, negatives=c.negatives_fa),
+        {
+            "positives": CLASS_FASTA,
+            "negatives": CLASS_FASTA,
+            "valid_chroms": CHROMS,
+            "test_chroms": [*CHROMS, ("shared with valid_chroms", ["chr1"])],
+            "reverse_complements": FLAG,
+            "max_n_fraction": FRACTION,
+        },
+    ),
+    Spec("read_peaks", lambda c: tu.read_peaks, lambda c: dict(path=c.bed), {"path": PATH}),
+    Spec(
+        "index_genome",
+        lambda c: tu.index_genome,
+        lambda c: dict(genome=c.genome),
+        {"genome": [item for item in GENOME if item[0] != "without an index"]},
+    ),
+    Spec(
+        "open_genome", lambda c: tu.open_genome, lambda c: dict(genome=c.genome), {"genome": GENOME}
+    ),
+    Spec(
+        "peak_sequences",
+        lambda c: tu.peak_sequences,
+        lambda c: dict(peaks=c.bed, genome=c.genome, width=100),
+        {"peaks": PEAKS, "genome": GENOME, "width": WINDOW, "off_end": CHOICE},
+    ),
+    Spec(
+        "background_sequences",
+        lambda c: tu.background_sequences,
+        lambda c: dict(genome=c.genome, num_sequences=5, width=100, like=["ACGTAC"], exclude=c.bed),
+        {
+            "genome": GENOME,
+            "num_sequences": COUNT,
+            "width": [*POSITIVE, ("longer than every chromosome", 10**6)],
+            "like": [("str", "ACGT"), ("int", 5), ("empty", [])],
+            "exclude": [("int", 5), ("missing", lambda c: c.tmp / "missing.bed")],
+            "max_n_fraction": FRACTION,
+            "seed": SEED,
+            "chroms": [("int", 5), ("unknown", ["chrZ"]), ("empty", [])],
+        },
+    ),
+    Spec(
+        "load_peaks",
+        lambda c: tu.load_peaks,
+        lambda c: dict(
+            peaks=c.bed, genome=c.genome, width=100, valid_chroms=["chr2"], test_chroms=["chr3"]
+        ),
+        {
+            "peaks": PEAKS,
+            "genome": GENOME,
+            "width": WINDOW,
+            "num_negatives": [*_WRONG_INT, ("negative", -1), ("zero", 0), ("impossible", 10**12)],
+            "valid_chroms": CHROMS,
+            "test_chroms": [*CHROMS, ("shared with valid_chroms", ["chr2"])],
+            "reverse_complements": FLAG,
+            "max_n_fraction": FRACTION,
+            "off_end": CHOICE,
+            "seed": SEED,
+        },
+    ),
+    Spec("gc_content", lambda c: tu.gc_content, lambda c: dict(X=c.X), {"X": X_ANY_LENGTH}),
     # logos
     Spec(
         "plot_logo",
@@ -711,7 +829,12 @@ SPECS = [
     ),
 ]
 NO_ARGUMENTS = ["get_available_simulations", "inspect_SequenceDNN", "print_available_simulations"]
-RECORDS = ["Data", "Embedding", "EmbeddingTable"]  # records the library builds, never the user
+RECORDS = [
+    "Data",
+    "Embedding",
+    "EmbeddingTable",
+    "GenomicData",
+]  # records the library builds, never the user
 
 
 def _cases():
@@ -746,7 +869,11 @@ def ctx(tmp_path_factory):
     empty.write_text("")
     binary = tmp / "binary.bin"
     binary.write_bytes(bytes(range(256)) * 4)
+    genomic = _genomic_files(tmp)
+    empty_discovery = pd.DataFrame(columns=["pattern", "sign", "n_seqlets", "ppm", "cwm"])
     return SimpleNamespace(
+        **genomic,
+        empty_discovery=empty_discovery,
         tmp=tmp,
         data=data,
         dnn=dnn,
@@ -757,6 +884,56 @@ def ctx(tmp_path_factory):
         meme=meme,
         empty_file=empty,
         binary_file=binary,
+    )
+
+
+def _genomic_files(tmp: Path) -> dict:
+    """A three-chromosome genome (indexed, and a copy without its index), peaks on it, bad BED
+    files, and FASTA files of positives and negatives named chrom:start-end."""
+    rng = np.random.default_rng(0)
+    chromosomes = {
+        name: "".join(rng.choice(list("ACGT"), 2000)) for name in ("chr1", "chr2", "chr3")
+    }
+    text = "".join(
+        f">{name}\n" + "\n".join(seq[i : i + 60] for i in range(0, len(seq), 60)) + "\n"
+        for name, seq in chromosomes.items()
+    )
+    genome = tmp / "genome.fa"
+    genome.write_text(text)
+    tu.index_genome(genome)
+    unindexed = tmp / "unindexed.fa"
+    unindexed.write_text(text)
+    bed = tmp / "peaks.narrowPeak"
+    bed.write_text(
+        "".join(
+            f"{name}\t{start}\t{start + 200}\tp\t0\t.\t1\t1\t1\t100\n"
+            for name in chromosomes
+            for start in (400, 1000)
+        )
+    )
+    files = {"bed_two_columns": "chr1\t100\n", "bed_reversed": "chr1\t300\t200\n"}
+    files["bed_unknown_chromosome"] = "chrUn_random\t100\t300\n"
+    paths = {}
+    for name, content in files.items():
+        paths[name] = tmp / f"{name}.bed"
+        paths[name].write_text(content)
+
+    def fasta(name, records):
+        path = tmp / name
+        path.write_text("".join(f">{region}\n{seq}\n" for region, seq in records))
+        return path
+
+    regions = [f"{c}:{s}-{s + 20}" for c in chromosomes for s in (0, 100, 200)]
+    sequences = ["".join(rng.choice(list("ACGTacgt"), 20)) for _ in regions]
+    return dict(
+        genome=genome,
+        genome_without_index=unindexed,
+        bed=bed,
+        **paths,
+        positives_fa=fasta("positives.fa", zip(regions, sequences, strict=True)),
+        negatives_fa=fasta("negatives.fa", zip(regions, sequences[::-1], strict=True)),
+        fasta_n_rich=fasta("n_rich.fa", [(r, "ACGT" + "N" * 16) for r in regions]),
+        fasta_unequal=fasta("unequal.fa", [("chr1:0-20", "ACGT" * 5), ("chr2:0-8", "ACGTACGT")]),
     )
 
 
@@ -800,7 +977,7 @@ def test_bad_argument_gets_a_clear_error(ctx, spec, param, bad):
         assert any(text in message for text in expected), (
             f"{type(error).__name__} does not name {' or '.join(expected)}: {message}"
         )
-        assert isinstance(error, (TypeError, ValueError)) or param == "path", message
+        assert isinstance(error, (TypeError, ValueError)) or param in FILE_PARAMETERS, message
     else:
         pytest.fail(f"no error; returned {type(result).__name__}")
     assert elapsed < TIME_LIMIT_S, f"took {elapsed:.1f} s"

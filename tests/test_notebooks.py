@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["workshop_tutorial.ipynb", "extras.ipynb", "explore.ipynb"]
+NOTEBOOKS = ["workshop_tutorial.ipynb", "extras.ipynb", "explore.ipynb", "in_vivo.ipynb"]
 AUROC = re.compile(r"auROC: ([0-9.]+)")
 
 
@@ -215,3 +215,56 @@ def test_explore_runs_end_to_end():
     assert len(auroc) == 1 and auroc[0] > 0.8, f"validation auROC {auroc}"
     assert _text(_cell(nb, "explorer.explain()")).strip() == "ok"
     assert _images(_cell(nb, "display(Image(")) == 2
+
+
+@pytest.mark.notebook
+def test_in_vivo_runs_end_to_end_at_full_size():
+    """The claims the notebook's text makes, at its full size (Run All measured 220-280 s on 2
+    cores shared with other jobs). The q-value threshold is the notebook's Q_THRESHOLD = 0.05; the
+    auROC bands bracket the values the issue measured with janggu's own API (GC 0.76, CNN 0.997)
+    and the notebook prints (GC 0.758, 6-mer 0.971, CNN 0.997, contrast CNN 0.886)."""
+    nb = _execute("in_vivo.ipynb", {})
+    # the chromosome split: no held-out peak overlaps a training peak
+    split = _text(_cell(nb, "def overlapping("))
+    assert "chromosome split: 0 of 788" in split, split
+    # confounds: GC alone ~0.76 between the factors (measured 0.758), a 6-mer model ~0.97,
+    # the CNN above both; GC alone is at chance against shuffled peaks
+    gc = float(
+        re.search(
+            r"GC content alone, held-out auROC: ([0-9.]+)", _text(_cell(nb, "gc_auroc = auroc("))
+        ).group(1)
+    )
+    assert 0.70 < gc < 0.82, gc
+    kmer = float(re.search(r"auROC: ([0-9.]+)", _text(_cell(nb, "kmer = KmerBaseline("))).group(1))
+    assert 0.90 < kmer < 0.995, kmer
+    cnn = [float(v) for v in AUROC.findall(_text(_cell(nb, "factor_cnn = SequenceDNN(")))]
+    assert len(cnn) == 1 and cnn[0] > 0.98 and cnn[0] > kmer, cnn
+    contrast = _text(_cell(nb, "contrast = load_fasta_sequences("))
+    gc_row = re.search(r"GC content\s+([0-9.]+)\s+([0-9.]+)", contrast)
+    assert gc_row and float(gc_row.group(2)) == 0.5, contrast
+    cnn_row = re.search(r"shallow CNN\s+([0-9.]+)\s+([0-9.]+)", contrast)
+    assert cnn_row and 0.75 < float(cnn_row.group(2)) < float(cnn_row.group(1)), contrast
+    # TOMTOM names an Oct/POU motif and a Maf motif, each the best match of a discovered pattern,
+    # below the notebook's Q_THRESHOLD = 0.05
+    named = _text(_cell(nb, "def named("))
+    for family in ("Oct/POU", "Maf"):
+        q_values = [
+            float(q) for q in re.findall(rf"^{family}: .* q = ([0-9.e+-]+) < 0.05$", named, re.M)
+        ]
+        assert q_values and min(q_values) < 0.05, named
+    assert "Q_THRESHOLD = 0.05" in _code_cells(nb)[0].source
+    # the in-silico variant lowers the Oct4 logit
+    variant_text = _text(_cell(nb, "variant = positives[peak].copy()"))
+    variant = re.search(r"change ([+-][0-9.]+)", variant_text)
+    assert variant and float(variant.group(1)) < 0, variant_text
+    # a learner's own files: a model above chance, and its motif named CTCF
+    own = _text(_cell(nb, "mine = load_peaks("))
+    assert float(AUROC.search(own).group(1)) > 0.9, own
+    assert "CTCF" in own, own
+    for snippet, figures in [
+        ("gc_auroc = auroc(", 1),
+        ("contributions = contrast_cnn.deeplift(", 1),
+        ("oct4_discovered = discover_motifs(", 1),
+        ("mafk_discovered = discover_motifs(", 1),
+    ]:
+        assert _images(_cell(nb, snippet)) >= figures, snippet

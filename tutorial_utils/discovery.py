@@ -214,11 +214,20 @@ def _contained_motifs(cwm: np.ndarray, motifs, min_similarity: float) -> list[st
     return [name for _, name in sorted(scored, reverse=True)]
 
 
-def _trim(cwm: np.ndarray, threshold: float) -> np.ndarray:
-    """The span of columns whose total |contribution| reaches ``threshold`` x the largest."""
+def trim_span(cwm: np.ndarray, threshold: float) -> tuple[int, int]:
+    """(start, stop) of the span of columns of a CWM (w, 4) whose total |contribution| reaches
+    ``threshold`` x the largest (the whole CWM if none does); ``cwm[start:stop]`` is the
+    trimmed CWM of :func:`discover_motifs`, and the same slice of the pattern's PPM is what
+    :func:`tutorial_utils.motif_match.match_motifs` compares."""
     weight = np.abs(cwm).sum(axis=1)
     keep = np.flatnonzero(weight >= threshold * weight.max())
-    return cwm[keep[0] : keep[-1] + 1] if len(keep) else cwm
+    return (int(keep[0]), int(keep[-1]) + 1) if len(keep) else (0, len(cwm))
+
+
+def _trim(cwm: np.ndarray, threshold: float) -> np.ndarray:
+    """The span of columns whose total |contribution| reaches ``threshold`` x the largest."""
+    start, stop = trim_span(cwm, threshold)
+    return cwm[start:stop]
 
 
 def plot_discovered_motifs(table: pd.DataFrame, column: str = "cwm"):

@@ -460,6 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_image_parser(sub, common)
 
+    from hub.cli.data import add_parser as add_data_parser
+
+    add_data_parser(sub, common)
+
     from hub.cloud.single_host import register as register_cloud
 
     register_cloud(sub, common)

@@ -31,6 +31,8 @@ from pathlib import Path
 from tutorial_utils._validation import check_choice
 
 HOME = "/home/jovyan"
+#: the shared data sets of `workshop data fetch`, read-only (hub/shared_data.py CONTAINER_PATH)
+DATASETS_PATH = "/opt/workshop/data"
 #: owner of the image's home (image/Dockerfile: NB_UID, group users)
 HOME_UID, HOME_GID = 1000, 100
 LOG_MAX_SIZE, LOG_MAX_FILES = "10m", "2"
@@ -297,6 +299,9 @@ def configure(c, settings, client=None, gpu_ids: list[str] | None = None) -> Non
     d.remove = True  # containers are disposable; the home volume is not
     d.notebook_dir = HOME
     d.volumes = {f"{settings.volume_prefix}-{{username}}": HOME}
+    datasets = Path(settings.datasets_dir).resolve()
+    if datasets.is_dir():  # `workshop data fetch` ran: every learner reads the data sets
+        d.volumes[str(datasets)] = {"bind": DATASETS_PATH, "mode": "ro"}
     d.mem_limit = settings.mem_limit
     d.cpu_limit = settings.cpu_limit
     d.environment = spawner_environment(settings)

@@ -89,6 +89,12 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
     hidden_dirs = List(
         Unicode(), help="Directories learners must not see (the hub's data dir)."
     ).tag(config=True)
+    shared_dirs = List(
+        Unicode(),
+        help="Directories every learner reads when they exist (the data sets of `workshop data "
+        "fetch`, read-only files): exposed like the Python installation, even below a hidden "
+        "directory.",
+    ).tag(config=True)
     data_dir = Unicode(help="The hub's data dir (home file systems live in its disks/).").tag(
         config=True
     )
@@ -247,6 +253,11 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
     def _sandbox_spec(self, owner: tuple[int, int]) -> dict:
         hide = list(self.hidden_dirs)
         expose = runtime_dirs()
+        expose += [
+            real
+            for real in (os.path.realpath(p) for p in self.shared_dirs)
+            if os.path.isdir(real) and real not in expose
+        ]
         for path in expose:
             closed = first_closed_dir(path)
             if closed == path:
