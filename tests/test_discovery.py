@@ -119,12 +119,14 @@ def test_discover_motifs_finds_the_planted_motifs():
         max_seqlets=1000,
     )
     print(
-        table[
-            ["pattern", "n_seqlets", "match", "similarity", "library_match", "library_similarity"]
-        ]
+        table[["pattern", "n_seqlets", "match", "similarity", "library_match", "library_q_value"]]
     )
     positive = table[table.sign > 0]
     assert {"SPI1_known4", "IRF_known20"} <= set(positive.match[positive.similarity > 0.6])
+    # named the way the field does: TOMTOM against JASPAR and ENCODE, a significant q-value
+    spi1 = positive[positive.match == "SPI1_known4"].iloc[0]
+    assert spi1.library_q_value < 0.05, spi1[["library_match", "library_q_value"]]
+    assert any(tf in spi1.library_match.upper() for tf in ("SPI1", "SPIB", "SPIC")), spi1
     figure = plot_discovered_motifs(table)
     assert len(figure.axes) == len(table)
 
@@ -147,9 +149,7 @@ def test_tutorial_heterodimer_quality():
         dnn, data.X_test[positives[:1000]], num_refs=10, motif_names=data.motif_names
     )
     print(
-        table[
-            ["pattern", "n_seqlets", "match", "similarity", "library_match", "library_similarity"]
-        ]
+        table[["pattern", "n_seqlets", "match", "similarity", "library_match", "library_q_value"]]
     )
     print(table[["pattern", "n_seqlets", "matches"]])
     found = set().union(*table.matches[table.sign > 0])
@@ -256,3 +256,35 @@ def test_all_zero_contributions_are_a_reason_not_a_crash():
     patterns, reason = run_modisco(X, np.zeros_like(X))  # modisco-lite raised IndexError here
     assert patterns == []
     assert reason.startswith("no seqlets") and "exactly zero at 100% of the 200 x 60" in reason
+
+
+def test_alike_patterns_merge_and_composites_are_labelled():
+    from tutorial_utils.discovery import _label, _merge_alike, cwm_similarity
+    from tutorial_utils.motifs import get_motif
+
+    spi1 = get_motif("SPI1_known4").log_odds()
+    irf = get_motif("IRF_known20").log_odds()
+    pair = np.vstack([spi1, np.zeros((3, 4)), irf])
+    rc = pair[::-1, ::-1]
+    assert cwm_similarity(pair, rc) > 0.99  # the same pattern read on the other strand
+    assert cwm_similarity(spi1, irf) < 0.9
+    assert cwm_similarity(pair, irf) == -1.0  # a composite is not one of its motifs
+    shifted = np.vstack([np.zeros((2, 4)), pair[:-2]])
+    assert cwm_similarity(pair, shifted) > 0.99  # the same pattern, two columns along
+    rows = [
+        {"pattern": "pos_0", "sign": 1, "n_seqlets": 40, "cwm": pair},
+        {"pattern": "pos_1", "sign": 1, "n_seqlets": 30, "cwm": rc},
+        {"pattern": "pos_2", "sign": 1, "n_seqlets": 20, "cwm": irf},
+        {"pattern": "neg_0", "sign": -1, "n_seqlets": 10, "cwm": pair},
+    ]
+    kept = _merge_alike(rows, 0.9)
+    assert [(r["pattern"], r["n_seqlets"], r["merged"]) for r in kept] == [
+        ("pos_0", 70, ["pos_1"]), ("pos_2", 20, []), ("neg_0", 10, []),
+    ]  # fmt: skip
+    assert len(_merge_alike(rows, 1.01)) == 4  # nothing merges above a correlation of 1
+    composite = {"pattern": "pos_0", "matches": ["SPI1_known4", "IRF_known20"],
+                 "match": "IRF_known20"}  # fmt: skip
+    assert _label(composite) == "composite of SPI1_known4 + IRF_known20"
+    assert _label({"pattern": "pos_2", "matches": ["IRF_known20"], "match": "IRF_known20"}) == (
+        "IRF_known20"
+    )

@@ -3,8 +3,9 @@
 ``discover_motifs`` computes hypothetical DeepLIFT contributions (dinucleotide-shuffled
 references), hands them with the one-hot sequences to ``modiscolite.tfmodisco.TFMoDISco``
 (channels-last (N, L, 4), as Keras uses; run in a fresh process, see ``_modisco_process``), and
-tabulates the patterns it finds, each with its best match among the simulation's motifs and
-among the ENCODE motif library.
+tabulates the patterns it finds: near-identical ones merged, each with its best match among the
+simulation's motifs (a composite when it holds several) and its TOMTOM name and q-value among
+the JASPAR and ENCODE collections (:mod:`tutorial_utils.motif_match`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tutorial_utils._validation import (
 )
 from tutorial_utils.attribution import deeplift
 from tutorial_utils.ism import check_sequences
+from tutorial_utils.motif_match import DEFAULT_COLLECTIONS, match_motifs, trim_span
 from tutorial_utils.motif_scan import check_motifs, match_filters_to_motifs
 
 
@@ -35,12 +37,13 @@ def discover_motifs(
     num_refs: int = 10,
     seed=0,
     motif_names=None,
-    library: str | None = "encode",
+    library=DEFAULT_COLLECTIONS,
     max_seqlets: int = 2000,
     sliding_window_size: int = 21,
     flank_size: int = 10,
     trim_threshold: float = 0.3,
     min_similarity: float = 0.6,
+    merge_similarity: float = 0.9,
     **modisco_options,
 ) -> pd.DataFrame:
     """Find the sequence patterns a model relies on, and name them.
@@ -55,8 +58,10 @@ def discover_motifs(
     seed : seed of the shuffles (default 0).
     motif_names : known motifs to match first (e.g. ``data.motif_names``: names, ``Motif``
         objects or (m, 4) arrays), or None.
-    library : motif collection also searched ("encode", default; "hocomoco"; "jaspar"; a dict or
-        list of motifs; None to skip).
+    library : collections every pattern is named against by TOMTOM with q-values
+        (:func:`tutorial_utils.motif_match.match_motifs`): default ("jaspar", "encode"); a name
+        ("encode", "hocomoco", "jaspar"), a list of names, a dict of motifs of your own; None to
+        skip.
     max_seqlets : most seqlets per metacluster (default 2000).
     sliding_window_size, flank_size : TF-MoDISco seqlet window (>= 1) and flank (>= 0) in bp
         (defaults 21, 10).
@@ -65,6 +70,9 @@ def discover_motifs(
         (default 0.3).
     min_similarity : a simulation motif counts as contained in a pattern when its best Pearson
         similarity anywhere in the (untrimmed) CWM reaches this (default 0.6).
+    merge_similarity : patterns of one sign whose CWMs correlate at least this much (Pearson, at
+        their best offset on either strand, over at least 80 % of their width) are one pattern:
+        merged into the one with the most seqlets (default 0.9; 1.01 keeps every pattern).
     **modisco_options : other ``modiscolite.tfmodisco.TFMoDISco`` options (JSON values), e.g.
         ``min_metacluster_size=50``.
 
@@ -75,9 +83,12 @@ def discover_motifs(
     DataFrame, one row per pattern (positive patterns first, by seqlet count), columns:
     ``pattern`` ("pos_0", ...), ``sign`` (+1 / -1), ``n_seqlets``, ``ppm`` (w, 4 base
     frequencies), ``cwm`` (w, 4 mean contributions), ``hypothetical_cwm`` (w, 4), ``trimmed_cwm``,
-    and per motif source ``match``/``similarity`` (simulation) and ``library_match`` /
-    ``library_similarity`` (Pearson of CWM and log-odds, see ``match_filters_to_motifs``).
-    With ``motif_names``, also ``matches``: every simulation motif found in the pattern (best
+    ``merged`` (the other TF-MoDISco patterns merged into this one, their seqlets counted in
+    ``n_seqlets``), ``match``/``similarity`` (the best simulation motif: Pearson of CWM and
+    log-odds, see ``match_filters_to_motifs``), ``library_match`` / ``library_collection`` /
+    ``library_q_value`` (the best TOMTOM match and its Benjamini-Hochberg q-value), and ``label``:
+    "composite of A + B" when the pattern holds several simulation motifs, else its match. With
+    ``motif_names``, also ``matches``: every simulation motif found in the pattern (best
     first). A grammar pattern (e.g. a motif pair at a fixed spacing) holds several motifs, and
     ``match`` names only the strongest.
     If TF-MoDISco finds no pattern: an empty table with the same columns, whose
@@ -104,12 +115,18 @@ def discover_motifs(
     flank_size = check_int("flank_size", flank_size, min_value=0)
     trim_threshold = check_float("trim_threshold", trim_threshold, min_value=0.0, max_value=1.0)
     min_similarity = check_float("min_similarity", min_similarity, min_value=-1.0, max_value=1.0)
+    merge_similarity = check_float(
+        "merge_similarity", merge_similarity, min_value=-1.0, max_value=1.01
+    )
     _check_modisco_options(modisco_options)
     known = None if motif_names is None else _named_matrices_checked(motif_names, "motif_names")
     if isinstance(library, str):
         check_choice("library", library, COLLECTIONS)
-    elif library is not None:
+    elif isinstance(library, dict):
         _named_matrices_checked(library, "library")
+    elif library is not None:
+        for name in library:
+            check_choice("library", name, COLLECTIONS)
     needed = sliding_window_size + 2 * flank_size
     if X.shape[1] < needed:
         raise ValueError(
@@ -143,31 +160,39 @@ def discover_motifs(
                     "trimmed_cwm": _trim(cwm, trim_threshold),
                 }
             )
+    rows = _merge_alike(rows, merge_similarity)
     table = pd.DataFrame(
         rows,
-        columns=["pattern", "sign", "n_seqlets", "ppm", "cwm", "hypothetical_cwm", "trimmed_cwm"],
-    )
-    for column, motifs in (("match", known), ("library_match", library)):
-        if motifs is None:
-            continue
-        if isinstance(motifs, str):
-            from tutorial_utils.motifs import load_motifs
-
-            motifs = load_motifs(motifs)
-        table[column] = pd.Series(dtype=object)
-        table[column.replace("match", "similarity")] = pd.Series(dtype=float)
+        columns=["pattern", "sign", "n_seqlets", "merged", "ppm", "cwm", "hypothetical_cwm",
+                 "trimmed_cwm"],
+    )  # fmt: skip
+    if known is not None:
+        table["match"] = pd.Series(dtype=object)
+        table["similarity"] = pd.Series(dtype=float)
         for row, cwm in enumerate(table.trimmed_cwm):
             # the CWM of a negative pattern points down: flip it so the motif correlates
             best = match_filters_to_motifs(
-                cwm * np.sign(table.sign[row]), motifs, min_overlap=min(8, len(cwm))
+                cwm * np.sign(table.sign[row]), known, min_overlap=min(8, len(cwm))
             ).iloc[0]
-            table.loc[row, column] = best.motif
-            table.loc[row, column.replace("match", "similarity")] = best.similarity
-    if known is not None:
+            table.loc[row, "match"] = best.motif
+            table.loc[row, "similarity"] = best.similarity
         table["matches"] = [
             _contained_motifs(cwm * sign, known, min_similarity)
             for cwm, sign in zip(table.cwm, table.sign, strict=True)
         ]
+    if library is not None:
+        for column in ("library_match", "library_collection", "library_q_value"):
+            table[column] = pd.Series(dtype=float if column.endswith("value") else object)
+        if not table.empty:
+            named = match_motifs(table, collections=library, max_matches=1,
+                                 trim_threshold=trim_threshold)  # fmt: skip
+            for row, pattern in enumerate(table.pattern):
+                if len(named[pattern]):
+                    best = named[pattern].iloc[0]
+                    table.loc[row, "library_match"] = best.target
+                    table.loc[row, "library_collection"] = best.collection
+                    table.loc[row, "library_q_value"] = best.q_value
+    table["label"] = [_label(row) for _, row in table.iterrows()]
     table.attrs["reason"] = reason if table.empty else None
     if table.empty:
         warn_caller(f"discover_motifs found no pattern; {reason}")
@@ -214,14 +239,52 @@ def _contained_motifs(cwm: np.ndarray, motifs, min_similarity: float) -> list[st
     return [name for _, name in sorted(scored, reverse=True)]
 
 
-def trim_span(cwm: np.ndarray, threshold: float) -> tuple[int, int]:
-    """(start, stop) of the span of columns of a CWM (w, 4) whose total |contribution| reaches
-    ``threshold`` x the largest (the whole CWM if none does); ``cwm[start:stop]`` is the
-    trimmed CWM of :func:`discover_motifs`, and the same slice of the pattern's PPM is what
-    :func:`tutorial_utils.motif_match.match_motifs` compares."""
-    weight = np.abs(cwm).sum(axis=1)
-    keep = np.flatnonzero(weight >= threshold * weight.max())
-    return (int(keep[0]), int(keep[-1]) + 1) if len(keep) else (0, len(cwm))
+def cwm_similarity(a: np.ndarray, b: np.ndarray, min_fraction: float = 0.8) -> float:
+    """Pearson correlation of two CWMs (w, 4) at their best offset, ``b`` on either strand,
+    over an overlap of at least ``min_fraction`` of the longer one (-1 when none is possible):
+    a pattern that holds another (a composite and one of its motifs) is not the same pattern."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    overlap = int(np.ceil(min_fraction * max(len(a), len(b))))
+    best = -1.0
+    if overlap > min(len(a), len(b)):
+        return best
+    for other in (b, b[::-1, ::-1]):
+        for shift in range(-(len(other) - overlap), len(a) - overlap + 1):
+            lo, hi = max(0, shift), min(len(a), shift + len(other))
+            x, y = a[lo:hi].ravel(), other[lo - shift : hi - shift].ravel()
+            if x.std() > 0 and y.std() > 0:
+                best = max(best, float(np.corrcoef(x, y)[0, 1]))
+    return best
+
+
+def _merge_alike(rows: list[dict], threshold: float) -> list[dict]:
+    """Rows of one sign whose CWMs are alike (:func:`cwm_similarity` >= ``threshold``) become
+    one: the row with the most seqlets keeps its matrices, counts the others' seqlets and names
+    them in ``merged``. Rows come in TF-MoDISco's order (most seqlets first within a sign)."""
+    kept: list[dict] = []
+    for row in rows:
+        into = next(
+            (k for k in kept if k["sign"] == row["sign"]
+             and cwm_similarity(k["cwm"], row["cwm"]) >= threshold),
+            None,
+        )  # fmt: skip
+        if into is None:
+            kept.append({**row, "merged": []})
+        else:
+            into["n_seqlets"] += row["n_seqlets"]
+            into["merged"].append(row["pattern"])
+    return kept
+
+
+def _label(row) -> str:
+    """What a pattern is, in words: a composite of several simulation motifs, or its match."""
+    inside = row.get("matches") if isinstance(row.get("matches"), list) else []
+    if len(inside) >= 2:
+        return "composite of " + " + ".join(inside)
+    for key in ("match", "library_match"):
+        if isinstance(row.get(key), str):
+            return row[key]
+    return row["pattern"]
 
 
 def _trim(cwm: np.ndarray, threshold: float) -> np.ndarray:
@@ -250,13 +313,18 @@ def plot_discovered_motifs(table: pd.DataFrame, column: str = "cwm"):
     check_choice("column", column, ["cwm", "trimmed_cwm", "hypothetical_cwm", "ppm"])
     if len(table) == 0:
         raise ValueError("table has no patterns to plot")
-    figure, axes = plt.subplots(len(table), 1, figsize=(10, 2.2 * len(table)), squeeze=False)
+    figure, axes = plt.subplots(len(table), 1, figsize=(10, 2.6 * len(table)), squeeze=False)
     for ax, (_, row) in zip(axes[:, 0], table.iterrows(), strict=True):
-        title = f"{row.pattern}: {row.n_seqlets} seqlets"
-        for key, label in (("match", "simulation"), ("library_match", "library")):
-            if key in row and isinstance(row[key], str):
-                similarity = row[key.replace("match", "similarity")]
-                title += f" | {label}: {row[key]} (r={similarity:.2f})"
+        title = f"{row.pattern}: {row.get('label', row.pattern)} ({row.n_seqlets} seqlets"
+        merged = row.get("merged")
+        title += (
+            f", {len(merged) + 1} patterns merged)" if isinstance(merged, list) and merged else ")"
+        )
+        if isinstance(row.get("library_match"), str):
+            title += (
+                f"\nTOMTOM: {row.library_match} ({row.library_collection}), "
+                f"q = {row.library_q_value:.2g}"
+            )
         kind = "information" if column == "ppm" else "weights"
         plot_logo(row[column], ax=ax, kind=kind, title=title)
     figure.tight_layout()

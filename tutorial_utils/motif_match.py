@@ -169,9 +169,17 @@ def _queries(queries, trim_threshold: float) -> dict[str, np.ndarray]:
     return check_motifs(queries, "queries")
 
 
-def _discovered(table: pd.DataFrame, trim_threshold: float) -> dict[str, np.ndarray]:
-    from tutorial_utils.discovery import trim_span
+def trim_span(cwm: np.ndarray, threshold: float) -> tuple[int, int]:
+    """(start, stop) of the span of columns of a CWM (w, 4) whose total |contribution| reaches
+    ``threshold`` x the largest (the whole CWM if none does); ``cwm[start:stop]`` is the
+    trimmed CWM of :func:`tutorial_utils.discovery.discover_motifs`, and the same slice of the pattern's PPM is what
+    :func:`match_motifs` compares."""
+    weight = np.abs(cwm).sum(axis=1)
+    keep = np.flatnonzero(weight >= threshold * weight.max())
+    return (int(keep[0]), int(keep[-1]) + 1) if len(keep) else (0, len(cwm))
 
+
+def _discovered(table: pd.DataFrame, trim_threshold: float) -> dict[str, np.ndarray]:
     missing = [column for column in ("pattern", "ppm", "cwm") if column not in table.columns]
     if missing:
         raise ValueError(
