@@ -230,9 +230,10 @@ class WorkshopSettings(Configurable):
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
-        "g4dn.xlarge",
+        "auto",
         help="AWS instance type of the cloud host (`workshop cloud`); terraform/prices.json lists "
-        "the allowed ones.",
+        "the allowed ones. 'auto': the cheapest GPU type there whose one host holds class_size "
+        "learners at learner_memory and learner_cpu (`workshop cloud plan` names it).",
     ).tag(config=True)
     aws_region = Unicode("us-west-2", help="AWS region for Terraform.").tag(config=True)
 

@@ -169,3 +169,43 @@ def user_data_files(rendered: str) -> dict[str, str]:
 
     doc = yaml.safe_load(rendered)
     return {f["path"]: f["content"] for f in doc["write_files"]}
+
+
+# --- CloudFormation's rules, which moto does not evaluate ---------------------------------------
+def cfn_rule_failures(template: dict, parameters: dict[str, str]) -> list[str]:
+    """The ``AssertDescription`` of every rule assertion that fails for ``parameters`` (the
+    template's defaults filled in), as CloudFormation checks them before creating anything.
+
+    Stands in for AWS, whose behaviour cannot run here: AWS CloudFormation User Guide, "Rules
+    section syntax" and "Rule functions" (Fn::Equals, Fn::Contains, Fn::And, Fn::Or, Fn::Not;
+    a rule without RuleCondition always applies; parameter values are strings)."""
+    values = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
+    values.update({k: str(v) for k, v in parameters.items()})
+
+    def ev(node):
+        if isinstance(node, dict):
+            ((fn, arg),) = node.items()
+            if fn == "Ref":
+                return values[arg]
+            args = [ev(a) for a in arg] if isinstance(arg, list) else ev(arg)
+            if fn == "Fn::Equals":
+                return args[0] == args[1]
+            if fn == "Fn::Contains":
+                return args[1] in args[0]
+            if fn == "Fn::And":
+                return all(args)
+            if fn == "Fn::Or":
+                return any(args)
+            if fn == "Fn::Not":
+                return not args[0]
+            raise NotImplementedError(fn)
+        if isinstance(node, list):
+            return [ev(a) for a in node]
+        return node
+
+    failures = []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not ev(rule["RuleCondition"]):
+            continue
+        failures += [a["AssertDescription"] for a in rule["Assertions"] if not ev(a["Assert"])]
+    return failures

@@ -253,21 +253,40 @@ def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class
 
 
 @pytest.mark.slow
-def test_plan_warns_when_the_class_does_not_fit(aws, fake_terraform, class_data, capsys):  # noqa: F811
-    assert cli.main(["settings", "set", "class_size", "4", "--data-dir", str(class_data)]) == 0
+def test_plan_refuses_a_class_the_type_cannot_hold_with_the_advice(aws, fake_terraform, class_data,  # noqa: F811
+                                                                   capsys):  # fmt: skip
+    # real Terraform stops such a plan at its precondition: `plan` says why, and what to do,
+    # before Terraform runs
+    for name, value in (("class_size", "4"), ("instance_type", "g4dn.xlarge")):
+        assert cli.main(["settings", "set", name, value, "--data-dir", str(class_data)]) == 0
     capsys.readouterr()
-    assert cli.main(["cloud", "plan", "--data-dir", str(class_data)]) == 0
+    assert cli.main(["cloud", "plan", "--data-dir", str(class_data)]) == 2
+    err = capsys.readouterr().err
+    assert "class_size 4 does not fit instance_type g4dn.xlarge" in err
+    assert "holds 3 learners" in err and "instance_type g4dn.2xlarge" in err
+    assert fake_terraform() == []
+
+
+@pytest.mark.slow
+def test_untouched_settings_plan_a_class_that_fits(aws, fake_terraform, tmp_path, capsys):  # noqa: F811
+    """A fresh clone: class_size 30, instance_type auto. `plan` says which type it chose and
+    why, prints the cost, and Terraform gets that type (its own "auto" picks the same)."""
+    data = tmp_path / "data"
+    _settings(data, aws_region=REGION)
+    assert WorkshopSettings.load(data, environ={}).instance_type == "auto"
+    capsys.readouterr()
+    assert cli.main(["cloud", "plan", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out
-    assert "warning: class_size 4 does not fit instance_type g4dn.xlarge" in out
-    assert "holds 3 learners" in out and "instance_type g4dn.2xlarge" in out
-    assert "cloud up` refuses this class" in out
-    assert fake_terraform()[-1]["tfvars"]["learner_memory_mb"] == 3840
+    assert "instance_type auto: g4dn.12xlarge, the cheapest GPU type in us-east-1 that holds " \
+        "class_size 30 (it holds 43)" in out  # fmt: skip
+    assert "g4dn.12xlarge: 4x NVIDIA T4" in out and "g4dn.12xlarge in us-east-1: ~$" in out
+    assert fake_terraform()[-1]["tfvars"]["instance_type"] == "g4dn.12xlarge"
 
 
 @pytest.mark.slow
 def test_a_type_not_offered_in_the_region_is_refused(aws, fake_terraform, tmp_path, capsys):  # noqa: F811
     data = tmp_path / "data"
-    _settings(data, aws_region="eu-west-1", instance_type="g6.xlarge")
+    _settings(data, aws_region="eu-west-1", instance_type="g6.xlarge", class_size=3)
     assert cli.main(["cloud", "plan", "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err
     assert "instance_type 'g6.xlarge' is not offered in eu-west-1" in err
@@ -383,7 +402,7 @@ def test_runbook_cost_table_is_the_price_table():
 # --- one per-learner figure sizes every deployment -------------------------------------------------
 def test_up_refuses_a_class_the_instance_type_cannot_hold(tmp_path, capsys):
     data = tmp_path / "data"
-    _settings(data, class_size=30, aws_region="us-east-1")  # default g4dn.xlarge, 16 GiB
+    _settings(data, class_size=30, aws_region="us-east-1", instance_type="g4dn.xlarge")
     capsys.readouterr()
     # refused before AWS or Terraform is asked anything (neither exists here)
     assert cli.main(["cloud", "up", "--yes", "--data-dir", str(data)]) == 2
@@ -417,7 +436,7 @@ def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
 
     def everything(**values):
         s = _settings(tmp_path / ("d" + "-".join(map(str, values.values()))), class_size=5,
-                      **values)  # fmt: skip
+                      instance_type="g4dn.xlarge", **values)  # fmt: skip
         single = chart_values(s)["singleuser"]
         return {
             "doctor": s.capacity(total_bytes=24 * 2**30).largest_class,  # a 24 GiB machine

@@ -24,11 +24,12 @@ from cloud_support import (
     REGION,
     REPO_ROOT,
     MotoServer,
+    cfn_rule_failures,
     render_user_data,
     user_data_values,
 )
 
-from hub.cloud.prices import class_fit_problem, load_prices
+from hub.cloud.prices import AUTO_TYPE, class_fit_problem, load_prices, resolve_instance_type
 from hub.cloud.template import SKELETON, render_template, user_data_bindings
 from hub.cloud.terraform import settings_variables
 from hub.settings import WorkshopSettings
@@ -55,7 +56,16 @@ def test_same_instance_types_and_prices_as_the_price_table(template):
     prices = load_prices()
     types = template["Parameters"]["InstanceType"]
     assert set(types["AllowedValues"]) == set(prices["instance_types"])
-    assert types["Default"] == WorkshopSettings().instance_type == "g4dn.xlarge"
+    d = WorkshopSettings()
+    assert d.instance_type == AUTO_TYPE
+    # the form cannot compute "auto": its default is what auto gives the default class
+    assert (
+        types["Default"]
+        == resolve_instance_type(
+            AUTO_TYPE, d.class_size, "us-east-1", d.learner_memory, d.learner_cpu
+        )[0]
+        == "g4dn.12xlarge"
+    )
     mapping = template["Mappings"]["InstanceTypes"]
     us_east = prices["regions"]["us-east-1"]["instances_usd_per_hour"]
     for name, info in prices["instance_types"].items():
@@ -151,6 +161,22 @@ def test_every_launch_link_names_real_parameters(template):
         ), (doc.name, params)
 
 
+def test_rules_refuse_a_class_the_type_cannot_hold_before_anything_is_created(template):
+    """Untouched, the form launches a class that fits; for every type, the rules refuse exactly
+    the classes `workshop cloud up` refuses (moto does not evaluate rules: cfn_rule_failures
+    stands in, per the CloudFormation User Guide's rules reference)."""
+    assert cfn_rule_failures(template, {}) == []
+    d = WorkshopSettings()
+    for t in template["Parameters"]["InstanceType"]["AllowedValues"]:
+        for size in (1, 2, 3, 4, 7, 8, 12, 13, 14, 15, 29, 30, 43, 44, 48, 49, 2000):
+            refused = cfn_rule_failures(template, {"InstanceType": t, "ClassSize": str(size)})
+            problem = class_fit_problem(size, t, "us-east-1", d.learner_memory, d.learner_cpu)
+            assert bool(refused) == bool(problem), (t, size, refused, problem)
+    (why,) = cfn_rule_failures(template, {"InstanceType": "g4dn.xlarge", "ClassSize": "30"})
+    assert "One g4dn.xlarge" in why and "holds at most 3 learners" in why
+    assert "set ClassSize to 3 or less; or InstanceType g4dn.2xlarge" in why
+
+
 def test_template_refuses_a_bad_release():
     with pytest.raises(ValueError, match="bundle_sha256 must be 64"):
         render_template("https://example.org/x.tar.gz", "abc")
@@ -215,7 +241,10 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         stand_in = public["Parameters"][0]["Name"]
         body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
         params = {"AvailabilityZone": "us-east-1b", "Name": "genomics-2026", "ClassSize": "12",
-                  "AdminUsers": "ada,grace", "HttpsDomain": "", "IdleStopMinutes": "90"}  # fmt: skip
+                  "InstanceType": "g4dn.4xlarge", "AdminUsers": "ada,grace", "HttpsDomain": "",
+                  "IdleStopMinutes": "90"}  # fmt: skip
+        # CloudFormation checks the rules before creating anything; moto does not
+        assert cfn_rule_failures(yaml.safe_load(body), params) == []
         start = time.monotonic()
         cfn.create_stack(
             StackName="dragonn-workshop",
@@ -244,12 +273,12 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         assert outputs["InstanceId"] == resources["Host"]
         assert outputs["StatusParameter"] == "/genomics-2026/status"
         assert ssm.get_parameter(Name="/genomics-2026/status")["Parameter"]["Value"] == "launching"
-        assert float(outputs["InstanceCostPerHourUsd"]) == 0.526
+        assert float(outputs["InstanceCostPerHourUsd"]) == 1.204
 
         instance = ec2.describe_instances(InstanceIds=[resources["Host"]])["Reservations"][0][
             "Instances"
         ][0]
-        assert instance["InstanceType"] == "g4dn.xlarge"  # (moto places it in its own zone)
+        assert instance["InstanceType"] == "g4dn.4xlarge"  # (moto places it in its own zone)
         volume = ec2.describe_volumes(VolumeIds=[resources["HomesVolume"]])["Volumes"][0]
         assert volume["AvailabilityZone"] == "us-east-1b"
         assert volume["Attachments"][0]["InstanceId"] == resources["Host"]
@@ -264,7 +293,7 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         name="genomics-2026", region=REGION, bucket=resources["Bucket"],
         bundle_url="https://example.org/dragonn-workshop.tar.gz", bundle_sha256=SHA,
         public_ip=ip, homes_volume_id=resources["HomesVolume"], class_size=12,
-        admin_users="ada,grace", idle_stop_minutes=90,
+        admin_users="ada,grace", idle_stop_minutes=90, instance_type="g4dn.4xlarge",
     )  # fmt: skip
     from_terraform = render_user_data(values, tmp_path / "render")
     assert from_cfn == from_terraform

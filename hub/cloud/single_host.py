@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from hub.cloud import aws as cloud_aws
-from hub.cloud.prices import class_fit_problem, describe_type, estimate
+from hub.cloud.prices import class_fit_problem, describe_type, estimate, resolve_instance_type
 from hub.cloud.terraform import (
     CLOUD_VARIABLES,
     ROOT_REL,
@@ -38,7 +38,6 @@ from hub.cloud.terraform import (
     save_cloud_settings,
     write_variables,
 )
-from hub.invocation import workshop_command
 from hub.settings import WorkshopSettings
 
 
@@ -70,13 +69,25 @@ def _volume_gib(variables: dict) -> float:
     )
 
 
+def chosen_type(settings: WorkshopSettings) -> tuple[str, str | None]:
+    """The instance type the class gets, and for ``instance_type auto`` the sentence that says
+    which and why (``hub.cloud.prices.resolve_instance_type``)."""
+    return resolve_instance_type(
+        settings.instance_type,
+        settings.class_size,
+        settings.aws_region,
+        settings.learner_memory,
+        settings.learner_cpu,
+    )
+
+
 def class_fit(settings: WorkshopSettings) -> str | None:
     """Why ``class_size`` learners do not fit one ``instance_type`` host at the settings'
     ``learner_memory`` and ``learner_cpu`` (the figures ``doctor`` checks a machine with), or
     ``None`` when they do (``hub.cloud.prices.class_fit_problem``)."""
     return class_fit_problem(
         settings.class_size,
-        settings.instance_type,
+        chosen_type(settings)[0],
         settings.aws_region,
         settings.learner_memory,
         settings.learner_cpu,
@@ -84,10 +95,25 @@ def class_fit(settings: WorkshopSettings) -> str | None:
 
 
 def _preflight(settings: WorkshopSettings, echo=_echo) -> None:
-    region, itype = settings.aws_region, settings.instance_type
+    region, itype = settings.aws_region, chosen_type(settings)[0]
     echo(f"AWS identity: {cloud_aws.check_credentials(region)}")
     cloud_aws.check_instance_type(region, itype)
     echo(cloud_aws.check_quota(region, itype))
+
+
+def _check_class_fits(settings: WorkshopSettings, echo=_echo) -> str:
+    """The type the class gets (said in words when chosen by ``auto``); raises ``ValueError``
+    with the whole advice (a class that fits, a type that holds it) before AWS or Terraform
+    is asked anything, when the class does not fit: Terraform's own check would stop later
+    with less to say, and CloudFormation's rules refuse it too."""
+    itype, why = chosen_type(settings)
+    if why:
+        echo(why)
+    problem = class_fit(settings)
+    if problem:
+        # before anything costs money: a class that does not fit gets its kernels killed
+        raise ValueError(problem)
+    return itype
 
 
 def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
@@ -106,7 +132,7 @@ def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
 def _cost_line(settings: WorkshopSettings, variables: dict) -> str:
     try:
         est = estimate(
-            settings.instance_type,
+            chosen_type(settings)[0],
             settings.aws_region,
             _volume_gib(variables),
             float(variables.get("event_hours", 8)),
@@ -119,30 +145,23 @@ def _cost_line(settings: WorkshopSettings, variables: dict) -> str:
 # --- commands -----------------------------------------------------------------------------------
 def cmd_plan(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
-    problem = class_fit(settings)
+    itype = _check_class_fits(settings, echo)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     run_terraform(root, "plan", "-input=false")
-    echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
+    echo(f"\n{itype}: {describe_type(itype)}")
     echo(_cost_line(settings, variables))
-    if problem:
-        # plan shows what would be made; `up` (and Terraform's own check) refuses it
-        up = workshop_command("cloud", "up")
-        echo(f"\nwarning: {problem}\n`{up}` refuses this class on this type.")
     return 0
 
 
 def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
-    problem = class_fit(settings)
-    if problem:
-        # before anything costs money: a class that does not fit gets its kernels killed
-        raise ValueError(problem)
+    itype = _check_class_fits(settings, echo)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []
     run_terraform(root, "plan", "-input=false", "-out=tfplan", *replace)
-    echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
+    echo(f"\n{itype}: {describe_type(itype)}")
     echo(_cost_line(settings, variables))
     if not _confirm(
         "Apply this plan (creates or changes AWS resources that cost money)?", args.yes

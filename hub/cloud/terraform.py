@@ -23,6 +23,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.cloud.prices import resolve_instance_type
 from hub.paths import REPO_ROOT
 from hub.settings import ENV_PREFIX, WorkshopSettings
 
@@ -166,7 +167,8 @@ def settings_variables(settings: WorkshopSettings) -> dict:
 
 def hub_variables(settings: WorkshopSettings, environ=os.environ) -> dict:
     """:func:`settings_variables` for the cloud host: the host computes its own limits unless
-    they were set, the spawner is always docker, and ``internal`` HTTPS means the sslip.io name."""
+    they were set, the spawner is always docker, ``internal`` HTTPS means the sslip.io name, and
+    ``instance_type auto`` is the type it chooses (:func:`hub.cloud.prices.resolve_instance_type`)."""
     tf = settings_variables(settings)
     explicit = _explicit_names(settings, environ)
     for name, auto in HOST_DEPENDENT.items():
@@ -174,6 +176,15 @@ def hub_variables(settings: WorkshopSettings, environ=os.environ) -> dict:
         if source not in explicit:
             tf[name] = auto
     tf["spawner"] = "docker"
+    # Terraform resolves "auto" by the same rule; resolved here, the type `plan` names is the
+    # type Terraform creates, whatever the module's version
+    tf["instance_type"] = resolve_instance_type(
+        settings.instance_type,
+        settings.class_size,
+        settings.aws_region,
+        settings.learner_memory,
+        settings.learner_cpu,
+    )[0]
     return tf
 
 

@@ -19,13 +19,13 @@ variable "class_size" {
 }
 
 variable "instance_type" {
-  description = "EC2 instance type: a GPU type (g4dn.*, g5.*, g6.*) or a CPU type for classes without GPUs; one of the types in terraform/prices.json."
+  description = "EC2 instance type: a GPU type (g4dn.*, g5.*, g6.*) or a CPU type for classes without GPUs; one of the types in terraform/prices.json, or \"auto\": the cheapest GPU type of the region there whose one host holds class_size."
   type        = string
   nullable    = false
-  default     = "g4dn.xlarge"
+  default     = "auto"
   validation {
-    condition     = contains(keys(jsondecode(file("${path.module}/../prices.json")).instance_types), var.instance_type)
-    error_message = "instance_type must be one of the types in terraform/prices.json: ${join(", ", keys(jsondecode(file("${path.module}/../prices.json")).instance_types))}."
+    condition     = var.instance_type == "auto" || contains(keys(jsondecode(file("${path.module}/../prices.json")).instance_types), var.instance_type)
+    error_message = "instance_type must be \"auto\" or one of the types in terraform/prices.json: ${join(", ", keys(jsondecode(file("${path.module}/../prices.json")).instance_types))}."
   }
 }
 

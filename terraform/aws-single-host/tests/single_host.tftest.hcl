@@ -188,8 +188,9 @@ run "ssh_from_everywhere_is_refused" {
 run "limits_beyond_the_instance_are_refused" {
   command = plan
   variables {
-    mem_limit    = "6G"
-    mem_limit_mb = 6144
+    mem_limit     = "6G"
+    instance_type = "g4dn.xlarge"
+    mem_limit_mb  = 6144
   }
   expect_failures = [aws_instance.host]
 }
@@ -197,7 +198,8 @@ run "limits_beyond_the_instance_are_refused" {
 run "a_class_the_type_cannot_hold_is_refused" {
   command = plan
   variables {
-    class_size = 4
+    class_size    = 4
+    instance_type = "g4dn.xlarge"
   }
   expect_failures = [aws_instance.host]
 }
@@ -207,6 +209,7 @@ run "a_smaller_learner_memory_holds_more" {
   state_key = "smaller"
   variables {
     class_size        = 6
+    instance_type     = "g4dn.xlarge"
     learner_memory    = "2G"
     learner_memory_mb = 2048
   }
@@ -233,6 +236,27 @@ run "a_type_offered_nowhere_in_the_region_is_refused" {
     values = {
       locations = []
     }
+  }
+  expect_failures = [aws_instance.host]
+}
+
+run "the_default_class_gets_a_type_that_holds_it" {
+  # untouched settings: class_size 30, instance_type "auto" (hub/cloud/prices.py picks the same)
+  command = plan
+  variables {
+    class_size = 30
+  }
+  assert {
+    condition     = aws_instance.host.instance_type == "g4dn.12xlarge"
+    error_message = "instance_type auto with 30 learners: g4dn.12xlarge (4x T4, holds 43), the cheapest GPU type that holds them"
+  }
+}
+
+run "a_class_the_chosen_type_cannot_hold_is_refused" {
+  command = plan
+  variables {
+    class_size    = 30
+    instance_type = "g4dn.xlarge"
   }
   expect_failures = [aws_instance.host]
 }
