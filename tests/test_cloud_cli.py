@@ -22,6 +22,7 @@ from cloud_support import REGION, aws, moto_server  # noqa: F401 - fixtures
 
 from hub.cli import main as cli
 from hub.cloud import aws as cloud_aws
+from hub.cloud.agent import ACTIVITY_TYPE
 from hub.cloud.terraform import (
     BUNDLE_PARTS,
     hub_variables,
@@ -216,7 +217,7 @@ class FakeHost:
 
     def set_activity(self, servers: int, users=()):
         self.moto.client("ssm").put_parameter(
-            Name=f"/{self.name}/activity", Type="SecureString", Overwrite=True,
+            Name=f"/{self.name}/activity", Type=ACTIVITY_TYPE, Overwrite=True,
             Value=json.dumps({"servers": servers, "users": list(users),
                               "last_activity": "2026-11-30T10:00:00Z", "checked": "now"}),
         )  # fmt: skip

@@ -313,6 +313,23 @@ def _uptime_s() -> float:
         return float(fh.read().split()[0])
 
 
+#: the type of ``/<name>/activity``, as Terraform (``aws_ssm_parameter.activity``) and
+#: CloudFormation (``ActivityParameter``) create it. One type: Parameter Store refuses to change
+#: a parameter's type (PutParameter: HierarchyTypeMismatchException), and CloudFormation cannot
+#: create a SecureString, so it is a String (learners' usernames and counts, readable only
+#: inside the account)
+ACTIVITY_TYPE = "String"
+
+
+def publish_activity(name: str, report: dict) -> None:
+    _client("ssm").put_parameter(
+        Name=parameter_name(name, "activity"),
+        Value=json.dumps(report),
+        Type=ACTIVITY_TYPE,
+        Overwrite=True,
+    )
+
+
 def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int) -> dict:
     """One minute of housekeeping: roster sync, activity report, idle stop. An AWS API that does
     not answer costs this minute's report and sync, never the idle stop; a hub that does not
@@ -329,12 +346,7 @@ def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int)
         print(f"hub does not answer: {err}", file=sys.stderr)
         return {"error": str(err)[:300]}
     try:
-        _client("ssm").put_parameter(
-            Name=parameter_name(name, "activity"),
-            Value=json.dumps(report),
-            Type="SecureString",  # it names the learners
-            Overwrite=True,
-        )
+        publish_activity(name, report)
     except (BotoCoreError, ClientError) as err:
         print(f"activity not published: {err}", file=sys.stderr)
     idle = idle_minutes(report, _uptime_s())
