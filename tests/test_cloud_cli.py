@@ -106,6 +106,48 @@ def test_set_names_the_allowed_variables():
         parse_cloud_value("stop_tme", "19:00")
 
 
+def test_stop_times_are_the_instructors_local_time(tmp_path):
+    """The daily stop is set in the instructor's time zone everywhere: `workshop cloud` passes
+    this machine's, the module and the one-click template have no default zone (20:00 UTC is
+    mid-afternoon in us-west-2, the default region)."""
+    import yaml
+
+    from hub.cloud.single_host import stop_line
+    from hub.cloud.terraform import local_timezone, stop_timezone
+
+    assert local_timezone({"TZ": ":America/Los_Angeles"}, tmp_path / "none") == (
+        "America/Los_Angeles"
+    )
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/Berlin")
+    assert local_timezone({}, link) == "Europe/Berlin"
+    settings = _settings(tmp_path / "d")
+    assert stop_timezone(settings, {"TZ": "America/Chicago"}) == "America/Chicago"
+    tf = write_variables_for(settings, {"TZ": "America/Chicago"})
+    assert tf["stop_timezone"] == "America/Chicago"
+    import datetime as dt
+
+    line = stop_line({"stop_time": "20:00", "stop_timezone": "America/Los_Angeles"},
+                     now=dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC))  # fmt: skip
+    assert line.startswith("daily stop: 20:00 America/Los_Angeles (= ")
+    root = Path(__file__).resolve().parents[1]
+    skeleton = yaml.safe_load(
+        (root / "terraform/cloudformation/single-host.template.yaml").read_text()
+    )
+    assert "Default" not in skeleton["Parameters"]["StopTimezone"]
+    from terraform_policy import load_config
+
+    module = load_config(root / "terraform" / "aws-single-host")
+    assert "default" not in module["variable"]["stop_timezone"]
+
+
+def write_variables_for(settings, environ) -> dict:
+    from hub.cloud.terraform import write_variables
+
+    root = prepare_workdir(settings)
+    return write_variables(settings, root, environ)
+
+
 def test_gpu_quota_of_zero_says_how_to_request_it():
     import boto3
     from botocore.stub import Stubber
@@ -234,7 +276,9 @@ def class_data(tmp_path):
 
 
 @pytest.mark.slow
-def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class_data, capsys):  # noqa: F811
+def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class_data, capsys,  # noqa: F811
+                                                      monkeypatch):  # fmt: skip
+    monkeypatch.setenv("TZ", "America/Denver")
     capsys.readouterr()
     assert cli.main(["cloud", "plan", "--data-dir", str(class_data),
                      "--set", "homes_volume_gib=80", "--set", "stop_time=19:30"]) == 0  # fmt: skip
@@ -246,6 +290,8 @@ def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class
     assert [c["args"][0] for c in calls] == ["init", "plan"]
     tfvars = calls[-1]["tfvars"]
     assert tfvars["homes_volume_gib"] == 80 and tfvars["stop_time"] == "19:30"
+    assert tfvars["stop_timezone"] == "America/Denver"  # this machine's (TZ)
+    assert "daily stop: 19:30 America/Denver (= " in out
     assert tfvars["class_size"] == 3 and tfvars["spawner"] == "docker"
     assert Path(tfvars["bundle_path"]).exists() and tfvars["roster_path"].endswith("roster.csv")
     assert calls[-1]["cwd"] == str(class_data / "cloud" / "terraform" / "aws-single-host" / "root")

@@ -242,7 +242,7 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
         params = {"AvailabilityZone": "us-east-1b", "Name": "genomics-2026", "ClassSize": "12",
                   "InstanceType": "g4dn.4xlarge", "AdminUsers": "ada,grace", "HttpsDomain": "",
-                  "IdleStopMinutes": "90"}  # fmt: skip
+                  "IdleStopMinutes": "90", "StopTimezone": "America/Los_Angeles"}  # fmt: skip
         # CloudFormation checks the rules before creating anything; moto does not
         assert cfn_rule_failures(yaml.safe_load(body), params) == []
         start = time.monotonic()

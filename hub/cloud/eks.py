@@ -209,6 +209,18 @@ def prepare(settings: WorkshopSettings, cloud_vars: dict) -> Path:
     tfvars.update(
         {"aws_region": settings.aws_region, "pod_pids_limit": settings.pids_limit, **cloud_vars}
     )
+    hours = tfvars.get("class_hours")
+    if isinstance(hours, dict) and not hours.get("time_zone"):
+        # class hours are the instructor's local time, as the single host's daily stop
+        from hub.cloud.terraform import local_timezone
+
+        zone = local_timezone()
+        if zone is None:
+            raise ValueError(
+                "class_hours needs a time_zone (IANA name, e.g. America/Los_Angeles): this "
+                "machine's cannot be told"
+            )
+        tfvars["class_hours"] = {**hours, "time_zone": zone}
     path.write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
 

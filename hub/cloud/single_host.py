@@ -38,6 +38,7 @@ from hub.cloud.terraform import (
     save_cloud_settings,
     write_variables,
 )
+from hub.invocation import workshop_command
 from hub.settings import WorkshopSettings
 
 
@@ -116,6 +117,29 @@ def _check_class_fits(settings: WorkshopSettings, echo=_echo) -> str:
     return itype
 
 
+def stop_line(variables: dict, now: dt.datetime | None = None) -> str:
+    """The daily stop in words, in its time zone and in this machine's local time."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    stop = variables.get("stop_time", "20:00")
+    if not stop:
+        return "daily stop: none (stop_time is empty; the idle stop still applies)"
+    zone = variables["stop_timezone"]
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"stop_timezone {zone!r} is no IANA time zone (e.g. Europe/Berlin)")
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
+    hour, minute = map(int, stop.split(":"))
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    local = at.astimezone()  # this machine's local time
+    change = workshop_command("cloud", "plan", "--set", "stop_time=HH:MM")
+    return (
+        f"daily stop: {stop} {zone} (= {local:%H:%M} {local.tzname()} on this machine); "
+        f"change with `{change}`"
+    )
+
+
 def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
     root = prepare_workdir(settings)
     variables = write_variables(settings, root)
@@ -125,6 +149,7 @@ def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
         else f"release {variables.get('bundle_url')}"
     )
     echo(f"terraform.tfvars.json written in {root} ({where})")
+    echo(stop_line(variables))
     ensure_init(root)
     return root, variables
 

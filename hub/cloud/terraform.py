@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -64,7 +65,7 @@ CLOUD_VARIABLES = {
     "ssh_key_name": CloudVariable(str, "EC2 key pair for SSH"),
     "route53_zone": CloudVariable(str, "Route53 zone in which to create https's A record"),
     "stop_time": CloudVariable(str, "daily automatic stop, HH:MM; empty: none"),
-    "stop_timezone": CloudVariable(str, "IANA time zone of stop_time"),
+    "stop_timezone": CloudVariable(str, "IANA time zone of stop_time; default: this machine's"),
     "idle_stop_minutes": CloudVariable(int, "stop after this many idle minutes; 0: never"),
     "event_hours": CloudVariable(int, "hours of running, for the cost estimate"),
     "bundle_url": CloudVariable(str, "install a release tarball instead of this checkout"),
@@ -74,6 +75,42 @@ CLOUD_VARIABLES = {
 }
 # set by the CLI itself, never by --set
 MANAGED_VARIABLES = {"bundle_path", "roster_path"}
+
+
+def local_timezone(environ=os.environ, localtime: Path = Path("/etc/localtime")) -> str | None:
+    """The IANA name of this machine's time zone (``TZ``, else the ``/etc/localtime`` link,
+    else ``/etc/timezone``), or ``None`` when it cannot be told (``stop_timezone`` must then be
+    set)."""
+    pattern = r"(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)"
+    candidates = [environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(os.readlink(localtime).split("zoneinfo/", 1)[-1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        name = "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Zulu") else name
+        if name and re.fullmatch(pattern, name):
+            return name
+    return None
+
+
+def stop_timezone(settings: WorkshopSettings, environ=os.environ) -> str:
+    """``stop_timezone`` as stored with ``--set``, else this machine's time zone: stop times
+    are the instructor's local time. Raises ``ValueError`` when neither is known."""
+    stored = load_cloud_settings(settings).get("stop_timezone")
+    if stored:
+        return stored
+    here = local_timezone(environ)
+    if here is None:
+        raise ValueError(
+            "this machine's time zone cannot be told (no TZ, /etc/localtime or /etc/timezone): "
+            "--set stop_timezone=<IANA name>, e.g. America/Los_Angeles, for the daily stop"
+        )
+    return here
 
 
 def cloud_dir(settings: WorkshopSettings) -> Path:
@@ -254,6 +291,7 @@ def write_variables(settings: WorkshopSettings, root_dir: Path, environ=os.envir
     variables = hub_variables(settings, environ)
     cloud = load_cloud_settings(settings)
     variables.update({k: v for k, v in cloud.items() if k not in MANAGED_VARIABLES})
+    variables["stop_timezone"] = stop_timezone(settings, environ)
     if not cloud.get("bundle_url"):
         bundle = cloud_dir(settings) / "dragonn-workshop.tar.gz"
         make_bundle(bundle)

@@ -179,7 +179,7 @@ resource "aws_autoscaling_schedule" "class_start" {
   scheduled_action_name  = "${var.cluster_name}-class-start"
   autoscaling_group_name = aws_eks_node_group.pool["gpu-users"].resources[0].autoscaling_groups[0].name
   recurrence             = var.class_hours.start
-  time_zone              = "Etc/UTC"
+  time_zone              = var.class_hours.time_zone
   min_size               = var.class_gpu_nodes
   max_size               = var.gpu_max_nodes
   desired_capacity       = var.class_gpu_nodes
@@ -190,7 +190,7 @@ resource "aws_autoscaling_schedule" "class_end" {
   scheduled_action_name  = "${var.cluster_name}-class-end"
   autoscaling_group_name = aws_eks_node_group.pool["gpu-users"].resources[0].autoscaling_groups[0].name
   recurrence             = var.class_hours.end
-  time_zone              = "Etc/UTC"
+  time_zone              = var.class_hours.time_zone
   min_size               = var.gpu_min_nodes
   max_size               = var.gpu_max_nodes
 }

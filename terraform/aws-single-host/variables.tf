@@ -336,10 +336,13 @@ variable "stop_time" {
 }
 
 variable "stop_timezone" {
-  description = "IANA time zone of stop_time, e.g. Europe/Berlin."
+  description = "IANA time zone of stop_time: the instructor's, e.g. America/Los_Angeles (`workshop cloud` passes its machine's). No default: a stop in UTC falls mid-class in the Americas."
   type        = string
   nullable    = false
-  default     = "UTC"
+  validation {
+    condition     = can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.stop_timezone))
+    error_message = "stop_timezone must be an IANA time zone such as America/Los_Angeles or Europe/Berlin (or UTC)."
+  }
 }
 
 variable "idle_stop_minutes" {

@@ -62,6 +62,8 @@ variables {
   bundle_sha256 = "4a2e0fb5c8a1d7e3b9f6042c1d8e7a5b3c9f0e2d4a6b8c0e1f3a5b7d9c2e4f6a"
   # what a g4dn.xlarge holds at the default learner_memory (3840M): floor(0.85 x 16384 / 3840)
   class_size = 3
+  # the instructor's time zone (`workshop cloud` passes its machine's; the module has no default)
+  stop_timezone = "America/Los_Angeles"
 }
 
 run "defaults_give_a_locked_down_gpu_host" {
@@ -109,8 +111,8 @@ run "defaults_give_a_locked_down_gpu_host" {
     error_message = "GPU types boot the Deep Learning Base GPU AMI (Ubuntu 24.04)"
   }
   assert {
-    condition     = length(aws_scheduler_schedule.stop) == 1 && aws_scheduler_schedule.stop[0].schedule_expression == "cron(0 20 * * ? *)"
-    error_message = "a daily stop at 20:00 by default"
+    condition     = length(aws_scheduler_schedule.stop) == 1 && aws_scheduler_schedule.stop[0].schedule_expression == "cron(0 20 * * ? *)" && aws_scheduler_schedule.stop[0].schedule_expression_timezone == "America/Los_Angeles"
+    error_message = "a daily stop at 20:00 in the instructor's time zone by default"
   }
   assert {
     condition     = output.cost_per_hour_usd == 0.548
@@ -259,4 +261,12 @@ run "a_class_the_chosen_type_cannot_hold_is_refused" {
     instance_type = "g4dn.xlarge"
   }
   expect_failures = [aws_instance.host]
+}
+
+run "a_stop_time_zone_that_is_no_iana_name_is_refused" {
+  command = plan
+  variables {
+    stop_timezone = "PST"
+  }
+  expect_failures = [var.stop_timezone]
 }
