@@ -128,7 +128,9 @@ def stop_line(variables: dict, now: dt.datetime | None = None) -> str:
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"stop_timezone {zone!r} is no IANA time zone (e.g. Europe/Berlin)") from None
+        raise ValueError(
+            f"stop_timezone {zone!r} is no IANA time zone (e.g. Europe/Berlin)"
+        ) from None
     now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
     hour, minute = map(int, stop.split(":"))
     at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
