@@ -89,6 +89,11 @@ def test_same_ami_lookup_imds_volumes_and_ports_as_terraform(template):
     assert res["Host"]["Properties"]["InstanceInitiatedShutdownBehavior"] == "stop"
     ingress = res["SecurityGroup"]["Properties"]["SecurityGroupIngress"]
     assert sorted(r["FromPort"] for r in ingress) == [80, 443]
+    # LearnerCidr narrows HTTPS only: the CA's HTTP challenge comes from unpublished addresses
+    cidrs = {r["FromPort"]: r["CidrIp"] for r in ingress}
+    assert cidrs == {443: {"Ref": "LearnerCidr"}, 80: "0.0.0.0/0"}
+    network = (MODULE / "network.tf").read_text().split('"http" {', 1)[1].split("\n}", 1)[0]
+    assert 'cidr_ipv4         = "0.0.0.0/0"' in network and "for_each" not in network
     assert res["SshIngress"]["Condition"] == "HasSsh"
     assert res["StopSchedule"]["Properties"]["Target"]["Arn"]["Fn::Sub"].endswith(
         "aws-sdk:ec2:stopInstances"
@@ -175,6 +180,20 @@ def test_rules_refuse_a_class_the_type_cannot_hold_before_anything_is_created(te
     (why,) = cfn_rule_failures(template, {"InstanceType": "g4dn.xlarge", "ClassSize": "30"})
     assert "One g4dn.xlarge" in why and "holds at most 3 learners" in why
     assert "set ClassSize to 3 or less; or InstanceType g4dn.2xlarge" in why
+
+
+def test_a_subnet_replaces_the_default_vpc_and_comes_with_its_vpc(template):
+    res = template["Resources"]
+    assert res["Host"]["Properties"]["SubnetId"] == {
+        "Fn::If": ["HasSubnet", {"Ref": "SubnetId"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert res["SecurityGroup"]["Properties"]["VpcId"]["Fn::If"][0] == "HasSubnet"
+    subnet = {"SubnetId": "subnet-0123456789abcdef0"}
+    assert cfn_rule_failures(template, subnet) == [
+        "SubnetId is set: give its VpcId too (VPC console, Subnets)."
+    ]
+    assert cfn_rule_failures(template, {**subnet, "VpcId": "vpc-0123456789abcdef0"}) == []
+    assert cfn_rule_failures(template, {"VpcId": "vpc-0123456789abcdef0"})
 
 
 def test_template_refuses_a_bad_release():
@@ -300,3 +319,51 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
     print(
         f"\nmoto stack: CREATE_COMPLETE in {seconds:.1f} s; user data identical ({len(from_cfn)} bytes)"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_stack_in_an_account_without_a_default_vpc(tmp_path):
+    """With SubnetId and VpcId the stack needs no default VPC: moto's default VPC is deleted
+    first, as many organisations' accounts have none."""
+    body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
+    with MotoServer() as moto:
+        ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
+        stand_in = ssm.get_parameters_by_path(Path="/aws/service/ami-amazon-linux-latest")
+        stand_in = stand_in["Parameters"][0]["Name"]
+        body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
+        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
+            for sub in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+                "Subnets"
+            ]:
+                ec2.delete_subnet(SubnetId=sub["SubnetId"])
+            ec2.delete_vpc(VpcId=vpc["VpcId"])
+        vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24",
+                                   AvailabilityZone="us-east-1c")["Subnet"]["SubnetId"]  # fmt: skip
+        params = {"AvailabilityZone": "us-east-1c", "ClassSize": "3",
+                  "InstanceType": "g4dn.xlarge", "StopTimezone": "America/New_York",
+                  "SubnetId": subnet, "VpcId": vpc}  # fmt: skip
+        assert cfn_rule_failures(yaml.safe_load(body), params) == []
+        cfn.create_stack(
+            StackName="no-default-vpc",
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        for _ in range(120):
+            stack = cfn.describe_stacks(StackName="no-default-vpc")["Stacks"][0]
+            if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                break
+            time.sleep(0.5)
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        instance = ec2.describe_instances(InstanceIds=[outputs["InstanceId"]])["Reservations"][0][
+            "Instances"
+        ][0]
+        assert instance["SubnetId"] == subnet and instance["VpcId"] == vpc
+        group = cfn.describe_stack_resource(
+            StackName="no-default-vpc", LogicalResourceId="SecurityGroup"
+        )["StackResourceDetail"]["PhysicalResourceId"]
+        groups = ec2.describe_security_groups()["SecurityGroups"]
+        assert [g["VpcId"] for g in groups if group in (g["GroupId"], g["GroupName"])] == [vpc]

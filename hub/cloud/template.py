@@ -124,6 +124,29 @@ def class_fit_rules() -> dict:
     return rules
 
 
+#: a subnet comes with its VPC (the security group must be in it), and a VPC only with a subnet
+SUBNET_RULES = {
+    "SubnetNeedsItsVpc": {
+        "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SubnetId"}, ""]}]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "VpcId"}, ""]}]},
+                "AssertDescription": "SubnetId is set: give its VpcId too (VPC console, Subnets).",
+            }
+        ],
+    },
+    "VpcNeedsASubnet": {
+        "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "VpcId"}, ""]}]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SubnetId"}, ""]}]},
+                "AssertDescription": "VpcId is set: give a public SubnetId of it too.",
+            }
+        ],
+    },
+}
+
+
 def render_template(
     bundle_url: str = UNPUBLISHED_BUNDLE_URL, bundle_sha256: str = UNPUBLISHED_SHA256
 ) -> str:
@@ -144,7 +167,7 @@ def render_template(
         "holds 3 learners: the runbook's cost table lists each type's class; g6/g5 are faster; "
         "m7i/c7i have no GPU."
     )
-    template["Rules"] = class_fit_rules()
+    template["Rules"] = {**class_fit_rules(), **SUBNET_RULES}
     params["BundleUrl"]["Default"] = bundle_url
     params["BundleSha256"]["Default"] = bundle_sha256
     us_east = prices["regions"][PRICE_REGION]["instances_usd_per_hour"]

@@ -60,7 +60,10 @@ CLOUD_VARIABLES = {
     "root_volume_gib": CloudVariable(int, "root volume size, GiB (60-16384)"),
     "homes_volume_gib": CloudVariable(int, "homes volume size, GiB (1-16384)"),
     "availability_zone": CloudVariable(str, "zone; empty: the first that offers the type"),
-    "learner_cidrs": CloudVariable(list, "addresses allowed to reach the hub (comma-separated)"),
+    "subnet_id": CloudVariable(
+        str, "a public subnet for the host (no default VPC); empty: default VPC"
+    ),
+    "learner_cidrs": CloudVariable(list, "addresses allowed to reach HTTPS (port 80 stays open)"),
     "admin_cidr": CloudVariable(str, "one CIDR allowed to SSH; empty: SSH closed"),
     "ssh_key_name": CloudVariable(str, "EC2 key pair for SSH"),
     "route53_zone": CloudVariable(str, "Route53 zone in which to create https's A record"),

@@ -39,8 +39,12 @@ locals {
   : "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id")
   ami_id = var.ami_id != "" ? var.ami_id : data.aws_ssm_parameter.ami[0].insecure_value
 
-  availability_zone = (var.availability_zone != "" ? var.availability_zone
+  availability_zone = (var.subnet_id != "" ? data.aws_subnet.chosen[0].availability_zone
+    : var.availability_zone != "" ? var.availability_zone
   : try(sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0], ""))
+  # a subnet of the instructor's (accounts without a default VPC), else the default VPC's
+  subnet_id = var.subnet_id != "" ? var.subnet_id : data.aws_subnet.host[0].id
+  vpc_id    = var.subnet_id != "" ? data.aws_subnet.chosen[0].vpc_id : data.aws_vpc.default[0].id
 
   parameter_path = "/${var.name}"
   tags = merge(var.tags, {
@@ -67,20 +71,28 @@ data "aws_ec2_instance_type_offerings" "in_region" {
   }
 }
 
+# Many organisations' accounts have no default VPC: with subnet_id set, neither is looked up
 data "aws_vpc" "default" {
+  count   = var.subnet_id == "" ? 1 : 0
   default = true
 }
 
 data "aws_subnet" "host" {
-  vpc_id            = data.aws_vpc.default.id
+  count             = var.subnet_id == "" ? 1 : 0
+  vpc_id            = data.aws_vpc.default[0].id
   availability_zone = local.availability_zone
   default_for_az    = true
+}
+
+data "aws_subnet" "chosen" {
+  count = var.subnet_id != "" ? 1 : 0
+  id    = var.subnet_id
 }
 
 resource "aws_instance" "host" {
   ami                  = local.ami_id
   instance_type        = local.instance_type
-  subnet_id            = data.aws_subnet.host.id
+  subnet_id            = local.subnet_id
   iam_instance_profile = aws_iam_instance_profile.host.name
   key_name             = var.ssh_key_name != "" ? var.ssh_key_name : null
   monitoring           = true
@@ -164,6 +176,10 @@ resource "aws_instance" "host" {
     precondition {
       condition     = local.availability_zone != ""
       error_message = "instance_type ${local.instance_type} is not offered in any availability zone of ${var.aws_region}: choose another type or region (`workshop cloud plan` lists what is offered)."
+    }
+    precondition {
+      condition     = contains(data.aws_ec2_instance_type_offerings.in_region.locations, local.availability_zone)
+      error_message = "instance_type ${local.instance_type} is not offered in ${local.availability_zone} (the zone of subnet_id or availability_zone): choose a subnet in one of ${join(", ", sort(data.aws_ec2_instance_type_offerings.in_region.locations))}."
     }
     precondition {
       condition     = var.https_domain != "" || var.route53_zone == ""

@@ -282,14 +282,25 @@ variable "homes_volume_gib" {
 }
 
 variable "availability_zone" {
-  description = "Availability zone (in the default VPC); empty: the first zone of the region that offers instance_type."
+  description = "Availability zone (in the default VPC; ignored with subnet_id); empty: the first zone of the region that offers instance_type."
   type        = string
   nullable    = false
   default     = ""
 }
 
+variable "subnet_id" {
+  description = "A public subnet (route to an internet gateway) for the host, for accounts without a default VPC; its zone is the host's and the homes volume's. Empty: the default VPC's subnet in availability_zone."
+  type        = string
+  nullable    = false
+  default     = ""
+  validation {
+    condition     = var.subnet_id == "" || can(regex("^subnet-[0-9a-f]{8,17}$", var.subnet_id))
+    error_message = "subnet_id must be empty or a subnet id (subnet-0123456789abcdef0)."
+  }
+}
+
 variable "learner_cidrs" {
-  description = "Addresses allowed to reach HTTPS (443) and the HTTP redirect (80)."
+  description = "Addresses allowed to reach HTTPS (443). Port 80 stays open to all: the certificate's HTTP challenge comes from addresses the CA does not publish."
   type        = list(string)
   nullable    = false
   default     = ["0.0.0.0/0"]

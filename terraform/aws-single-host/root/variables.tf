@@ -170,6 +170,12 @@ variable "availability_zone" {
   default     = null
 }
 
+variable "subnet_id" {
+  description = "A public subnet for the host (accounts without a default VPC); empty: the default VPC."
+  type        = string
+  default     = null
+}
+
 variable "learner_cidrs" {
   description = "Addresses allowed to reach HTTPS (443) and the HTTP redirect (80)."
   type        = list(string)

@@ -83,7 +83,7 @@ run "defaults_give_a_locked_down_gpu_host" {
     error_message = "root and homes volumes must be encrypted"
   }
   assert {
-    condition     = aws_ebs_volume.homes.availability_zone == "us-west-2b" && data.aws_subnet.host.availability_zone == "us-west-2b"
+    condition     = aws_ebs_volume.homes.availability_zone == "us-west-2b" && data.aws_subnet.host[0].availability_zone == "us-west-2b"
     error_message = "the host and its homes volume go to the first zone (sorted) that offers the type"
   }
   assert {
@@ -269,4 +269,48 @@ run "a_stop_time_zone_that_is_no_iana_name_is_refused" {
     stop_timezone = "PST"
   }
   expect_failures = [var.stop_timezone]
+}
+
+run "an_account_without_a_default_vpc_uses_the_given_subnet" {
+  command   = plan
+  state_key = "subnet"
+  variables {
+    subnet_id     = "subnet-0123456789abcdef0"
+    learner_cidrs = ["198.51.100.0/24"]
+  }
+  override_data {
+    target = data.aws_subnet.chosen[0]
+    values = {
+      availability_zone = "us-west-2c"
+      vpc_id            = "vpc-0fedcba9876543210"
+    }
+  }
+  assert {
+    condition     = length(data.aws_vpc.default) == 0 && length(data.aws_subnet.host) == 0
+    error_message = "with subnet_id, no default VPC is looked up (many accounts have none)"
+  }
+  assert {
+    condition     = aws_instance.host.subnet_id == "subnet-0123456789abcdef0" && aws_ebs_volume.homes.availability_zone == "us-west-2c" && aws_security_group.host.vpc_id == "vpc-0fedcba9876543210"
+    error_message = "host, homes volume and security group follow the subnet"
+  }
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.https : r.cidr_ipv4] == ["198.51.100.0/24"] && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0"
+    error_message = "learner_cidrs narrows 443 only: port 80 stays open for the certificate's HTTP challenge"
+  }
+}
+
+run "a_subnet_in_a_zone_without_the_type_is_refused" {
+  command   = plan
+  state_key = "subnet-zone"
+  variables {
+    subnet_id = "subnet-0123456789abcdef0"
+  }
+  override_data {
+    target = data.aws_subnet.chosen[0]
+    values = {
+      availability_zone = "us-west-2d"
+      vpc_id            = "vpc-0fedcba9876543210"
+    }
+  }
+  expect_failures = [aws_instance.host]
 }
