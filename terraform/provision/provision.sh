@@ -110,8 +110,12 @@ fi
 # Only the hub runs on the host (learners' code, TensorFlow included, runs in their containers),
 # so the venv gets the hub extra and numpy, not the tutorial's machine-learning stack.
 step 2 hub "the hub's Python environment"
-# Node.js (for configurable-http-proxy 5, what hub/bootstrap.sh installs) and Caddy come from apt,
-# in the background while pip installs the hub
+# npm and Caddy come from apt, in the background while pip installs the hub. The proxy and the
+# Node.js it runs on are pinned, as image/Dockerfile pins its own: Ubuntu 24.04's nodejs is 18,
+# older than configurable-http-proxy 5.3 declares (engines: node >= 20), so Node comes from the
+# npm registry's node-linux-<arch> package (tests/test_host_runtime.py installs the same pins)
+CHP_VERSION=5.3.0
+NODE_VERSION=22.23.5
 apt_pid=""
 apt_log="$(mktemp)"
 if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
@@ -157,9 +161,19 @@ if [[ -n "$apt_pid" ]]; then
     fi
 fi
 echo "[$(date -u +%H:%M:%S)] apt packages ready"
-if [[ ! -x "$BUNDLE/node_modules/.bin/configurable-http-proxy" ]]; then
+case "$(uname -m)" in
+    aarch64 | arm64) node_arch=arm64 ;;
+    *) node_arch=x64 ;;
+esac
+if [[ "$("$BUNDLE/node_modules/.bin/configurable-http-proxy" --version 2>/dev/null)" != "$CHP_VERSION" ]] ||
+    [[ "$("$BUNDLE/node_modules/.bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]]; then
     npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$BUNDLE" \
-        configurable-http-proxy@5 >/dev/null
+        "node-linux-$node_arch@$NODE_VERSION" "configurable-http-proxy@$CHP_VERSION" >/dev/null
+fi
+# the proxy's "#!/usr/bin/env node" finds the pinned Node first on PATH (here and in the service)
+if [[ "$(node --version)" != "v$NODE_VERSION" ]]; then
+    STEP="hub (Node.js $NODE_VERSION for configurable-http-proxy $CHP_VERSION)"
+    false
 fi
 # the package starts a system-wide Caddy on :80; the hub's service runs its own
 if [[ -d /run/systemd/system ]] && systemctl is-enabled --quiet caddy 2>/dev/null; then
