@@ -38,7 +38,7 @@ def test_host_pins_the_proxy_and_a_node_it_supports():
     chp, node = _pin(PROVISION, "CHP_VERSION"), _pin(PROVISION, "NODE_VERSION")
     assert _pin(BOOTSTRAP, "CHP_VERSION") == chp
     text = PROVISION.read_text()
-    assert f'"configurable-http-proxy@$CHP_VERSION"' in text
+    assert '"configurable-http-proxy@$CHP_VERSION"' in text
     assert '"node-linux-$node_arch@$NODE_VERSION"' in text
     assert "configurable-http-proxy@5 " not in text  # no floating major
     installed = REPO_ROOT / "node_modules" / "configurable-http-proxy" / "package.json"
