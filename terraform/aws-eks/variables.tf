@@ -19,9 +19,9 @@ variable "cluster_name" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes version (the z2jh chart needs >= 1.32)."
+  description = "EKS Kubernetes version (the z2jh chart needs >= 1.32): one in standard support for the whole class (prices.json standard_support_ends; past it, extended support multiplies the control plane's price). hub.cloud.eks.KUBERNETES_VERSION."
   type        = string
-  default     = "1.33"
+  default     = "1.35"
 }
 
 variable "vpc_id" {
