@@ -206,38 +206,10 @@ def user_data_files(rendered: str) -> dict[str, str]:
 # --- CloudFormation's rules, which moto does not evaluate ---------------------------------------
 def cfn_rule_failures(template: dict, parameters: dict[str, str]) -> list[str]:
     """The ``AssertDescription`` of every rule assertion that fails for ``parameters`` (the
-    template's defaults filled in), as CloudFormation checks them before creating anything.
+    template's defaults filled in), as CloudFormation checks them before creating anything;
+    moto does not evaluate rules. Stands in for AWS (CloudFormation User Guide, "Rules section
+    syntax" and "Rule functions"): :func:`hub.cloud.release.rule_failures`, which the release
+    dry run applies to the Launch links' parameters."""
+    from hub.cloud.release import rule_failures
 
-    Stands in for AWS, whose behaviour cannot run here: AWS CloudFormation User Guide, "Rules
-    section syntax" and "Rule functions" (Fn::Equals, Fn::Contains, Fn::And, Fn::Or, Fn::Not;
-    a rule without RuleCondition always applies; parameter values are strings)."""
-    values = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
-    values.update({k: str(v) for k, v in parameters.items()})
-
-    def ev(node):
-        if isinstance(node, dict):
-            ((fn, arg),) = node.items()
-            if fn == "Ref":
-                return values[arg]
-            args = [ev(a) for a in arg] if isinstance(arg, list) else ev(arg)
-            if fn == "Fn::Equals":
-                return args[0] == args[1]
-            if fn == "Fn::Contains":
-                return args[1] in args[0]
-            if fn == "Fn::And":
-                return all(args)
-            if fn == "Fn::Or":
-                return any(args)
-            if fn == "Fn::Not":
-                return not args[0]
-            raise NotImplementedError(fn)
-        if isinstance(node, list):
-            return [ev(a) for a in node]
-        return node
-
-    failures = []
-    for rule in template.get("Rules", {}).values():
-        if "RuleCondition" in rule and not ev(rule["RuleCondition"]):
-            continue
-        failures += [a["AssertDescription"] for a in rule["Assertions"] if not ev(a["Assert"])]
-    return failures
+    return rule_failures(template, {k: str(v) for k, v in parameters.items()})
