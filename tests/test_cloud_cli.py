@@ -230,12 +230,12 @@ class FakeHost:
     test does not race the CLI on a loaded machine).
     """
 
-    def __init__(self, moto, monkeypatch, name="dragonn-workshop", fail_at=None):
+    def __init__(self, moto, monkeypatch, name="dragonn-workshop", fail_at=None, ready="ready"):
         self.moto, self.name = moto, name
         self.steps = [
             "provisioning 2/10: the hub's Python environment",
             "provisioning 7/10: the learners' image (first build: about 10 minutes)",
-            f"failed: {fail_at}" if fail_at else "ready",
+            f"failed: {fail_at}" if fail_at else ready,
         ]
         real = cloud_aws.get_parameter
 
@@ -249,7 +249,7 @@ class FakeHost:
     def _advance(self):
         ssm = self.moto.client("ssm")
         text = self.steps.pop(0)
-        if text == "ready":
+        if text.startswith("ready"):
             for leaf, value in (
                 ("workshop-password", "k7fm-2qzp-8rtx"),
                 ("admin-password", "a" * 40),
@@ -516,3 +516,20 @@ def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
     assert "| g4dn.xlarge | 1x T4 | 4 / 16 GiB | up to 6 |" in cost_table_markdown(
         learner_memory="2G"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_rate_limited_certificate_is_a_ready_host_with_what_to_do(aws, fake_terraform,  # noqa: F811
+                                                                    class_data, capsys,
+                                                                    monkeypatch):  # fmt: skip
+    note = ("certificate rate-limited: acme-v02.api.letsencrypt.org-directory refused the order "
+            "as rate-limited (too many certificates already issued for \"sslip.io\"). Caddy "
+            "tries the next certificate authority; to get one now: a domain of your own")  # fmt: skip
+    FakeHost(aws, monkeypatch, ready=f"ready ({note})")
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
+    out = capsys.readouterr().out
+    assert f"note: the host reports ready ({note})" in out and "ready: https://" in out
+    assert cli.main(["cloud", "status", "--data-dir", str(class_data)]) == 0
+    assert "status: ready (certificate rate-limited:" in capsys.readouterr().out

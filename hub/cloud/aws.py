@@ -177,6 +177,11 @@ class Progress:
     elapsed: float
 
 
+def is_ready(status: str) -> bool:
+    """``ready``, or ``ready (<a note, e.g. certificate rate-limited: ...>)``."""
+    return status == "ready" or status.startswith("ready (")
+
+
 def wait_for_status(
     region: str,
     parameter: str,
@@ -198,7 +203,7 @@ def wait_for_status(
         if status != last and on_change:
             on_change(Progress(status, clock() - start))
         last = status
-        if status == "ready" or status.startswith("failed"):
+        if is_ready(status) or status.startswith("failed"):
             return status
         if clock() - start > timeout:
             raise TimeoutError(

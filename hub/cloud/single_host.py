@@ -217,7 +217,7 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
     status = cloud_aws.wait_for_status(
         settings.aws_region, out["status_parameter"], timeout=timeout, on_change=show
     )
-    if status != "ready":
+    if not cloud_aws.is_ready(status):
         echo(
             f"\nthe host reports: {status}\n"
             f"  its log: aws ssm start-session --target {out['instance_id']} "
@@ -228,6 +228,8 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
             "  or provision a fresh host (homes and passwords are kept): workshop cloud up --replace"
         )
         return 1
+    if status != "ready":
+        echo(f"\nnote: the host reports {status}")
     _print_ready(settings, out, echo)
     return 0
 
@@ -282,7 +284,7 @@ def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
         )
     if report["cost_per_hour_usd"] is not None:
         echo(f"  cost while running ~${report['cost_per_hour_usd']:.2f}/h")
-    return 0 if report["status"] == "ready" else 1
+    return 0 if cloud_aws.is_ready(report["status"]) else 1
 
 
 def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:
