@@ -148,6 +148,34 @@ def write_variables_for(settings, environ) -> dict:
     return write_variables(settings, root, environ)
 
 
+def test_a_start_without_capacity_is_said_in_words():
+    """A host stopped overnight is pinned to its homes volume's zone; when EC2 has no capacity
+    there in the morning the instance stays stopped with StateReason
+    Server.InsufficientInstanceCapacity (EC2 User Guide, "Insufficient instance capacity"):
+    moto never refuses a start, so a stubbed answer stands in."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ec2", region_name=REGION, aws_access_key_id="x",
+                          aws_secret_access_key="x")  # fmt: skip
+    answer = {"Reservations": [{"Instances": [{
+        "InstanceId": "i-0123456789abcdef0", "InstanceType": "g4dn.12xlarge",
+        "State": {"Name": "stopped", "Code": 80},
+        "StateReason": {"Code": "Server.InsufficientInstanceCapacity",
+                        "Message": "Server.InsufficientInstanceCapacity: Insufficient capacity."},
+        "Placement": {"AvailabilityZone": "us-west-2b"}}]}]}  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_response("describe_instances", answer, {"InstanceIds": ["i-0123456789abcdef0"]})
+        text = cloud_aws.start_problem(REGION, "i-0123456789abcdef0", client=client)
+    assert "no g4dn.12xlarge capacity in us-west-2b" in text
+    assert "Capacity Reservation" in text and "another zone" in text
+    answer["Reservations"][0]["Instances"][0]["StateReason"] = {
+        "Code": "Client.UserInitiatedShutdown", "Message": "User initiated shutdown"}  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_response("describe_instances", answer, {"InstanceIds": ["i-0123456789abcdef0"]})
+        assert cloud_aws.start_problem(REGION, "i-0123456789abcdef0", client=client) is None
+
+
 def test_gpu_quota_of_zero_says_how_to_request_it():
     import boto3
     from botocore.stub import Stubber
@@ -347,7 +375,7 @@ def test_up_status_password_export_down(aws, fake_terraform, class_data, capsys,
     capsys.readouterr()
     assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
     out = capsys.readouterr().out
-    assert [c["args"][0] for c in fake_terraform()] == ["init", "plan", "apply", "output"]
+    assert [c["args"][0] for c in fake_terraform()] == ["init", "plan", "show", "apply", "output"]
     assert "min] provisioning 7/10: the learners' image" in out
     url = re.search(r"ready: (https://\S+)", out).group(1)
     assert url.endswith(".sslip.io/")
@@ -533,3 +561,43 @@ def test_a_rate_limited_certificate_is_a_ready_host_with_what_to_do(aws, fake_te
     assert f"note: the host reports ready ({note})" in out and "ready: https://" in out
     assert cli.main(["cloud", "status", "--data-dir", str(class_data)]) == 0
     assert "status: ready (certificate rate-limited:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_late_up_from_a_changed_checkout_does_not_replace_the_host_mid_class(
+    aws,
+    fake_terraform,
+    class_data,
+    capsys,
+    monkeypatch,  # noqa: F811
+):
+    host = FakeHost(aws, monkeypatch)
+    assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
+    # the same checkout again (a late learner on the roster): no new host, nothing refused
+    assert cli.main(["roster", "add", "Katherine", "Johnson", "--data-dir", str(class_data)]) == 0
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--data-dir", str(class_data)]) == 0
+    host.set_activity(1, ["lovelace_ada"])
+    # a changed checkout: its bundle's SHA-256 changes the user data, so the plan replaces the host
+    from hub.cloud import terraform as cloud_tf
+
+    real = cloud_tf.make_bundle
+
+    def changed_bundle(dest, *args, **kwargs):
+        real(dest, *args, **kwargs)
+        with open(dest, "ab") as fh:
+            fh.write(b"changed checkout")
+        return "changed"
+
+    monkeypatch.setattr(cloud_tf, "make_bundle", changed_bundle)
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--data-dir", str(class_data)]) == 2
+    err = capsys.readouterr().err
+    assert "this plan replaces the class's host (1 learners' servers are running" in err
+    assert "workshop cloud up --replace" in err
+    assert "apply" not in [c["args"][0] for c in fake_terraform()[-2:]]
+    # asked for: it goes ahead
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--replace",
+                     "--data-dir", str(class_data)]) == 0  # fmt: skip
+    assert fake_terraform()[-2]["args"][0] == "apply"

@@ -171,6 +171,39 @@ def instance_state(region: str, instance_id: str) -> str:
     return "gone"
 
 
+#: EC2's state reason when a start finds no capacity for the type in the instance's zone
+CAPACITY_CODES = ("InsufficientInstanceCapacity", "InsufficientCapacity")
+
+
+def start_problem(region: str, instance_id: str, client=None) -> str | None:
+    """Why the stopped host did not start, in words, when EC2 says it had no capacity for its
+    type in its zone (the instance's ``StateReason``: ``Server.InsufficientInstanceCapacity``,
+    per the EC2 User Guide, "Troubleshoot instance launch issues: Insufficient instance
+    capacity"); ``None`` otherwise."""
+    ec2 = client or session(region).client("ec2")
+    try:
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except Exception:
+        return None
+    for r in reservations:
+        for i in r["Instances"]:
+            reason = i.get("StateReason") or {}
+            if i["State"]["Name"] != "stopped" or not any(
+                c in reason.get("Code", "") for c in CAPACITY_CODES
+            ):
+                return None
+            zone = i.get("Placement", {}).get("AvailabilityZone", "its zone")
+            return (
+                f"the last start failed: AWS had no {i.get('InstanceType', '')} capacity in "
+                f"{zone} ({reason.get('Code')}: {reason.get('Message', '')}). Try "
+                f"`aws ec2 start-instances --instance-ids {instance_id}` again in a few minutes; "
+                "for class hours, reserve the capacity beforehand (an On-Demand Capacity "
+                "Reservation in that zone), or move the class to another zone "
+                '(docs/instructor-runbook.md, "The host does not start")'
+            )
+    return None
+
+
 @dataclass
 class Progress:
     status: str

@@ -188,6 +188,8 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     root, variables = _prepare(settings, echo)
     replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []
     run_terraform(root, "plan", "-input=false", "-out=tfplan", *replace)
+    if not args.replace and _replaces_host(root):
+        _refuse_mid_class_replacement(settings, root)
     echo(f"\n{itype}: {describe_type(itype)}")
     echo(_cost_line(settings, variables))
     if not _confirm(
@@ -206,6 +208,43 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
         echo(f"\nlaunched: {out['url']} (`workshop cloud status` tells when it is ready)")
         return 0
     return _wait_ready(settings, out, args.timeout, echo)
+
+
+def _replaces_host(root: Path) -> bool:
+    """Whether the saved plan replaces the host (new user data: another checkout's bundle, or
+    changed settings): ``terraform show -json tfplan``."""
+    shown = run_terraform(root, "show", "-json", "tfplan", capture=True)
+    try:
+        plan = json.loads(shown.stdout or "{}")
+    except json.JSONDecodeError:
+        return False
+    for change in plan.get("resource_changes", []):
+        if change.get("address") == "module.workshop.aws_instance.host":
+            return "delete" in change.get("change", {}).get("actions", [])
+    return False
+
+
+def _refuse_mid_class_replacement(settings: WorkshopSettings, root: Path) -> None:
+    """A running class's host is replaced only when asked (``--replace``): a late `up` from a
+    changed checkout would stop every learner's server mid-class."""
+    out = outputs(root)
+    if not out:
+        return
+    region = settings.aws_region
+    state = cloud_aws.instance_state(region, out["instance_id"])
+    act = cloud_aws.activity(region, out["activity_parameter"]) if state == "running" else {}
+    who = (
+        f"{act['servers']} learners' servers are running ({', '.join(act.get('users', []))})"
+        if act.get("servers")
+        else f"the host is {state}"
+    )
+    raise RuntimeError(
+        f"this plan replaces the class's host ({who}): this checkout or these settings differ "
+        "from the ones it was launched with, and a new host stops every learner's server and "
+        "provisions for 15-20 minutes (homes are kept). A late learner needs no new host: "
+        "`workshop roster add First Last`, then `up` from the checkout that launched the class. "
+        "To replace it anyway (after class, or to fix it): `workshop cloud up --replace`"
+    )
 
 
 def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
@@ -276,6 +315,11 @@ def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
     act = report["activity"]
     echo(f"{report['url']}  ({report['instance_id']}, {report['instance_state']})")
     echo(f"  status: {report['status']}")
+    if report["instance_state"] == "stopped":
+        problem = cloud_aws.start_problem(region, out["instance_id"])
+        if problem:
+            echo(f"  {problem}")
+            return 1
     if act:
         echo(
             f"  learners' servers running: {act.get('servers', 0)}"
