@@ -148,6 +148,20 @@ def write_variables_for(settings, environ) -> dict:
     return write_variables(settings, root, environ)
 
 
+def test_without_a_domain_plan_points_at_the_accounts_route53_zone(tmp_path):
+    from hub.cloud.single_host import address_advice
+
+    settings = _settings(tmp_path / "d")
+    assert "sslip.io" in address_advice(settings, zones=[])
+    line = address_advice(settings, zones=["example.org"])
+    assert "Route53 zone example.org" in line and "set https workshop.example.org" in line
+    assert "--set route53_zone=example.org" in line
+    settings = _settings(tmp_path / "e", https="ws.example.org")
+    assert address_advice(settings, zones=["example.org"]) == (
+        "address: https://ws.example.org/ (your domain)"
+    )
+
+
 def test_a_start_without_capacity_is_said_in_words():
     """A host stopped overnight is pinned to its homes volume's zone; when EC2 has no capacity
     there in the morning the instance stays stopped with StateReason
@@ -566,7 +580,7 @@ def test_a_rate_limited_certificate_is_a_ready_host_with_what_to_do(aws, fake_te
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_late_up_from_a_changed_checkout_does_not_replace_the_host_mid_class(
-    aws,
+    aws,  # noqa: F811
     fake_terraform,
     class_data,
     capsys,

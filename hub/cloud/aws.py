@@ -171,6 +171,19 @@ def instance_state(region: str, instance_id: str) -> str:
     return "gone"
 
 
+def public_zones(region: str, client=None) -> list[str]:
+    """Names (without the final dot) of the account's public Route53 hosted zones; ``[]`` when
+    none or when they cannot be listed."""
+    try:
+        r53 = client or session(region).client("route53")
+        zones = r53.list_hosted_zones().get("HostedZones", [])
+    except Exception:
+        return []
+    return sorted(
+        z["Name"].rstrip(".") for z in zones if not z.get("Config", {}).get("PrivateZone")
+    )
+
+
 #: EC2's state reason when a start finds no capacity for the type in the instance's zone
 CAPACITY_CODES = ("InsufficientInstanceCapacity", "InsufficientCapacity")
 

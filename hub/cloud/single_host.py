@@ -100,6 +100,27 @@ def _preflight(settings: WorkshopSettings, echo=_echo) -> None:
     echo(f"AWS identity: {cloud_aws.check_credentials(region)}")
     cloud_aws.check_instance_type(region, itype)
     echo(cloud_aws.check_quota(region, itype))
+    echo(address_advice(settings))
+
+
+def address_advice(settings: WorkshopSettings, zones: list[str] | None = None) -> str:
+    """Which name the class gets, and, without a domain, the own-domain path when the account
+    has a Route53 zone (a shared name such as sslip.io can run out of certificates)."""
+    if settings.https and settings.https != "internal":
+        return f"address: https://{settings.https}/ (your domain)"
+    zones = cloud_aws.public_zones(settings.aws_region) if zones is None else zones
+    line = (
+        "address: https://<elastic-ip-with-dashes>.sslip.io/ (no domain set; its certificate "
+        "depends on the CAs' shared limits for sslip.io)"
+    )
+    if zones:
+        name = f"workshop.{zones[0]}"
+        line += (
+            f". Your account has the Route53 zone {zones[0]}: for a certificate no shared limit "
+            f"can block, `{workshop_command('settings', 'set', 'https', name)}` and "
+            f"`--set route53_zone={zones[0]}`"
+        )
+    return line
 
 
 def _check_class_fits(settings: WorkshopSettings, echo=_echo) -> str:
