@@ -304,6 +304,45 @@ def test_a_rate_limited_first_ca_falls_back_to_the_next_and_says_so(tmp_path):
         next_ca.stop()
 
 
+@pytest.mark.skipif(PEBBLE is None, reason="Debian package pebble is not installed")
+def test_when_every_ca_refuses_the_host_is_ready_with_what_to_do(tmp_path):
+    """Only the rate-limited CA: the agent's wait for HTTPS (provisioning step 9) publishes
+    "certificate rate-limited: ..." while it waits, and ends without failing the host."""
+    from hub.cloud.agent import wait_https
+
+    ca, cert, key = _tls_pair(tmp_path)
+    limited_ca = Pebble(tmp_path, "limited", cert, key, ca)
+    front = RateLimitedFront(limited_ca, cert, key)
+    hub_port, https_port = free_port(), free_port()
+    hub = _hub_stand_in(hub_port)
+    data = tmp_path / "data"
+    settings = WorkshopSettings.load(data, environ={})
+    for name, value in (("https", HOST), ("port", hub_port), ("https_port", https_port),
+                        ("http_port", free_port()), ("acme_email", "ops@example.org"),
+                        ("acme_issuers", [front.directory]), ("acme_ca_root", str(ca))):  # fmt: skip
+        settings.set_and_save(name, value)
+    caddyfile = data / "Caddyfile"
+    caddyfile.write_text(render_caddyfile(settings))
+    env = dict(os.environ, XDG_DATA_HOME=str(data / "caddy"), XDG_CONFIG_HOME=str(data / "caddy"))
+    caddy = subprocess.Popen(caddy_command(caddyfile), cwd=data, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    published = []
+    try:
+        result = wait_https(data, {"CLOUD_PUBLIC_IP": "203.0.113.10"}, timeout=30,
+                            on_status=published.append)  # fmt: skip
+    finally:
+        caddy.terminate()
+        caddy.wait(10)
+        hub.shutdown()
+        front.stop()
+        limited_ca.stop()
+    assert front.refused >= 1
+    assert result.startswith("certificate rate-limited: ") and f"127.0.0.1:{front.port}" in result
+    assert "too many certificates already issued" in result
+    assert "a domain of your own" in result and "route53_zone" in result
+    assert published and published[0].startswith("certificate rate-limited:")
+
+
 def test_a_rate_limit_alone_is_a_status_with_what_to_do(tmp_path):
     """Before any CA issued: the status says rate-limited, names the CA and what to do."""
     log = tmp_path / "caddy" / "caddy.log"

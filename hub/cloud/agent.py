@@ -266,7 +266,7 @@ def certificate_status(data_dir: Path) -> str | None:
         last_ca = entry.get("ca") or last_ca  # the ACME client names the CA it talks to
         error = str(entry.get("error", ""))
         if "rateLimited" in error:
-            issuer = entry.get("issuer") or entry.get("ca") or "a certificate authority"
+            issuer = entry.get("issuer") or entry.get("ca") or last_ca or "a certificate authority"
             detail = error.split("rateLimited", 1)[-1].strip(" -:")[:200]
             limited = f"{issuer} refused the order as rate-limited ({detail})"
         elif entry.get("msg") == "certificate obtained successfully":
