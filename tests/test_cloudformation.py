@@ -328,6 +328,7 @@ def test_stack_in_an_account_without_a_default_vpc(tmp_path):
     first, as many organisations' accounts have none."""
     body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
     with MotoServer() as moto:
+        moto.reset()  # moto's backends are per process: start clean, and leave clean below
         ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
         stand_in = ssm.get_parameters_by_path(Path="/aws/service/ami-amazon-linux-latest")
         stand_in = stand_in["Parameters"][0]["Name"]
@@ -367,3 +368,4 @@ def test_stack_in_an_account_without_a_default_vpc(tmp_path):
         )["StackResourceDetail"]["PhysicalResourceId"]
         groups = ec2.describe_security_groups()["SecurityGroups"]
         assert [g["VpcId"] for g in groups if group in (g["GroupId"], g["GroupName"])] == [vpc]
+        moto.reset()  # the default VPC back for the next test in this process

@@ -101,6 +101,7 @@ def test_the_released_template_lints_and_launches_the_links_stack_in_moto(built)
     params.update({"AvailabilityZone": "us-east-1b", "StopTimezone": "America/New_York"})
     assert release.rule_failures(yaml.safe_load(body), params) == []
     with MotoServer() as moto:
+        moto.reset()  # moto's backends are per process: no stack or VPC of another test
         ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
         stand_in = ssm.get_parameters_by_path(Path="/aws/service/ami-amazon-linux-latest")
         stand_in = stand_in["Parameters"][0]["Name"]
