@@ -253,6 +253,7 @@ def test_checkov_passes_the_template(tmp_path):
 def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
     body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
     with MotoServer() as moto:
+        moto.reset()  # moto's backends are per process: no stack of another test
         ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
         # moto resolves SSM-typed parameter defaults, and reserves /aws/: point both AMI
         # parameters at a public one moto ships (the real paths are checked above)
