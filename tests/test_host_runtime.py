@@ -68,3 +68,23 @@ def test_the_pins_install_and_the_proxy_runs_on_the_pinned_node(tmp_path):
     ran = subprocess.run([str(bin_dir / "configurable-http-proxy"), "--version"], env=env,
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert ran.returncode == 0 and ran.stdout.strip() == chp, ran.stderr
+
+
+def test_the_hub_venv_takes_the_images_jupyter_versions(tmp_path):
+    """The host's hub runs the JupyterHub (and JupyterLab, Notebook) version the learners'
+    image pins: provision.sh's requirement list, run as the host runs it."""
+    import sys
+
+    text = PROVISION.read_text()
+    script = text.split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    out = subprocess.run(
+        [sys.executable, "-", str(REPO_ROOT / "pyproject.toml"),
+         str(REPO_ROOT / "image" / "Dockerfile")],
+        input=script, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    requirements = out.stdout.split()
+    dockerfile = (REPO_ROOT / "image" / "Dockerfile").read_text()
+    for name in ("jupyterhub", "jupyterlab", "notebook"):
+        version = re.search(rf"^ARG {name.upper()}_VERSION=(\S+)$", dockerfile, re.M).group(1)
+        assert f"{name}=={version}" in requirements, requirements
+    assert any(r.startswith("dockerspawner") for r in requirements)

@@ -135,12 +135,19 @@ venv="$BUNDLE/.venv"
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
 stamp="$venv/.host-$(sha256sum "$BUNDLE/pyproject.toml" | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
-    mapfile -t requirements < <(python3 - "$BUNDLE/pyproject.toml" <<'PY'
+    # the hub extra, with the Jupyter packages at exactly the versions image/Dockerfile pins for
+    # the learners' servers (a hub and its servers of one JupyterHub version)
+    mapfile -t requirements < <(python3 - "$BUNDLE/pyproject.toml" "$BUNDLE/image/Dockerfile" <<'PY'
 import re, sys, tomllib
 with open(sys.argv[1], "rb") as fh:
     project = tomllib.load(fh)["project"]
+with open(sys.argv[2], encoding="utf-8") as fh:
+    args = dict(re.findall(r"^ARG (\w+)_VERSION=(\S+)$", fh.read(), re.M))
+pins = {name: args[name.upper()] for name in ("jupyterhub", "jupyterlab", "notebook")}
 base = [d for d in project["dependencies"] if re.match(r"numpy\b", d)]
-print("\n".join(base + project["optional-dependencies"]["hub"]))
+hub = [f"{m.group(0)}=={pins[m.group(0)]}" if (m := re.match(r"[A-Za-z0-9_.-]+", d)) and
+       m.group(0) in pins else d for d in project["optional-dependencies"]["hub"]]
+print("\n".join(base + hub))
 PY
 )
     pip=("$venv/bin/pip" install -q --disable-pip-version-check)
