@@ -27,7 +27,7 @@ variable "https_domain" {
 }
 
 variable "acme_email" {
-  description = "Contact e-mail for Let's Encrypt (optional)."
+  description = "Contact e-mail for the certificate authorities (optional; without a domain, set it: ZeroSSL, the fallback when Let's Encrypt's shared sslip.io limit is spent, needs it)."
   type        = string
   default     = null
 }
