@@ -51,6 +51,15 @@ def test_the_dry_run_builds_what_the_links_name_and_it_checks_clean(built):
     assert query["templateURL"] == [manifest["urls"]["template"]]
 
 
+def test_the_released_bundle_is_the_one_cloud_up_installs(built, tmp_path):
+    """Byte for byte what `workshop cloud up` uploads from this checkout, the tarball whose
+    first boot tests/test_cloud_init.py runs to `ready`."""
+    from hub.cloud.terraform import make_bundle
+
+    out, manifest = built
+    assert make_bundle(tmp_path / "up.tar.gz") == manifest["bundle_sha256"]
+
+
 def test_the_check_catches_each_mismatch(built, tmp_path):
     out, manifest = built
     import shutil
