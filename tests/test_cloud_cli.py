@@ -153,6 +153,9 @@ def test_without_a_domain_plan_points_at_the_accounts_route53_zone(tmp_path):
 
     settings = _settings(tmp_path / "d")
     assert "sslip.io" in address_advice(settings, zones=[])
+    assert "settings set acme_email you@example.org` lets ZeroSSL issue" in address_advice(
+        settings, zones=[]
+    )
     line = address_advice(settings, zones=["example.org"])
     assert "Route53 zone example.org" in line and "set https workshop.example.org" in line
     assert "--set route53_zone=example.org" in line

@@ -113,6 +113,9 @@ def address_advice(settings: WorkshopSettings, zones: list[str] | None = None) -
         "address: https://<elastic-ip-with-dashes>.sslip.io/ (no domain set; its certificate "
         "depends on the CAs' shared limits for sslip.io)"
     )
+    if not settings.acme_email:
+        email = workshop_command("settings", "set", "acme_email", "you@example.org")
+        line += f"; `{email}` lets ZeroSSL issue when Let's Encrypt's sslip.io limit is spent"
     if zones:
         name = f"workshop.{zones[0]}"
         line += (
