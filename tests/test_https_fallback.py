@@ -295,6 +295,23 @@ def test_a_rate_limited_first_ca_falls_back_to_the_next_and_says_so(tmp_path):
                 capture_output=True, text=True, timeout=90,
             )  # fmt: skip
             assert "DragoNN Workshop hub" in page.stdout, page.stderr[-2000:]
+            # and the same browser trusting only the rate-limited CA's key refuses the page
+            other = x509.load_pem_x509_certificate(
+                limited_ca.get(limited_ca.mgmt, "/intermediates/0")
+            ).public_key()
+            other_pin = base64.b64encode(hashlib.sha256(other.public_bytes(
+                serialization.Encoding.DER,
+                serialization.PublicFormat.SubjectPublicKeyInfo)).digest()).decode()  # fmt: skip
+            refused = subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                 f"--user-data-dir={tmp_path / 'chromium-other'}",
+                 f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
+                 f"--ignore-certificate-errors-spki-list={other_pin}",
+                 "--dump-dom", f"https://{HOST}:{https_port}/"],
+                capture_output=True, text=True, timeout=90,
+            )  # fmt: skip
+            assert "DragoNN Workshop hub" not in refused.stdout
+            assert "ERR_CERT_AUTHORITY_INVALID" in refused.stderr
     finally:
         caddy.terminate()
         caddy.wait(10)
