@@ -45,14 +45,16 @@ fi
 # same file into its own environment
 install -D -m 0644 image/overrides.json .venv/share/jupyter/lab/settings/overrides.json
 
-# configurable-http-proxy 5.x (the version z2jh 4.4 ships), without writing package.json
+# configurable-http-proxy, pinned as on the cloud host (terraform/provision/provision.sh), without
+# writing package.json; it needs Node.js >= 20
+CHP_VERSION=5.3.0
 CHP=node_modules/.bin/configurable-http-proxy
-if [[ ! -x "$CHP" ]] || [[ "$("$CHP" --version 2>/dev/null)" != 5.* ]]; then
+if [[ ! -x "$CHP" ]] || [[ "$("$CHP" --version 2>/dev/null)" != "$CHP_VERSION" ]]; then
     if ! command -v npm >/dev/null; then
         apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
     fi
     npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$ROOT" \
-        configurable-http-proxy@5 >/dev/null
+        "configurable-http-proxy@$CHP_VERSION" >/dev/null
 fi
 
 # Caddy: only when HTTPS is asked for

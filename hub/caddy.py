@@ -1,6 +1,7 @@
 """HTTPS in front of the hub: a Caddyfile rendered from settings, and the command that runs it.
 
-A domain gets a Let's Encrypt certificate; ``internal`` gets one from Caddy's own local CA (for
+A domain gets a certificate from the first of ``acme_issuers`` that issues one (Let's
+Encrypt, then ZeroSSL, by default); ``internal`` gets one from Caddy's own local CA (for
 tests and private rooms; browsers warn unless that CA is trusted). Caddy also redirects HTTP to
 HTTPS. Its state (certificates, ACME account) lives in ``<data-dir>/caddy`` so restarts do not
 hit Let's Encrypt rate limits.
@@ -44,9 +45,9 @@ def render_caddyfile(settings: WorkshopSettings, front_secret: str = "") -> str:
         tls = "\ttls internal\n"
     else:
         hosts = [settings.https]
-        tls = ""
-        if settings.acme_email:
-            global_opts.append(f"\temail {settings.acme_email}")
+        tls = render_issuers(settings)
+    # a log the cloud host's agent reads to tell why no certificate came (rate limits)
+    global_opts.append(f"\tlog {{\n\t\toutput file {caddy_log(settings)}\n\t\tformat json\n\t}}")
     sites = ", ".join(f"{h}:{settings.https_port}" for h in hosts)
     # X-Scheme: Tornado reads it before X-Forwarded-Proto, which the proxy behind Caddy
     # extends to "https,http" (Tornado takes the last entry and would see plain http)
@@ -65,6 +66,30 @@ def render_caddyfile(settings: WorkshopSettings, front_secret: str = "") -> str:
         "{\n" + "\n".join(global_opts) + "\n}\n\n"
         f"{sites} {{\n{tls}\tencode gzip\n{login}{rest}}}\n"
     )
+
+
+#: the ACME directories of the named issuers
+LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
+
+
+def caddy_log(settings: WorkshopSettings) -> Path:
+    return Path(settings.data_dir) / "caddy" / "caddy.log"
+
+
+def render_issuers(settings: WorkshopSettings) -> str:
+    """The site's ``tls`` block: one issuer per ``acme_issuers`` entry, tried in that order
+    (Caddy moves to the next when one fails, e.g. refuses an order as rate-limited)."""
+    lines = ["\ttls {"]
+    email = f"\t\t\temail {settings.acme_email}\n" if settings.acme_email else ""
+    root = f"\t\t\ttrusted_roots {settings.acme_ca_root}\n" if settings.acme_ca_root else ""
+    for issuer in settings.acme_issuers:
+        if issuer == "zerossl":
+            # ZeroSSL's EAB credentials come from its API by e-mail address
+            lines.append(f"\t\tissuer zerossl {{\n{email}\t\t}}")
+        else:
+            url = LETSENCRYPT_DIRECTORY if issuer == "letsencrypt" else issuer
+            lines.append(f"\t\tissuer acme {{\n\t\t\tdir {url}\n{email}{root}\t\t}}")
+    return "\n".join(lines) + "\n\t}\n"
 
 
 def write_caddyfile(settings: WorkshopSettings, credentials=None) -> Path:

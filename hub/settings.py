@@ -105,7 +105,21 @@ class WorkshopSettings(Configurable):
     ).tag(config=True)
     https_port = Int(443, help="HTTPS port Caddy listens on when https is set.").tag(config=True)
     http_port = Int(80, help="HTTP port Caddy listens on to redirect to HTTPS.").tag(config=True)
-    acme_email = Unicode("", help="Contact e-mail for Let's Encrypt (optional).").tag(config=True)
+    acme_email = Unicode(
+        "", help="Contact e-mail for the ACME CAs (optional; ZeroSSL's fallback needs one)."
+    ).tag(config=True)
+    acme_issuers = List(
+        Unicode(),
+        default_value=["letsencrypt", "zerossl"],
+        help="Certificate authorities Caddy asks for a domain's certificate, in order, the next "
+        "when one refuses (e.g. Let's Encrypt's weekly limit for a shared domain such as "
+        "sslip.io): 'letsencrypt', 'zerossl' (needs acme_email), or an ACME directory URL.",
+    ).tag(config=True)
+    acme_ca_root = Unicode(
+        "",
+        help="PEM file of a root that signs the ACME directories' own TLS certificates, when "
+        "it is no public one (tests against a local CA such as pebble).",
+    ).tag(config=True)
 
     # --- users ---------------------------------------------------------------------------------
     admin_users = List(
@@ -251,9 +265,10 @@ class WorkshopSettings(Configurable):
 
     # --- cloud / chart ----------------------------------------------------------------------------
     instance_type = Unicode(
-        "g4dn.xlarge",
+        "auto",
         help="AWS instance type of the cloud host (`workshop cloud`); terraform/prices.json lists "
-        "the allowed ones.",
+        "the allowed ones. 'auto': the cheapest GPU type there whose one host holds class_size "
+        "learners at learner_memory and learner_cpu (`workshop cloud plan` names it).",
     ).tag(config=True)
     aws_region = Unicode("us-west-2", help="AWS region for Terraform.").tag(config=True)
 
@@ -396,6 +411,19 @@ class WorkshopSettings(Configurable):
                 f"ip must be an IPv4 or IPv6 address, got {proposal.value!r}"
             ) from None
         return proposal.value
+
+    @validate("acme_issuers")
+    def _valid_acme_issuers(self, proposal):
+        issuers = [str(i).strip() for i in proposal.value if str(i).strip()]
+        for issuer in issuers:
+            if issuer not in ("letsencrypt", "zerossl") and not issuer.startswith("https://"):
+                raise ValueError(
+                    f"acme_issuers: {issuer!r} is neither 'letsencrypt', 'zerossl' nor an "
+                    "https:// ACME directory URL"
+                )
+        if not issuers:
+            raise ValueError("acme_issuers needs at least one issuer ('letsencrypt')")
+        return issuers
 
     @validate("https")
     def _valid_https(self, proposal):

@@ -46,6 +46,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def strict_ssm_parameter_types() -> None:
+    """Make moto's Parameter Store refuse what AWS refuses and moto allows: ``put_parameter``
+    with ``Overwrite`` that changes an existing parameter's type (String <-> SecureString)
+    raises ``HierarchyTypeMismatchException``.
+
+    Source: AWS Systems Manager API Reference, PutParameter, Errors:
+    "HierarchyTypeMismatchException: Parameter Store doesn't support changing a parameter type
+    in a hierarchy. For example, you can't change a parameter from a String type to a
+    SecureString type. You must create a new, unique parameter." Idempotent; every moto in
+    this process (server thread or ``mock_aws``) shares the patched backend class."""
+    from moto.ssm.exceptions import SSMException
+    from moto.ssm.models import SimpleSystemManagerBackend as Backend
+
+    if getattr(Backend.put_parameter, "strict_types", False):
+        return
+    original = Backend.put_parameter
+
+    def put_parameter(self, name, description, value, parameter_type, *args, **kwargs):
+        existing = self.get_parameter(name)
+        if existing is not None and parameter_type and existing.parameter_type != parameter_type:
+            raise SSMException(
+                "HierarchyTypeMismatchException",
+                f"The parameter type can't be changed: {name} is a {existing.parameter_type}, "
+                f"not a {parameter_type}.",
+            )
+        return original(self, name, description, value, parameter_type, *args, **kwargs)
+
+    put_parameter.strict_types = True
+    Backend.put_parameter = put_parameter
+
+
 class MotoServer:
     """A moto server in a thread on 127.0.0.1 (every AWS service moto has)."""
 
@@ -57,6 +88,7 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
+        strict_ssm_parameter_types()
         self.server.start()
         return self
 
@@ -169,3 +201,15 @@ def user_data_files(rendered: str) -> dict[str, str]:
 
     doc = yaml.safe_load(rendered)
     return {f["path"]: f["content"] for f in doc["write_files"]}
+
+
+# --- CloudFormation's rules, which moto does not evaluate ---------------------------------------
+def cfn_rule_failures(template: dict, parameters: dict[str, str]) -> list[str]:
+    """The ``AssertDescription`` of every rule assertion that fails for ``parameters`` (the
+    template's defaults filled in), as CloudFormation checks them before creating anything;
+    moto does not evaluate rules. Stands in for AWS (CloudFormation User Guide, "Rules section
+    syntax" and "Rule functions"): :func:`hub.cloud.release.rule_failures`, which the release
+    dry run applies to the Launch links' parameters."""
+    from hub.cloud.release import rule_failures
+
+    return rule_failures(template, {k: str(v) for k, v in parameters.items()})

@@ -78,8 +78,36 @@ def main(argv: list[str]) -> int:
             "cost_per_hour_usd": 0.548,
             "cost_for_event_usd": 4.38,
         }
-        state.write_text(json.dumps({"outputs": outputs}))
+        applied = None
+        if tfvars.get("bundle_path"):
+            import hashlib
+
+            applied = hashlib.sha256(Path(tfvars["bundle_path"]).read_bytes()).hexdigest()
+        state.write_text(json.dumps({"outputs": outputs, "bundle_sha256": applied}))
         print("Apply complete! Resources: 27 added, 0 changed, 0 destroyed.")
+    elif cmd == "show":
+        # `show -json tfplan`: the host is replaced when the state exists and the bundle (its
+        # SHA-256 is in the user data) differs from the one the state was applied with
+        replaced = False
+        if state.exists() and tfvars and tfvars.get("bundle_path"):
+            import hashlib
+
+            applied = json.loads(state.read_text()).get("bundle_sha256")
+            now = hashlib.sha256(Path(tfvars["bundle_path"]).read_bytes()).hexdigest()
+            replaced = applied is not None and applied != now
+        actions = ["delete", "create"] if replaced else ["no-op"]
+        print(
+            json.dumps(
+                {
+                    "resource_changes": [
+                        {
+                            "address": "module.workshop.aws_instance.host",
+                            "change": {"actions": actions},
+                        }
+                    ]
+                }
+            )
+        )
     elif cmd == "output":
         outputs = json.loads(state.read_text())["outputs"] if state.exists() else {}
         print(json.dumps({k: {"value": v, "sensitive": False} for k, v in outputs.items()}))

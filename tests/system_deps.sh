@@ -9,6 +9,8 @@
 #   shellcheck   lints the cloud host's provisioning scripts (tests/test_terraform.py), the
 #                bake script and the workflows' run: steps (through actionlint)
 #   docker-registry  a registry on loopback that `workshop image push` is tested against
+#   pebble       Let's Encrypt's test CA: two on loopback rehearse the certificate fallback
+#                (tests/test_https_fallback.py)
 set -euo pipefail
 
 need=()
@@ -19,6 +21,7 @@ command -v caddy >/dev/null || need+=(caddy)
 command -v ip >/dev/null || need+=(iproute2)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v pebble >/dev/null || need+=(pebble)
 
 if ((${#need[@]})); then
     if [[ $EUID -ne 0 ]]; then

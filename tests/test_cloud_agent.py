@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
+from cloud_support import strict_ssm_parameter_types
 
 from hub.cloud import agent as cloud_agent
 from hub.credentials import load_or_create
@@ -28,6 +30,7 @@ def aws(monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    strict_ssm_parameter_types()  # AWS refuses a type change; plain moto does not
     with mock_aws():
         yield
 
@@ -169,3 +172,38 @@ def test_idle_clock():
     assert cloud_agent.idle_minutes(quiet, since_boot_s=600, now=now) == pytest.approx(10)
     never = {"servers": 0, "last_activity": None}
     assert cloud_agent.idle_minutes(never, since_boot_s=1800, now=now) == pytest.approx(30)
+
+
+def test_the_stand_in_refuses_a_parameter_type_change_as_aws_does(aws):
+    import boto3
+    from botocore.exceptions import ClientError
+
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name="/ws/activity", Value="{}", Type="String")
+    with pytest.raises(ClientError) as err:
+        ssm.put_parameter(Name="/ws/activity", Value="{}", Type="SecureString", Overwrite=True)
+    assert err.value.response["Error"]["Code"] == "HierarchyTypeMismatchException"
+
+
+def test_activity_is_published_on_the_parameter_both_templates_create(aws):
+    """CloudFormation (ActivityParameter) and Terraform (aws_ssm_parameter.activity) create
+    /<name>/activity with one type; the agent overwrites it every minute with that type."""
+    import boto3
+    import yaml
+
+    from hub.cloud.agent import ACTIVITY_TYPE, publish_activity
+    from hub.paths import REPO_ROOT
+
+    skeleton = yaml.safe_load(
+        (REPO_ROOT / "terraform/cloudformation/single-host.template.yaml").read_text()
+    )
+    cfn_type = skeleton["Resources"]["ActivityParameter"]["Properties"]["Type"]
+    main_tf = (REPO_ROOT / "terraform/aws-single-host/main.tf").read_text()
+    tf_block = main_tf.split('resource "aws_ssm_parameter" "activity"', 1)[1].split("\n}\n", 1)[0]
+    tf_type = re.search(r'type\s*=\s*"(\w+)"', tf_block).group(1)
+    assert cfn_type == tf_type == ACTIVITY_TYPE
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name="/ws/activity", Value="{}", Type=cfn_type)
+    publish_activity("ws", {"servers": 1, "users": ["doe_jane"], "last_activity": None})
+    stored = ssm.get_parameter(Name="/ws/activity")["Parameter"]
+    assert stored["Type"] == cfn_type and json.loads(stored["Value"])["users"] == ["doe_jane"]

@@ -22,6 +22,7 @@ from cloud_support import REGION, aws, moto_server  # noqa: F401 - fixtures
 
 from hub.cli import main as cli
 from hub.cloud import aws as cloud_aws
+from hub.cloud.agent import ACTIVITY_TYPE
 from hub.cloud.terraform import (
     BUNDLE_PARTS,
     hub_variables,
@@ -103,6 +104,93 @@ def test_set_names_the_allowed_variables():
         parse_cloud_value("homes_volume_gib", "lots")
     with pytest.raises(ValueError, match="is not a cloud variable; cloud variables: .*stop_time"):
         parse_cloud_value("stop_tme", "19:00")
+
+
+def test_stop_times_are_the_instructors_local_time(tmp_path):
+    """The daily stop is set in the instructor's time zone everywhere: `workshop cloud` passes
+    this machine's, the module and the one-click template have no default zone (20:00 UTC is
+    mid-afternoon in us-west-2, the default region)."""
+    import yaml
+
+    from hub.cloud.single_host import stop_line
+    from hub.cloud.terraform import local_timezone, stop_timezone
+
+    assert local_timezone({"TZ": ":America/Los_Angeles"}, tmp_path / "none") == (
+        "America/Los_Angeles"
+    )
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/Berlin")
+    assert local_timezone({}, link) == "Europe/Berlin"
+    settings = _settings(tmp_path / "d")
+    assert stop_timezone(settings, {"TZ": "America/Chicago"}) == "America/Chicago"
+    tf = write_variables_for(settings, {"TZ": "America/Chicago"})
+    assert tf["stop_timezone"] == "America/Chicago"
+    import datetime as dt
+
+    line = stop_line({"stop_time": "20:00", "stop_timezone": "America/Los_Angeles"},
+                     now=dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC))  # fmt: skip
+    assert line.startswith("daily stop: 20:00 America/Los_Angeles (= ")
+    root = Path(__file__).resolve().parents[1]
+    skeleton = yaml.safe_load(
+        (root / "terraform/cloudformation/single-host.template.yaml").read_text()
+    )
+    assert "Default" not in skeleton["Parameters"]["StopTimezone"]
+    from terraform_policy import load_config
+
+    module = load_config(root / "terraform" / "aws-single-host")
+    assert "default" not in module["variable"]["stop_timezone"]
+
+
+def write_variables_for(settings, environ) -> dict:
+    from hub.cloud.terraform import write_variables
+
+    root = prepare_workdir(settings)
+    return write_variables(settings, root, environ)
+
+
+def test_without_a_domain_plan_points_at_the_accounts_route53_zone(tmp_path):
+    from hub.cloud.single_host import address_advice
+
+    settings = _settings(tmp_path / "d")
+    assert "sslip.io" in address_advice(settings, zones=[])
+    assert "settings set acme_email you@example.org` lets ZeroSSL issue" in address_advice(
+        settings, zones=[]
+    )
+    line = address_advice(settings, zones=["example.org"])
+    assert "Route53 zone example.org" in line and "set https workshop.example.org" in line
+    assert "--set route53_zone=example.org" in line
+    settings = _settings(tmp_path / "e", https="ws.example.org")
+    assert address_advice(settings, zones=["example.org"]) == (
+        "address: https://ws.example.org/ (your domain)"
+    )
+
+
+def test_a_start_without_capacity_is_said_in_words():
+    """A host stopped overnight is pinned to its homes volume's zone; when EC2 has no capacity
+    there in the morning the instance stays stopped with StateReason
+    Server.InsufficientInstanceCapacity (EC2 User Guide, "Insufficient instance capacity"):
+    moto never refuses a start, so a stubbed answer stands in."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("ec2", region_name=REGION, aws_access_key_id="x",
+                          aws_secret_access_key="x")  # fmt: skip
+    answer = {"Reservations": [{"Instances": [{
+        "InstanceId": "i-0123456789abcdef0", "InstanceType": "g4dn.12xlarge",
+        "State": {"Name": "stopped", "Code": 80},
+        "StateReason": {"Code": "Server.InsufficientInstanceCapacity",
+                        "Message": "Server.InsufficientInstanceCapacity: Insufficient capacity."},
+        "Placement": {"AvailabilityZone": "us-west-2b"}}]}]}  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_response("describe_instances", answer, {"InstanceIds": ["i-0123456789abcdef0"]})
+        text = cloud_aws.start_problem(REGION, "i-0123456789abcdef0", client=client)
+    assert "no g4dn.12xlarge capacity in us-west-2b" in text
+    assert "Capacity Reservation" in text and "another zone" in text
+    answer["Reservations"][0]["Instances"][0]["StateReason"] = {
+        "Code": "Client.UserInitiatedShutdown", "Message": "User initiated shutdown"}  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_response("describe_instances", answer, {"InstanceIds": ["i-0123456789abcdef0"]})
+        assert cloud_aws.start_problem(REGION, "i-0123456789abcdef0", client=client) is None
 
 
 def test_gpu_quota_of_zero_says_how_to_request_it():
@@ -187,12 +275,12 @@ class FakeHost:
     test does not race the CLI on a loaded machine).
     """
 
-    def __init__(self, moto, monkeypatch, name="dragonn-workshop", fail_at=None):
+    def __init__(self, moto, monkeypatch, name="dragonn-workshop", fail_at=None, ready="ready"):
         self.moto, self.name = moto, name
         self.steps = [
             "provisioning 2/10: the hub's Python environment",
             "provisioning 7/10: the learners' image (first build: about 10 minutes)",
-            f"failed: {fail_at}" if fail_at else "ready",
+            f"failed: {fail_at}" if fail_at else ready,
         ]
         real = cloud_aws.get_parameter
 
@@ -206,7 +294,7 @@ class FakeHost:
     def _advance(self):
         ssm = self.moto.client("ssm")
         text = self.steps.pop(0)
-        if text == "ready":
+        if text.startswith("ready"):
             for leaf, value in (
                 ("workshop-password", "k7fm-2qzp-8rtx"),
                 ("admin-password", "a" * 40),
@@ -216,7 +304,7 @@ class FakeHost:
 
     def set_activity(self, servers: int, users=()):
         self.moto.client("ssm").put_parameter(
-            Name=f"/{self.name}/activity", Type="SecureString", Overwrite=True,
+            Name=f"/{self.name}/activity", Type=ACTIVITY_TYPE, Overwrite=True,
             Value=json.dumps({"servers": servers, "users": list(users),
                               "last_activity": "2026-11-30T10:00:00Z", "checked": "now"}),
         )  # fmt: skip
@@ -233,7 +321,9 @@ def class_data(tmp_path):
 
 
 @pytest.mark.slow
-def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class_data, capsys):  # noqa: F811
+def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class_data, capsys,  # noqa: F811
+                                                      monkeypatch):  # fmt: skip
+    monkeypatch.setenv("TZ", "America/Denver")
     capsys.readouterr()
     assert cli.main(["cloud", "plan", "--data-dir", str(class_data),
                      "--set", "homes_volume_gib=80", "--set", "stop_time=19:30"]) == 0  # fmt: skip
@@ -245,6 +335,8 @@ def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class
     assert [c["args"][0] for c in calls] == ["init", "plan"]
     tfvars = calls[-1]["tfvars"]
     assert tfvars["homes_volume_gib"] == 80 and tfvars["stop_time"] == "19:30"
+    assert tfvars["stop_timezone"] == "America/Denver"  # this machine's (TZ)
+    assert "daily stop: 19:30 America/Denver (= " in out
     assert tfvars["class_size"] == 3 and tfvars["spawner"] == "docker"
     assert Path(tfvars["bundle_path"]).exists() and tfvars["roster_path"].endswith("roster.csv")
     assert calls[-1]["cwd"] == str(class_data / "cloud" / "terraform" / "aws-single-host" / "root")
@@ -253,21 +345,40 @@ def test_plan_writes_the_variables_and_shows_the_cost(aws, fake_terraform, class
 
 
 @pytest.mark.slow
-def test_plan_warns_when_the_class_does_not_fit(aws, fake_terraform, class_data, capsys):  # noqa: F811
-    assert cli.main(["settings", "set", "class_size", "4", "--data-dir", str(class_data)]) == 0
+def test_plan_refuses_a_class_the_type_cannot_hold_with_the_advice(aws, fake_terraform, class_data,  # noqa: F811
+                                                                   capsys):  # fmt: skip
+    # real Terraform stops such a plan at its precondition: `plan` says why, and what to do,
+    # before Terraform runs
+    for name, value in (("class_size", "4"), ("instance_type", "g4dn.xlarge")):
+        assert cli.main(["settings", "set", name, value, "--data-dir", str(class_data)]) == 0
     capsys.readouterr()
-    assert cli.main(["cloud", "plan", "--data-dir", str(class_data)]) == 0
+    assert cli.main(["cloud", "plan", "--data-dir", str(class_data)]) == 2
+    err = capsys.readouterr().err
+    assert "class_size 4 does not fit instance_type g4dn.xlarge" in err
+    assert "holds 3 learners" in err and "instance_type g4dn.2xlarge" in err
+    assert fake_terraform() == []
+
+
+@pytest.mark.slow
+def test_untouched_settings_plan_a_class_that_fits(aws, fake_terraform, tmp_path, capsys):  # noqa: F811
+    """A fresh clone: class_size 30, instance_type auto. `plan` says which type it chose and
+    why, prints the cost, and Terraform gets that type (its own "auto" picks the same)."""
+    data = tmp_path / "data"
+    _settings(data, aws_region=REGION)
+    assert WorkshopSettings.load(data, environ={}).instance_type == "auto"
+    capsys.readouterr()
+    assert cli.main(["cloud", "plan", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out
-    assert "warning: class_size 4 does not fit instance_type g4dn.xlarge" in out
-    assert "holds 3 learners" in out and "instance_type g4dn.2xlarge" in out
-    assert "cloud up` refuses this class" in out
-    assert fake_terraform()[-1]["tfvars"]["learner_memory_mb"] == 3840
+    assert "instance_type auto: g4dn.12xlarge, the cheapest GPU type in us-east-1 that holds " \
+        "class_size 30 (it holds 43)" in out  # fmt: skip
+    assert "g4dn.12xlarge: 4x NVIDIA T4" in out and "g4dn.12xlarge in us-east-1: ~$" in out
+    assert fake_terraform()[-1]["tfvars"]["instance_type"] == "g4dn.12xlarge"
 
 
 @pytest.mark.slow
 def test_a_type_not_offered_in_the_region_is_refused(aws, fake_terraform, tmp_path, capsys):  # noqa: F811
     data = tmp_path / "data"
-    _settings(data, aws_region="eu-west-1", instance_type="g6.xlarge")
+    _settings(data, aws_region="eu-west-1", instance_type="g6.xlarge", class_size=3)
     assert cli.main(["cloud", "plan", "--data-dir", str(data)]) == 2
     err = capsys.readouterr().err
     assert "instance_type 'g6.xlarge' is not offered in eu-west-1" in err
@@ -281,7 +392,7 @@ def test_up_status_password_export_down(aws, fake_terraform, class_data, capsys,
     capsys.readouterr()
     assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
     out = capsys.readouterr().out
-    assert [c["args"][0] for c in fake_terraform()] == ["init", "plan", "apply", "output"]
+    assert [c["args"][0] for c in fake_terraform()] == ["init", "plan", "show", "apply", "output"]
     assert "min] provisioning 7/10: the learners' image" in out
     url = re.search(r"ready: (https://\S+)", out).group(1)
     assert url.endswith(".sslip.io/")
@@ -383,7 +494,7 @@ def test_runbook_cost_table_is_the_price_table():
 # --- one per-learner figure sizes every deployment -------------------------------------------------
 def test_up_refuses_a_class_the_instance_type_cannot_hold(tmp_path, capsys):
     data = tmp_path / "data"
-    _settings(data, class_size=30, aws_region="us-east-1")  # default g4dn.xlarge, 16 GiB
+    _settings(data, class_size=30, aws_region="us-east-1", instance_type="g4dn.xlarge")
     capsys.readouterr()
     # refused before AWS or Terraform is asked anything (neither exists here)
     assert cli.main(["cloud", "up", "--yes", "--data-dir", str(data)]) == 2
@@ -417,7 +528,7 @@ def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
 
     def everything(**values):
         s = _settings(tmp_path / ("d" + "-".join(map(str, values.values()))), class_size=5,
-                      **values)  # fmt: skip
+                      instance_type="g4dn.xlarge", **values)  # fmt: skip
         single = chart_values(s)["singleuser"]
         return {
             "doctor": s.capacity(total_bytes=24 * 2**30).largest_class,  # a 24 GiB machine
@@ -450,3 +561,60 @@ def test_learner_memory_moves_doctor_cloud_terraform_chart_and_eks(tmp_path):
     assert "| g4dn.xlarge | 1x T4 | 4 / 16 GiB | up to 6 |" in cost_table_markdown(
         learner_memory="2G"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_rate_limited_certificate_is_a_ready_host_with_what_to_do(aws, fake_terraform,  # noqa: F811
+                                                                    class_data, capsys,
+                                                                    monkeypatch):  # fmt: skip
+    note = ("certificate rate-limited: acme-v02.api.letsencrypt.org-directory refused the order "
+            "as rate-limited (too many certificates already issued for \"sslip.io\"). Caddy "
+            "tries the next certificate authority; to get one now: a domain of your own")  # fmt: skip
+    FakeHost(aws, monkeypatch, ready=f"ready ({note})")
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
+    out = capsys.readouterr().out
+    assert f"note: the host reports ready ({note})" in out and "ready: https://" in out
+    assert cli.main(["cloud", "status", "--data-dir", str(class_data)]) == 0
+    assert "status: ready (certificate rate-limited:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_late_up_from_a_changed_checkout_does_not_replace_the_host_mid_class(
+    aws,  # noqa: F811
+    fake_terraform,
+    class_data,
+    capsys,
+    monkeypatch,  # noqa: F811
+):
+    host = FakeHost(aws, monkeypatch)
+    assert cli.main(["cloud", "up", "--yes", "--data-dir", str(class_data)]) == 0
+    # the same checkout again (a late learner on the roster): no new host, nothing refused
+    assert cli.main(["roster", "add", "Katherine", "Johnson", "--data-dir", str(class_data)]) == 0
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--data-dir", str(class_data)]) == 0
+    host.set_activity(1, ["lovelace_ada"])
+    # a changed checkout: its bundle's SHA-256 changes the user data, so the plan replaces the host
+    from hub.cloud import terraform as cloud_tf
+
+    real = cloud_tf.make_bundle
+
+    def changed_bundle(dest, *args, **kwargs):
+        real(dest, *args, **kwargs)
+        with open(dest, "ab") as fh:
+            fh.write(b"changed checkout")
+        return "changed"
+
+    monkeypatch.setattr(cloud_tf, "make_bundle", changed_bundle)
+    capsys.readouterr()
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--data-dir", str(class_data)]) == 2
+    err = capsys.readouterr().err
+    assert "this plan replaces the class's host (1 learners' servers are running" in err
+    assert "workshop cloud up --replace" in err
+    assert "apply" not in [c["args"][0] for c in fake_terraform()[-2:]]
+    # asked for: it goes ahead
+    assert cli.main(["cloud", "up", "--yes", "--no-wait", "--replace",
+                     "--data-dir", str(class_data)]) == 0  # fmt: skip
+    assert fake_terraform()[-2]["args"][0] == "apply"

@@ -249,3 +249,20 @@ def test_export_says_whose_server_blocks_the_volume(tmp_path, fakes, monkeypatch
                      "--data-dir", data]) == 2  # fmt: skip
     assert "doe_jane's home could not be mounted" in capsys.readouterr().err
     assert any("delete" in c["argv"] for c in fakes())  # cleaned up all the same
+
+
+def test_class_hours_are_in_the_instructors_time_zone(tmp_path, monkeypatch):
+    """The GPU pool's class hours, like the single host's daily stop, are local time: `prepare`
+    adds this machine's zone when the instructor gave none (the module has no UTC default)."""
+    import json
+
+    from hub.cloud import eks as cloud_eks
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    settings = WorkshopSettings.load(tmp_path / "d", environ={})
+    hours = {"start": "30 8 * * MON-FRI", "end": "0 18 * * MON-FRI"}
+    module = cloud_eks.prepare(settings, {"class_hours": hours})
+    tfvars = json.loads((module / "terraform.tfvars.json").read_text())
+    assert tfvars["class_hours"] == {**hours, "time_zone": "America/Los_Angeles"}
+    nodes = (module / "nodes.tf").read_text()
+    assert "Etc/UTC" not in nodes and nodes.count("var.class_hours.time_zone") == 2

@@ -24,11 +24,12 @@ from cloud_support import (
     REGION,
     REPO_ROOT,
     MotoServer,
+    cfn_rule_failures,
     render_user_data,
     user_data_values,
 )
 
-from hub.cloud.prices import class_fit_problem, load_prices
+from hub.cloud.prices import AUTO_TYPE, class_fit_problem, load_prices, resolve_instance_type
 from hub.cloud.template import SKELETON, render_template, user_data_bindings
 from hub.cloud.terraform import settings_variables
 from hub.settings import WorkshopSettings
@@ -55,7 +56,16 @@ def test_same_instance_types_and_prices_as_the_price_table(template):
     prices = load_prices()
     types = template["Parameters"]["InstanceType"]
     assert set(types["AllowedValues"]) == set(prices["instance_types"])
-    assert types["Default"] == WorkshopSettings().instance_type == "g4dn.xlarge"
+    d = WorkshopSettings()
+    assert d.instance_type == AUTO_TYPE
+    # the form cannot compute "auto": its default is what auto gives the default class
+    assert (
+        types["Default"]
+        == resolve_instance_type(
+            AUTO_TYPE, d.class_size, "us-east-1", d.learner_memory, d.learner_cpu
+        )[0]
+        == "g4dn.12xlarge"
+    )
     mapping = template["Mappings"]["InstanceTypes"]
     us_east = prices["regions"]["us-east-1"]["instances_usd_per_hour"]
     for name, info in prices["instance_types"].items():
@@ -79,6 +89,11 @@ def test_same_ami_lookup_imds_volumes_and_ports_as_terraform(template):
     assert res["Host"]["Properties"]["InstanceInitiatedShutdownBehavior"] == "stop"
     ingress = res["SecurityGroup"]["Properties"]["SecurityGroupIngress"]
     assert sorted(r["FromPort"] for r in ingress) == [80, 443]
+    # LearnerCidr narrows HTTPS only: the CA's HTTP challenge comes from unpublished addresses
+    cidrs = {r["FromPort"]: r["CidrIp"] for r in ingress}
+    assert cidrs == {443: {"Ref": "LearnerCidr"}, 80: "0.0.0.0/0"}
+    network = (MODULE / "network.tf").read_text().split('"http" {', 1)[1].split("\n}", 1)[0]
+    assert 'cidr_ipv4         = "0.0.0.0/0"' in network and "for_each" not in network
     assert res["SshIngress"]["Condition"] == "HasSsh"
     assert res["StopSchedule"]["Properties"]["Target"]["Arn"]["Fn::Sub"].endswith(
         "aws-sdk:ec2:stopInstances"
@@ -151,6 +166,36 @@ def test_every_launch_link_names_real_parameters(template):
         ), (doc.name, params)
 
 
+def test_rules_refuse_a_class_the_type_cannot_hold_before_anything_is_created(template):
+    """Untouched, the form launches a class that fits; for every type, the rules refuse exactly
+    the classes `workshop cloud up` refuses (moto does not evaluate rules: cfn_rule_failures
+    stands in, per the CloudFormation User Guide's rules reference)."""
+    assert cfn_rule_failures(template, {}) == []
+    d = WorkshopSettings()
+    for t in template["Parameters"]["InstanceType"]["AllowedValues"]:
+        for size in (1, 2, 3, 4, 7, 8, 12, 13, 14, 15, 29, 30, 43, 44, 48, 49, 2000):
+            refused = cfn_rule_failures(template, {"InstanceType": t, "ClassSize": str(size)})
+            problem = class_fit_problem(size, t, "us-east-1", d.learner_memory, d.learner_cpu)
+            assert bool(refused) == bool(problem), (t, size, refused, problem)
+    (why,) = cfn_rule_failures(template, {"InstanceType": "g4dn.xlarge", "ClassSize": "30"})
+    assert "One g4dn.xlarge" in why and "holds at most 3 learners" in why
+    assert "set ClassSize to 3 or less; or InstanceType g4dn.2xlarge" in why
+
+
+def test_a_subnet_replaces_the_default_vpc_and_comes_with_its_vpc(template):
+    res = template["Resources"]
+    assert res["Host"]["Properties"]["SubnetId"] == {
+        "Fn::If": ["HasSubnet", {"Ref": "SubnetId"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert res["SecurityGroup"]["Properties"]["VpcId"]["Fn::If"][0] == "HasSubnet"
+    subnet = {"SubnetId": "subnet-0123456789abcdef0"}
+    assert cfn_rule_failures(template, subnet) == [
+        "SubnetId is set: give its VpcId too (VPC console, Subnets)."
+    ]
+    assert cfn_rule_failures(template, {**subnet, "VpcId": "vpc-0123456789abcdef0"}) == []
+    assert cfn_rule_failures(template, {"VpcId": "vpc-0123456789abcdef0"})
+
+
 def test_template_refuses_a_bad_release():
     with pytest.raises(ValueError, match="bundle_sha256 must be 64"):
         render_template("https://example.org/x.tar.gz", "abc")
@@ -208,6 +253,7 @@ def test_checkov_passes_the_template(tmp_path):
 def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
     body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
     with MotoServer() as moto:
+        moto.reset()  # moto's backends are per process: no stack of another test
         ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
         # moto resolves SSM-typed parameter defaults, and reserves /aws/: point both AMI
         # parameters at a public one moto ships (the real paths are checked above)
@@ -215,7 +261,10 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         stand_in = public["Parameters"][0]["Name"]
         body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
         params = {"AvailabilityZone": "us-east-1b", "Name": "genomics-2026", "ClassSize": "12",
-                  "AdminUsers": "ada,grace", "HttpsDomain": "", "IdleStopMinutes": "90"}  # fmt: skip
+                  "InstanceType": "g4dn.4xlarge", "AdminUsers": "ada,grace", "HttpsDomain": "",
+                  "IdleStopMinutes": "90", "StopTimezone": "America/Los_Angeles"}  # fmt: skip
+        # CloudFormation checks the rules before creating anything; moto does not
+        assert cfn_rule_failures(yaml.safe_load(body), params) == []
         start = time.monotonic()
         cfn.create_stack(
             StackName="dragonn-workshop",
@@ -244,12 +293,12 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         assert outputs["InstanceId"] == resources["Host"]
         assert outputs["StatusParameter"] == "/genomics-2026/status"
         assert ssm.get_parameter(Name="/genomics-2026/status")["Parameter"]["Value"] == "launching"
-        assert float(outputs["InstanceCostPerHourUsd"]) == 0.526
+        assert float(outputs["InstanceCostPerHourUsd"]) == 1.204
 
         instance = ec2.describe_instances(InstanceIds=[resources["Host"]])["Reservations"][0][
             "Instances"
         ][0]
-        assert instance["InstanceType"] == "g4dn.xlarge"  # (moto places it in its own zone)
+        assert instance["InstanceType"] == "g4dn.4xlarge"  # (moto places it in its own zone)
         volume = ec2.describe_volumes(VolumeIds=[resources["HomesVolume"]])["Volumes"][0]
         assert volume["AvailabilityZone"] == "us-east-1b"
         assert volume["Attachments"][0]["InstanceId"] == resources["Host"]
@@ -264,10 +313,60 @@ def test_stack_in_moto_has_the_resources_and_terraforms_user_data(tmp_path):
         name="genomics-2026", region=REGION, bucket=resources["Bucket"],
         bundle_url="https://example.org/dragonn-workshop.tar.gz", bundle_sha256=SHA,
         public_ip=ip, homes_volume_id=resources["HomesVolume"], class_size=12,
-        admin_users="ada,grace", idle_stop_minutes=90,
+        admin_users="ada,grace", idle_stop_minutes=90, instance_type="g4dn.4xlarge",
     )  # fmt: skip
     from_terraform = render_user_data(values, tmp_path / "render")
     assert from_cfn == from_terraform
     print(
         f"\nmoto stack: CREATE_COMPLETE in {seconds:.1f} s; user data identical ({len(from_cfn)} bytes)"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_stack_in_an_account_without_a_default_vpc(tmp_path):
+    """With SubnetId and VpcId the stack needs no default VPC: moto's default VPC is deleted
+    first, as many organisations' accounts have none."""
+    body = render_template("https://example.org/dragonn-workshop.tar.gz", SHA)
+    with MotoServer() as moto:
+        moto.reset()  # moto's backends are per process: start clean, and leave clean below
+        ssm, ec2, cfn = moto.client("ssm"), moto.client("ec2"), moto.client("cloudformation")
+        stand_in = ssm.get_parameters_by_path(Path="/aws/service/ami-amazon-linux-latest")
+        stand_in = stand_in["Parameters"][0]["Name"]
+        body = body.replace(GPU_AMI, stand_in).replace(CPU_AMI, stand_in)
+        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
+            for sub in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+                "Subnets"
+            ]:
+                ec2.delete_subnet(SubnetId=sub["SubnetId"])
+            ec2.delete_vpc(VpcId=vpc["VpcId"])
+        vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24",
+                                   AvailabilityZone="us-east-1c")["Subnet"]["SubnetId"]  # fmt: skip
+        params = {"AvailabilityZone": "us-east-1c", "ClassSize": "3",
+                  "InstanceType": "g4dn.xlarge", "StopTimezone": "America/New_York",
+                  "SubnetId": subnet, "VpcId": vpc}  # fmt: skip
+        assert cfn_rule_failures(yaml.safe_load(body), params) == []
+        cfn.create_stack(
+            StackName="no-default-vpc",
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        for _ in range(120):
+            stack = cfn.describe_stacks(StackName="no-default-vpc")["Stacks"][0]
+            if not stack["StackStatus"].endswith("IN_PROGRESS"):
+                break
+            time.sleep(0.5)
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        instance = ec2.describe_instances(InstanceIds=[outputs["InstanceId"]])["Reservations"][0][
+            "Instances"
+        ][0]
+        assert instance["SubnetId"] == subnet and instance["VpcId"] == vpc
+        group = cfn.describe_stack_resource(
+            StackName="no-default-vpc", LogicalResourceId="SecurityGroup"
+        )["StackResourceDetail"]["PhysicalResourceId"]
+        groups = ec2.describe_security_groups()["SecurityGroups"]
+        assert [g["VpcId"] for g in groups if group in (g["GroupId"], g["GroupName"])] == [vpc]
+        moto.reset()  # the default VPC back for the next test in this process

@@ -83,7 +83,11 @@ def test_release_builds_both_variants_with_the_workshop_command():
     assert "workshop image build" in script and "workshop image push" in script
     assert "ghcr.io" in script and "ECR_REPOSITORY" in script
     template = "\n".join(s.get("run", "") for s in wf["jobs"]["template"]["steps"])
-    assert "terraform/cloudformation/" in template and "aws s3 cp" in template
+    # the rendered template and the bundle, built and checked by the dry run, then uploaded as
+    # built (at the links' keys) and read back without credentials; never the skeleton
+    assert "python -m hub.cloud.release build --out dist" in template
+    assert 'aws s3 cp dist/ "s3://$BUCKET/" --recursive' in template and "curl -fsSI" in template
+    assert "terraform/cloudformation/*.yaml" not in template
     modules = "\n".join(s.get("run", "") for s in wf["jobs"]["modules"]["steps"])
     assert "gh release upload" in modules and "terraform" in modules
     # no credential in the file: only references to secrets and variables

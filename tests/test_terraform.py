@@ -138,6 +138,22 @@ def test_the_class_fits_check_is_the_cli_rule(module_cfg):
     assert learners_per_instance("g4dn.xlarge", 2048 * 2**20, 0.5) == 6
 
 
+def test_auto_instance_type_is_the_cli_rule(module_cfg):
+    """instance_type "auto" in the module picks what hub/cloud/prices.py picks: the cheapest GPU
+    type of the region whose host holds the class (single_host.tftest.hcl checks class_size 30
+    gives g4dn.12xlarge and that a g4dn.xlarge refuses 30)."""
+    from hub.cloud.prices import cheapest_type_that_holds
+
+    local = module_cfg["locals"]
+    assert module_cfg["variable"]["instance_type"]["default"] == "auto"
+    assert 'var.instance_type == "auto"' in local["instance_type"]
+    assert "gpus > 0" in local["auto_fits"] and "var.class_size" in local["auto_fits"]
+    assert cheapest_type_that_holds(30, "us-west-2", "3840M", 0.5) == "g4dn.12xlarge"
+    assert cheapest_type_that_holds(3, "us-west-2", "3840M", 0.5) == "g4dn.xlarge"
+    tftest = (MODULE / "tests" / "single_host.tftest.hcl").read_text()
+    assert 'aws_instance.host.instance_type == "g4dn.12xlarge"' in tftest
+
+
 def test_terraform_fmt():
     exe = need_terraform()
     out = subprocess.run([exe, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],

@@ -8,6 +8,7 @@ copy of the module (generated at test time, never committed).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -112,6 +113,54 @@ def test_every_node_requires_imdsv2_hop_1_and_encrypted_gp3():
     (storage,) = blocks("resource", "kubernetes_storage_class_v1").values()
     assert storage["parameters"]["encrypted"] == "true"
     assert storage["volume_binding_mode"] == "WaitForFirstConsumer"
+
+
+def test_volumes_use_the_default_ebs_key_not_one_whose_policy_omits_their_roles():
+    """A customer KMS key on node root volumes or the storage class must grant the Auto Scaling
+    service-linked role and the EBS CSI driver's role in its key policy, or nodes fail to launch
+    and learners' volumes fail to be created (AWS: EC2 Auto Scaling User Guide, "Required AWS KMS
+    key policy for use with encrypted volumes"; EKS User Guide, "Amazon EBS CSI driver IAM
+    role"). The cluster's key grants neither: volumes take the account's default EBS key."""
+    (template,) = blocks("resource", "aws_launch_template").values()
+    (ebs,) = template["block_device_mappings"][0]["ebs"]
+    (storage,) = blocks("resource", "kubernetes_storage_class_v1").values()
+    key_policy = json.dumps(blocks("data", "aws_iam_policy_document")["kms"])
+    grants_asg = "AWSServiceRoleForAutoScaling" in key_policy
+    grants_csi = "ebs_csi" in key_policy and "kms:CreateGrant" in key_policy
+    assert "kms_key_id" not in ebs or grants_asg
+    assert "kmsKeyId" not in storage["parameters"] or grants_csi
+
+
+def test_default_kubernetes_version_is_in_standard_support():
+    """The default has months of standard support left by the EKS calendar (prices.json);
+    past it, plan prices the control plane at the extended-support rate and says so."""
+    import datetime as dt
+
+    from hub.cloud import eks as cloud_eks
+
+    assert blocks("variable", "kubernetes_version")["default"] == cloud_eks.KUBERNETES_VERSION
+    ends = json.loads((MODULE.parent / "prices.json").read_text())["eks"]["standard_support_ends"]
+    end = dt.date.fromisoformat(ends[cloud_eks.KUBERNETES_VERSION])
+    assert (end - dt.date.today()).days >= 60, (
+        f"Kubernetes {cloud_eks.KUBERNETES_VERSION} leaves standard support on {end}: move the "
+        "default (and the calendar in terraform/prices.json) to a newer version"
+    )
+    assert cloud_eks.support_warning(today=dt.date.today()) is None
+    day = dt.date(2026, 12, 6)
+    assert "left EKS standard support on 2026-07-29" in cloud_eks.support_warning("1.33", day)
+    old = cloud_eks.plan_class(30, WorkshopSettings(), kubernetes_version="1.33", today=day)
+    new = cloud_eks.plan_class(30, WorkshopSettings(), kubernetes_version="1.35", today=day)
+    assert round(old.fixed_usd - new.fixed_usd, 3) == 0.5  # $0.60 vs $0.10 per cluster hour
+
+
+def test_gpu_nodes_carry_the_accelerator_label_the_autoscaler_reads():
+    """The cluster autoscaler's AWS provider treats nodes labelled k8s.amazonaws.com/accelerator
+    as GPU nodes (kubernetes/autoscaler, cloudprovider/aws: GPULabel); the label also reaches
+    the node-template tags, so an empty GPU group scales from zero."""
+    nodes = (MODULE / "nodes.tf").read_text()
+    gpu_pool = nodes.split("gpu-users = {", 1)[1].split("\n    }", 1)[0]
+    assert '"k8s.amazonaws.com/accelerator" = local.gpu_accelerator' in gpu_pool
+    assert "for key, value in pool.labels" in nodes  # labels become node-template tags
 
 
 def test_no_secret_passes_through_terraform():

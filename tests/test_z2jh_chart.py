@@ -181,7 +181,11 @@ def check_scheduling(hub: dict, objects: list[dict]) -> None:
     config = find(objects, "ConfigMap", "user-scheduler")["data"]["config.yaml"]
     assert "MostAllocated" in config  # packs users onto busy nodes so empty ones scale down
     assert hub["prePuller"]["continuous"]["enabled"] is True
-    find(objects, "DaemonSet", "continuous-image-puller")
+    puller = find(objects, "DaemonSet", "continuous-image-puller")
+    # GPU nodes carry the nvidia.com/gpu taint: the puller must tolerate it, or the GPU image is
+    # pulled only when the first learner on a fresh GPU node waits for it
+    tolerated = {t["key"] for t in puller["spec"]["template"]["spec"].get("tolerations", [])}
+    assert {"nvidia.com/gpu", "hub.jupyter.org/dedicated"} <= tolerated, tolerated
 
 
 def check_https(hub: dict, objects: list[dict], settings) -> None:

@@ -235,7 +235,52 @@ def build_image(data_dir: Path, context: Path, base_image: str = "") -> str:
 
 
 # --- HTTPS ----------------------------------------------------------------------------------------
-def wait_https(data_dir: Path, env: dict[str, str], timeout: float = 900.0) -> str:
+RATE_LIMITED_ADVICE = (
+    "Caddy tries the next certificate authority and keeps retrying; the hub works once one "
+    "issues. To get a certificate now: a domain of your own (`workshop settings set https "
+    "<name>` with `--set route53_zone=<zone>`, or the stack's HttpsDomain), or set acme_email "
+    "(the stack's AcmeEmail) so ZeroSSL, the fallback, can issue"
+)
+
+
+#: in the conf dir: the certificate's rate limit, for provision.sh's final status
+HTTPS_NOTE = "https-note"
+
+
+def certificate_status(data_dir: Path) -> str | None:
+    """What Caddy's log (``<data-dir>/caddy/caddy.log``, JSON lines) says about the hub's
+    certificate: ``"certificate rate-limited: ..."`` with what to do while a CA refuses the
+    order as rate-limited (ACME ``urn:ietf:params:acme:error:rateLimited``, RFC 8555 6.7), then
+    ``"certificate issued by <issuer>"`` once one issued; ``None`` before either."""
+    path = Path(data_dir) / "caddy" / "caddy.log"
+    if not path.exists():
+        return None
+    limited, issued, last_ca = None, None, None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, ValueError):
+            continue
+        if not isinstance(entry, dict):
+            continue
+        last_ca = entry.get("ca") or last_ca  # the ACME client names the CA it talks to
+        error = str(entry.get("error", ""))
+        if "rateLimited" in error:
+            issuer = entry.get("issuer") or entry.get("ca") or last_ca or "a certificate authority"
+            detail = error.split("rateLimited", 1)[-1].strip(" -:")[:200]
+            limited = f"{issuer} refused the order as rate-limited ({detail})"
+        elif entry.get("msg") == "certificate obtained successfully":
+            issued = last_ca or "a certificate authority"
+    if issued:
+        note = f"; first {limited}" if limited else ""
+        return f"certificate issued by {issued}{note}"
+    if limited:
+        return f"certificate rate-limited: {limited}. {RATE_LIMITED_ADVICE}"
+    return None
+
+
+def wait_https(data_dir: Path, env: dict[str, str], timeout: float = 900.0,
+               on_status=None) -> str:  # fmt: skip
     """Poll ``https://<host>/hub/health`` on this machine (curl, certificate checked for the
     hub's name) until it answers 200. On timeout, says whether DNS points at the Elastic IP."""
     from hub.caddy import caddy_root_ca
@@ -245,7 +290,7 @@ def wait_https(data_dir: Path, env: dict[str, str], timeout: float = 900.0) -> s
     host, port = settings.public_host, settings.https_port
     url = f"https://{host}:{port}/hub/health"
     deadline = time.monotonic() + timeout
-    last = ""
+    last, reported = "", None
     while time.monotonic() < deadline:
         cmd = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
                "--resolve", f"{host}:{port}:127.0.0.1", url]  # fmt: skip
@@ -257,9 +302,18 @@ def wait_https(data_dir: Path, env: dict[str, str], timeout: float = 900.0) -> s
             cmd[1:1] = ["--cacert", str(root)]
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.stdout.strip() == "200":
-            return f"{url} answers with a trusted certificate"
+            cert = certificate_status(data_dir)
+            return f"{url} answers with a trusted certificate" + (f" ({cert})" if cert else "")
         last = (out.stderr.strip() or f"HTTP {out.stdout.strip()}")[-300:]
+        cert = certificate_status(data_dir)
+        if on_status and cert and cert != reported:
+            on_status(cert)
+            reported = cert
         time.sleep(5)
+    cert = certificate_status(data_dir)
+    if cert and cert.startswith("certificate rate-limited"):
+        # never a failed host for a CA's limit: the hub is up, Caddy keeps retrying
+        return cert
     reason = f"no trusted answer from {url} after {timeout:.0f} s ({last})"
     ip = env.get("CLOUD_PUBLIC_IP", "")
     if settings.https != "internal" and ip:
@@ -313,6 +367,23 @@ def _uptime_s() -> float:
         return float(fh.read().split()[0])
 
 
+#: the type of ``/<name>/activity``, as Terraform (``aws_ssm_parameter.activity``) and
+#: CloudFormation (``ActivityParameter``) create it. One type: Parameter Store refuses to change
+#: a parameter's type (PutParameter: HierarchyTypeMismatchException), and CloudFormation cannot
+#: create a SecureString, so it is a String (learners' usernames and counts, readable only
+#: inside the account)
+ACTIVITY_TYPE = "String"
+
+
+def publish_activity(name: str, report: dict) -> None:
+    _client("ssm").put_parameter(
+        Name=parameter_name(name, "activity"),
+        Value=json.dumps(report),
+        Type=ACTIVITY_TYPE,
+        Overwrite=True,
+    )
+
+
 def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int) -> dict:
     """One minute of housekeeping: roster sync, activity report, idle stop. An AWS API that does
     not answer costs this minute's report and sync, never the idle stop; a hub that does not
@@ -329,12 +400,7 @@ def tick(name: str, data_dir: Path, env: dict[str, str], idle_stop_minutes: int)
         print(f"hub does not answer: {err}", file=sys.stderr)
         return {"error": str(err)[:300]}
     try:
-        _client("ssm").put_parameter(
-            Name=parameter_name(name, "activity"),
-            Value=json.dumps(report),
-            Type="SecureString",  # it names the learners
-            Overwrite=True,
-        )
+        publish_activity(name, report)
     except (BotoCoreError, ClientError) as err:
         print(f"activity not published: {err}", file=sys.stderr)
     idle = idle_minutes(report, _uptime_s())
@@ -463,7 +529,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "build-image":
             print(f"image: {build_image(data, Path(args.context), args.base_image)}")
         elif args.cmd == "wait-https":
-            print(f"https: {wait_https(data, env, args.timeout)}")
+
+            def progress(text: str) -> None:
+                publish_status(args.name, f"provisioning 9/10: {text}")
+
+            result = wait_https(data, env, args.timeout, on_status=progress)
+            print(f"https: {result}")
+            if result.startswith("certificate rate-limited"):
+                # provision.sh ends with "ready (<this>)": the instructor sees what to do
+                (conf / HTTPS_NOTE).write_text(result + "\n", encoding="utf-8")
         elif args.cmd == "tick":
             print(json.dumps(tick(args.name, data, env, args.idle_stop_minutes)))
         elif args.cmd == "export":

@@ -171,10 +171,61 @@ def instance_state(region: str, instance_id: str) -> str:
     return "gone"
 
 
+def public_zones(region: str, client=None) -> list[str]:
+    """Names (without the final dot) of the account's public Route53 hosted zones; ``[]`` when
+    none or when they cannot be listed."""
+    try:
+        r53 = client or session(region).client("route53")
+        zones = r53.list_hosted_zones().get("HostedZones", [])
+    except Exception:
+        return []
+    return sorted(
+        z["Name"].rstrip(".") for z in zones if not z.get("Config", {}).get("PrivateZone")
+    )
+
+
+#: EC2's state reason when a start finds no capacity for the type in the instance's zone
+CAPACITY_CODES = ("InsufficientInstanceCapacity", "InsufficientCapacity")
+
+
+def start_problem(region: str, instance_id: str, client=None) -> str | None:
+    """Why the stopped host did not start, in words, when EC2 says it had no capacity for its
+    type in its zone (the instance's ``StateReason``: ``Server.InsufficientInstanceCapacity``,
+    per the EC2 User Guide, "Troubleshoot instance launch issues: Insufficient instance
+    capacity"); ``None`` otherwise."""
+    ec2 = client or session(region).client("ec2")
+    try:
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except Exception:
+        return None
+    for r in reservations:
+        for i in r["Instances"]:
+            reason = i.get("StateReason") or {}
+            if i["State"]["Name"] != "stopped" or not any(
+                c in reason.get("Code", "") for c in CAPACITY_CODES
+            ):
+                return None
+            zone = i.get("Placement", {}).get("AvailabilityZone", "its zone")
+            return (
+                f"the last start failed: AWS had no {i.get('InstanceType', '')} capacity in "
+                f"{zone} ({reason.get('Code')}: {reason.get('Message', '')}). Try "
+                f"`aws ec2 start-instances --instance-ids {instance_id}` again in a few minutes; "
+                "for class hours, reserve the capacity beforehand (an On-Demand Capacity "
+                "Reservation in that zone), or move the class to another zone "
+                '(docs/instructor-runbook.md, "The host does not start")'
+            )
+    return None
+
+
 @dataclass
 class Progress:
     status: str
     elapsed: float
+
+
+def is_ready(status: str) -> bool:
+    """``ready``, or ``ready (<a note, e.g. certificate rate-limited: ...>)``."""
+    return status == "ready" or status.startswith("ready (")
 
 
 def wait_for_status(
@@ -198,7 +249,7 @@ def wait_for_status(
         if status != last and on_change:
             on_change(Progress(status, clock() - start))
         last = status
-        if status == "ready" or status.startswith("failed"):
+        if is_ready(status) or status.startswith("failed"):
             return status
         if clock() - start > timeout:
             raise TimeoutError(

@@ -23,6 +23,7 @@ Terraform's working copy and state live in ``<data-dir>/eks/``; the instructor n
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import shutil
@@ -135,6 +136,41 @@ def learners_per_node(
     return fits
 
 
+#: the default Kubernetes version (terraform/aws-eks's default, held equal by a test): one in
+#: standard support for months to come (prices.json eks.standard_support_ends)
+KUBERNETES_VERSION = "1.35"
+
+
+def control_plane_usd(version: str = KUBERNETES_VERSION, today: dt.date | None = None) -> float:
+    """The control plane's hourly price for ``version`` on ``today``: standard support, or
+    extended support once the calendar in prices.json says standard support ended (or when the
+    table does not know the version: the dearer price, said rather than hidden)."""
+    eks = _prices()["eks"]
+    ends = eks["standard_support_ends"].get(version)
+    today = today or dt.date.today()
+    if ends is not None and today <= dt.date.fromisoformat(ends):
+        return eks["control_plane_usd_per_hour"]
+    return eks["control_plane_extended_support_usd_per_hour"]
+
+
+def support_warning(version: str = KUBERNETES_VERSION, today: dt.date | None = None) -> str | None:
+    """A sentence when ``version`` is out of standard support, unknown, or leaves it within 60
+    days of ``today``; else ``None``."""
+    ends = _prices()["eks"]["standard_support_ends"].get(version)
+    today = today or dt.date.today()
+    if ends is None:
+        return (f"Kubernetes {version} is not in terraform/prices.json's support calendar: priced "
+                "as extended support; check the EKS release calendar")  # fmt: skip
+    end = dt.date.fromisoformat(ends)
+    if today > end:
+        return (f"Kubernetes {version} left EKS standard support on {ends}: the control plane "
+                "costs the extended-support price; choose a newer kubernetes_version")  # fmt: skip
+    if (end - today).days < 60:
+        return (f"Kubernetes {version} leaves EKS standard support on {ends}: a class after that "
+                "pays extended support")  # fmt: skip
+    return None
+
+
 def plan_class(
     learners: int,
     settings: WorkshopSettings,
@@ -143,6 +179,8 @@ def plan_class(
     cpu_instance_type: str = "m7i.2xlarge",
     system_instance_type: str = "m7i.xlarge",
     learners_per_gpu: int = 4,
+    kubernetes_version: str = KUBERNETES_VERSION,
+    today: dt.date | None = None,
 ) -> ClassPlan:
     """The cluster for ``learners`` with ``settings``' per-learner limits; see the module doc.
     Raises ``ValueError`` naming the parameter for unknown types, regions or sizes."""
@@ -176,7 +214,7 @@ def plan_class(
         gpu_vcpus=nodes * table["instance_types"][node_type]["vcpus"] if gpu else 0,
         learner_nodes_usd=nodes * node_price,
         system_usd=system_nodes * system_price,
-        fixed_usd=eks["control_plane_usd_per_hour"]
+        fixed_usd=control_plane_usd(kubernetes_version, today)
         + eks["nat_gateway_usd_per_hour"]
         + eks["load_balancer_usd_per_hour"],
         storage_usd=storage,
@@ -209,6 +247,18 @@ def prepare(settings: WorkshopSettings, cloud_vars: dict) -> Path:
     tfvars.update(
         {"aws_region": settings.aws_region, "pod_pids_limit": settings.pids_limit, **cloud_vars}
     )
+    hours = tfvars.get("class_hours")
+    if isinstance(hours, dict) and not hours.get("time_zone"):
+        # class hours are the instructor's local time, as the single host's daily stop
+        from hub.cloud.terraform import local_timezone
+
+        zone = local_timezone()
+        if zone is None:
+            raise ValueError(
+                "class_hours needs a time_zone (IANA name, e.g. America/Los_Angeles): this "
+                "machine's cannot be told"
+            )
+        tfvars["class_hours"] = {**hours, "time_zone": zone}
     path.write_text(json.dumps(tfvars, indent=2) + "\n")
     return module
 
@@ -404,6 +454,9 @@ def cmd_cloud(args) -> int:
                 learners_per_gpu=cloud_vars.get("learners_per_gpu", 4),
             )  # fmt: skip
             print(plan.row())
+        warning = support_warning(cloud_vars.get("kubernetes_version", KUBERNETES_VERSION))
+        if warning:
+            print(f"\nwarning: {warning}")
         module = prepare(settings, cloud_vars)
         print(f"\nTerraform inputs written to {module} (terraform.tfvars.json, z2jh-values.yaml)")
         return 0

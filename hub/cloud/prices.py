@@ -147,6 +147,46 @@ def types_that_hold(
     return sorted(fits, key=lambda t: offered[t])
 
 
+#: the setting ``instance_type`` that lets the class size choose the type
+AUTO_TYPE = "auto"
+
+
+def cheapest_type_that_holds(
+    class_size: int, region: str, learner_memory: str, learner_cpu: float
+) -> str | None:
+    """The cheapest GPU type offered in ``region`` (per the table) whose one host holds
+    ``class_size`` learners at ``learner_memory`` ("3840M") and ``learner_cpu``; ``None``
+    when none does. Terraform's ``local.auto_instance_type`` is the same rule."""
+    learner_bytes = parse_memory("learner_memory", learner_memory)
+    fits = types_that_hold(class_size, region, learner_bytes, learner_cpu, gpu=True)
+    return fits[0] if fits else None
+
+
+def resolve_instance_type(
+    instance_type: str, class_size: int, region: str, learner_memory: str, learner_cpu: float
+) -> tuple[str, str | None]:
+    """``(type, why)``: ``instance_type`` itself (``why`` None), or for ``"auto"`` the type
+    :func:`cheapest_type_that_holds` picks and a sentence saying so. Raises ``ValueError`` when
+    no one GPU type in the table holds the class (it names Kubernetes)."""
+    if instance_type != AUTO_TYPE:
+        return instance_type, None
+    chosen = cheapest_type_that_holds(class_size, region, learner_memory, learner_cpu)
+    if chosen is None:
+        raise ValueError(
+            f"instance_type auto: no one GPU type in terraform/prices.json holds class_size "
+            f"{class_size} in {region} at learner_memory {learner_memory} and learner_cpu "
+            f"{learner_cpu:g}: a smaller class, or Kubernetes (`--target eks`)"
+        )
+    holds = learners_per_instance(
+        chosen, parse_memory("learner_memory", learner_memory), learner_cpu
+    )
+    command = workshop_command("settings", "set", "instance_type", "TYPE")
+    return chosen, (
+        f"instance_type auto: {chosen}, the cheapest GPU type in {region} that holds "
+        f"class_size {class_size} (it holds {holds}); choose another with `{command}`"
+    )
+
+
 def class_fit_problem(
     class_size: int,
     instance_type: str,

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from hub.cloud import aws as cloud_aws
-from hub.cloud.prices import class_fit_problem, describe_type, estimate
+from hub.cloud.prices import class_fit_problem, describe_type, estimate, resolve_instance_type
 from hub.cloud.terraform import (
     CLOUD_VARIABLES,
     ROOT_REL,
@@ -70,13 +70,25 @@ def _volume_gib(variables: dict) -> float:
     )
 
 
+def chosen_type(settings: WorkshopSettings) -> tuple[str, str | None]:
+    """The instance type the class gets, and for ``instance_type auto`` the sentence that says
+    which and why (``hub.cloud.prices.resolve_instance_type``)."""
+    return resolve_instance_type(
+        settings.instance_type,
+        settings.class_size,
+        settings.aws_region,
+        settings.learner_memory,
+        settings.learner_cpu,
+    )
+
+
 def class_fit(settings: WorkshopSettings) -> str | None:
     """Why ``class_size`` learners do not fit one ``instance_type`` host at the settings'
     ``learner_memory`` and ``learner_cpu`` (the figures ``doctor`` checks a machine with), or
     ``None`` when they do (``hub.cloud.prices.class_fit_problem``)."""
     return class_fit_problem(
         settings.class_size,
-        settings.instance_type,
+        chosen_type(settings)[0],
         settings.aws_region,
         settings.learner_memory,
         settings.learner_cpu,
@@ -84,10 +96,74 @@ def class_fit(settings: WorkshopSettings) -> str | None:
 
 
 def _preflight(settings: WorkshopSettings, echo=_echo) -> None:
-    region, itype = settings.aws_region, settings.instance_type
+    region, itype = settings.aws_region, chosen_type(settings)[0]
     echo(f"AWS identity: {cloud_aws.check_credentials(region)}")
     cloud_aws.check_instance_type(region, itype)
     echo(cloud_aws.check_quota(region, itype))
+    echo(address_advice(settings))
+
+
+def address_advice(settings: WorkshopSettings, zones: list[str] | None = None) -> str:
+    """Which name the class gets, and, without a domain, the own-domain path when the account
+    has a Route53 zone (a shared name such as sslip.io can run out of certificates)."""
+    if settings.https and settings.https != "internal":
+        return f"address: https://{settings.https}/ (your domain)"
+    zones = cloud_aws.public_zones(settings.aws_region) if zones is None else zones
+    line = (
+        "address: https://<elastic-ip-with-dashes>.sslip.io/ (no domain set; its certificate "
+        "depends on the CAs' shared limits for sslip.io)"
+    )
+    if not settings.acme_email:
+        email = workshop_command("settings", "set", "acme_email", "you@example.org")
+        line += f"; `{email}` lets ZeroSSL issue when Let's Encrypt's sslip.io limit is spent"
+    if zones:
+        name = f"workshop.{zones[0]}"
+        line += (
+            f". Your account has the Route53 zone {zones[0]}: for a certificate no shared limit "
+            f"can block, `{workshop_command('settings', 'set', 'https', name)}` and "
+            f"`--set route53_zone={zones[0]}`"
+        )
+    return line
+
+
+def _check_class_fits(settings: WorkshopSettings, echo=_echo) -> str:
+    """The type the class gets (said in words when chosen by ``auto``); raises ``ValueError``
+    with the whole advice (a class that fits, a type that holds it) before AWS or Terraform
+    is asked anything, when the class does not fit: Terraform's own check would stop later
+    with less to say, and CloudFormation's rules refuse it too."""
+    itype, why = chosen_type(settings)
+    if why:
+        echo(why)
+    problem = class_fit(settings)
+    if problem:
+        # before anything costs money: a class that does not fit gets its kernels killed
+        raise ValueError(problem)
+    return itype
+
+
+def stop_line(variables: dict, now: dt.datetime | None = None) -> str:
+    """The daily stop in words, in its time zone and in this machine's local time."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    stop = variables.get("stop_time", "20:00")
+    if not stop:
+        return "daily stop: none (stop_time is empty; the idle stop still applies)"
+    zone = variables["stop_timezone"]
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"stop_timezone {zone!r} is no IANA time zone (e.g. Europe/Berlin)"
+        ) from None
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(tz)
+    hour, minute = map(int, stop.split(":"))
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    local = at.astimezone()  # this machine's local time
+    change = workshop_command("cloud", "plan", "--set", "stop_time=HH:MM")
+    return (
+        f"daily stop: {stop} {zone} (= {local:%H:%M} {local.tzname()} on this machine); "
+        f"change with `{change}`"
+    )
 
 
 def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
@@ -99,6 +175,7 @@ def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
         else f"release {variables.get('bundle_url')}"
     )
     echo(f"terraform.tfvars.json written in {root} ({where})")
+    echo(stop_line(variables))
     ensure_init(root)
     return root, variables
 
@@ -106,7 +183,7 @@ def _prepare(settings: WorkshopSettings, echo=_echo) -> tuple[Path, dict]:
 def _cost_line(settings: WorkshopSettings, variables: dict) -> str:
     try:
         est = estimate(
-            settings.instance_type,
+            chosen_type(settings)[0],
             settings.aws_region,
             _volume_gib(variables),
             float(variables.get("event_hours", 8)),
@@ -119,30 +196,25 @@ def _cost_line(settings: WorkshopSettings, variables: dict) -> str:
 # --- commands -----------------------------------------------------------------------------------
 def cmd_plan(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
-    problem = class_fit(settings)
+    itype = _check_class_fits(settings, echo)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     run_terraform(root, "plan", "-input=false")
-    echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
+    echo(f"\n{itype}: {describe_type(itype)}")
     echo(_cost_line(settings, variables))
-    if problem:
-        # plan shows what would be made; `up` (and Terraform's own check) refuses it
-        up = workshop_command("cloud", "up")
-        echo(f"\nwarning: {problem}\n`{up}` refuses this class on this type.")
     return 0
 
 
 def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     _store_sets(settings, args.set)
-    problem = class_fit(settings)
-    if problem:
-        # before anything costs money: a class that does not fit gets its kernels killed
-        raise ValueError(problem)
+    itype = _check_class_fits(settings, echo)
     _preflight(settings, echo)
     root, variables = _prepare(settings, echo)
     replace = ["-replace=module.workshop.aws_instance.host"] if args.replace else []
     run_terraform(root, "plan", "-input=false", "-out=tfplan", *replace)
-    echo(f"\n{settings.instance_type}: {describe_type(settings.instance_type)}")
+    if not args.replace and _replaces_host(root):
+        _refuse_mid_class_replacement(settings, root)
+    echo(f"\n{itype}: {describe_type(itype)}")
     echo(_cost_line(settings, variables))
     if not _confirm(
         "Apply this plan (creates or changes AWS resources that cost money)?", args.yes
@@ -162,6 +234,43 @@ def cmd_up(args, settings: WorkshopSettings, echo=_echo) -> int:
     return _wait_ready(settings, out, args.timeout, echo)
 
 
+def _replaces_host(root: Path) -> bool:
+    """Whether the saved plan replaces the host (new user data: another checkout's bundle, or
+    changed settings): ``terraform show -json tfplan``."""
+    shown = run_terraform(root, "show", "-json", "tfplan", capture=True)
+    try:
+        plan = json.loads(shown.stdout or "{}")
+    except json.JSONDecodeError:
+        return False
+    for change in plan.get("resource_changes", []):
+        if change.get("address") == "module.workshop.aws_instance.host":
+            return "delete" in change.get("change", {}).get("actions", [])
+    return False
+
+
+def _refuse_mid_class_replacement(settings: WorkshopSettings, root: Path) -> None:
+    """A running class's host is replaced only when asked (``--replace``): a late `up` from a
+    changed checkout would stop every learner's server mid-class."""
+    out = outputs(root)
+    if not out:
+        return
+    region = settings.aws_region
+    state = cloud_aws.instance_state(region, out["instance_id"])
+    act = cloud_aws.activity(region, out["activity_parameter"]) if state == "running" else {}
+    who = (
+        f"{act['servers']} learners' servers are running ({', '.join(act.get('users', []))})"
+        if act.get("servers")
+        else f"the host is {state}"
+    )
+    raise RuntimeError(
+        f"this plan replaces the class's host ({who}): this checkout or these settings differ "
+        "from the ones it was launched with, and a new host stops every learner's server and "
+        "provisions for 15-20 minutes (homes are kept). A late learner needs no new host: "
+        "`workshop roster add First Last`, then `up` from the checkout that launched the class. "
+        "To replace it anyway (after class, or to fix it): `workshop cloud up --replace`"
+    )
+
+
 def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
     echo("\nwaiting for the host to provision itself (about 10-20 minutes on a fresh AMI):")
 
@@ -171,7 +280,7 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
     status = cloud_aws.wait_for_status(
         settings.aws_region, out["status_parameter"], timeout=timeout, on_change=show
     )
-    if status != "ready":
+    if not cloud_aws.is_ready(status):
         echo(
             f"\nthe host reports: {status}\n"
             f"  its log: aws ssm start-session --target {out['instance_id']} "
@@ -182,6 +291,8 @@ def _wait_ready(settings, out: dict, timeout: float, echo=_echo) -> int:
             "  or provision a fresh host (homes and passwords are kept): workshop cloud up --replace"
         )
         return 1
+    if status != "ready":
+        echo(f"\nnote: the host reports {status}")
     _print_ready(settings, out, echo)
     return 0
 
@@ -228,6 +339,11 @@ def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
     act = report["activity"]
     echo(f"{report['url']}  ({report['instance_id']}, {report['instance_state']})")
     echo(f"  status: {report['status']}")
+    if report["instance_state"] == "stopped":
+        problem = cloud_aws.start_problem(region, out["instance_id"])
+        if problem:
+            echo(f"  {problem}")
+            return 1
     if act:
         echo(
             f"  learners' servers running: {act.get('servers', 0)}"
@@ -236,7 +352,7 @@ def cmd_status(args, settings: WorkshopSettings, echo=_echo) -> int:
         )
     if report["cost_per_hour_usd"] is not None:
         echo(f"  cost while running ~${report['cost_per_hour_usd']:.2f}/h")
-    return 0 if report["status"] == "ready" else 1
+    return 0 if cloud_aws.is_ready(report["status"]) else 1
 
 
 def cmd_password(args, settings: WorkshopSettings, echo=_echo) -> int:

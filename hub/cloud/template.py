@@ -15,9 +15,17 @@ from pathlib import Path
 
 import yaml
 
-from hub.cloud.prices import instance_types, load_prices
+from hub.cloud.prices import (
+    AUTO_TYPE,
+    describe_type,
+    instance_types,
+    learners_per_instance,
+    load_prices,
+    resolve_instance_type,
+    types_that_hold,
+)
 from hub.paths import REPO_ROOT
-from hub.settings import WorkshopSettings
+from hub.settings import WorkshopSettings, parse_memory
 
 SKELETON = REPO_ROOT / "terraform" / "cloudformation" / "single-host.template.yaml"
 USER_DATA = REPO_ROOT / "terraform" / "provision" / "user-data.yaml.tftpl"
@@ -67,6 +75,78 @@ def user_data_bindings() -> dict:
     }
 
 
+def default_instance_type() -> str:
+    """The InstanceType default: what ``instance_type auto`` gives the settings' default class
+    in the price region (the launch form cannot compute it from ClassSize)."""
+    d = WorkshopSettings()
+    return resolve_instance_type(
+        AUTO_TYPE, d.class_size, PRICE_REGION, d.learner_memory, d.learner_cpu
+    )[0]
+
+
+def class_fit_rules() -> dict:
+    """CloudFormation ``Rules``: for each instance type, ClassSize must be one of 1..(the
+    learners one host holds at the settings' default learner_memory and learner_cpu).
+
+    Rules are checked when the stack is created or updated, before any resource is (AWS
+    CloudFormation User Guide, "Rules section syntax"; rule functions have no numeric
+    comparison, so the allowed sizes are listed); tests/test_cloudformation.py evaluates them."""
+    d = WorkshopSettings()
+    learner_bytes = parse_memory("learner_memory", d.learner_memory)
+    rules = {}
+    for t in instance_types():
+        holds = learners_per_instance(t, learner_bytes, d.learner_cpu)
+        gpu = load_prices()["instance_types"][t]["gpus"] > 0
+        bigger = [
+            b
+            for b in types_that_hold(holds + 1, PRICE_REGION, learner_bytes, d.learner_cpu, gpu)
+            if b != t
+        ]
+        advice = f"; or InstanceType {bigger[0]} (holds more)" if bigger else ""
+        rules["ClassFits" + re.sub(r"[^A-Za-z0-9]", "", t.title())] = {
+            "RuleCondition": {"Fn::Equals": [{"Ref": "InstanceType"}, t]},
+            "Assertions": [
+                {
+                    "Assert": {
+                        "Fn::Contains": [
+                            [str(n) for n in range(1, holds + 1)],
+                            {"Ref": "ClassSize"},
+                        ]
+                    },
+                    "AssertDescription": (
+                        f"One {t} ({describe_type(t)}) holds at most {holds} learners at "
+                        f"{d.learner_memory} and {d.learner_cpu:g} vCPU each: set ClassSize to "
+                        f"{holds} or less{advice}."
+                    ),
+                }
+            ],
+        }
+    return rules
+
+
+#: a subnet comes with its VPC (the security group must be in it), and a VPC only with a subnet
+SUBNET_RULES = {
+    "SubnetNeedsItsVpc": {
+        "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SubnetId"}, ""]}]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "VpcId"}, ""]}]},
+                "AssertDescription": "SubnetId is set: give its VpcId too (VPC console, Subnets).",
+            }
+        ],
+    },
+    "VpcNeedsASubnet": {
+        "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "VpcId"}, ""]}]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SubnetId"}, ""]}]},
+                "AssertDescription": "VpcId is set: give a public SubnetId of it too.",
+            }
+        ],
+    },
+}
+
+
 def render_template(
     bundle_url: str = UNPUBLISHED_BUNDLE_URL, bundle_sha256: str = UNPUBLISHED_SHA256
 ) -> str:
@@ -81,6 +161,13 @@ def render_template(
     types = instance_types()
     params = template["Parameters"]
     params["InstanceType"]["AllowedValues"] = types
+    params["InstanceType"]["Default"] = default_instance_type()
+    params["InstanceType"]["Description"] = (
+        "The default holds the default ClassSize; g4dn.xlarge (1x NVIDIA T4, about $0.53/h) "
+        "holds 3 learners: the runbook's cost table lists each type's class; g6/g5 are faster; "
+        "m7i/c7i have no GPU."
+    )
+    template["Rules"] = {**class_fit_rules(), **SUBNET_RULES}
     params["BundleUrl"]["Default"] = bundle_url
     params["BundleSha256"]["Default"] = bundle_sha256
     us_east = prices["regions"][PRICE_REGION]["instances_usd_per_hour"]

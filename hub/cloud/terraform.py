@@ -17,12 +17,14 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.cloud.prices import resolve_instance_type
 from hub.paths import REPO_ROOT
 from hub.settings import ENV_PREFIX, WorkshopSettings
 
@@ -58,12 +60,15 @@ CLOUD_VARIABLES = {
     "root_volume_gib": CloudVariable(int, "root volume size, GiB (60-16384)"),
     "homes_volume_gib": CloudVariable(int, "homes volume size, GiB (1-16384)"),
     "availability_zone": CloudVariable(str, "zone; empty: the first that offers the type"),
-    "learner_cidrs": CloudVariable(list, "addresses allowed to reach the hub (comma-separated)"),
+    "subnet_id": CloudVariable(
+        str, "a public subnet for the host (no default VPC); empty: default VPC"
+    ),
+    "learner_cidrs": CloudVariable(list, "addresses allowed to reach HTTPS (port 80 stays open)"),
     "admin_cidr": CloudVariable(str, "one CIDR allowed to SSH; empty: SSH closed"),
     "ssh_key_name": CloudVariable(str, "EC2 key pair for SSH"),
     "route53_zone": CloudVariable(str, "Route53 zone in which to create https's A record"),
     "stop_time": CloudVariable(str, "daily automatic stop, HH:MM; empty: none"),
-    "stop_timezone": CloudVariable(str, "IANA time zone of stop_time"),
+    "stop_timezone": CloudVariable(str, "IANA time zone of stop_time; default: this machine's"),
     "idle_stop_minutes": CloudVariable(int, "stop after this many idle minutes; 0: never"),
     "event_hours": CloudVariable(int, "hours of running, for the cost estimate"),
     "bundle_url": CloudVariable(str, "install a release tarball instead of this checkout"),
@@ -73,6 +78,42 @@ CLOUD_VARIABLES = {
 }
 # set by the CLI itself, never by --set
 MANAGED_VARIABLES = {"bundle_path", "roster_path"}
+
+
+def local_timezone(environ=os.environ, localtime: Path = Path("/etc/localtime")) -> str | None:
+    """The IANA name of this machine's time zone (``TZ``, else the ``/etc/localtime`` link,
+    else ``/etc/timezone``), or ``None`` when it cannot be told (``stop_timezone`` must then be
+    set)."""
+    pattern = r"(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)"
+    candidates = [environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(os.readlink(localtime).split("zoneinfo/", 1)[-1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        name = "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Zulu") else name
+        if name and re.fullmatch(pattern, name):
+            return name
+    return None
+
+
+def stop_timezone(settings: WorkshopSettings, environ=os.environ) -> str:
+    """``stop_timezone`` as stored with ``--set``, else this machine's time zone: stop times
+    are the instructor's local time. Raises ``ValueError`` when neither is known."""
+    stored = load_cloud_settings(settings).get("stop_timezone")
+    if stored:
+        return stored
+    here = local_timezone(environ)
+    if here is None:
+        raise ValueError(
+            "this machine's time zone cannot be told (no TZ, /etc/localtime or /etc/timezone): "
+            "--set stop_timezone=<IANA name>, e.g. America/Los_Angeles, for the daily stop"
+        )
+    return here
 
 
 def cloud_dir(settings: WorkshopSettings) -> Path:
@@ -166,7 +207,8 @@ def settings_variables(settings: WorkshopSettings) -> dict:
 
 def hub_variables(settings: WorkshopSettings, environ=os.environ) -> dict:
     """:func:`settings_variables` for the cloud host: the host computes its own limits unless
-    they were set, the spawner is always docker, and ``internal`` HTTPS means the sslip.io name."""
+    they were set, the spawner is always docker, ``internal`` HTTPS means the sslip.io name, and
+    ``instance_type auto`` is the type it chooses (:func:`hub.cloud.prices.resolve_instance_type`)."""
     tf = settings_variables(settings)
     explicit = _explicit_names(settings, environ)
     for name, auto in HOST_DEPENDENT.items():
@@ -174,6 +216,15 @@ def hub_variables(settings: WorkshopSettings, environ=os.environ) -> dict:
         if source not in explicit:
             tf[name] = auto
     tf["spawner"] = "docker"
+    # Terraform resolves "auto" by the same rule; resolved here, the type `plan` names is the
+    # type Terraform creates, whatever the module's version
+    tf["instance_type"] = resolve_instance_type(
+        settings.instance_type,
+        settings.class_size,
+        settings.aws_region,
+        settings.learner_memory,
+        settings.learner_cpu,
+    )[0]
     return tf
 
 
@@ -243,6 +294,7 @@ def write_variables(settings: WorkshopSettings, root_dir: Path, environ=os.envir
     variables = hub_variables(settings, environ)
     cloud = load_cloud_settings(settings)
     variables.update({k: v for k, v in cloud.items() if k not in MANAGED_VARIABLES})
+    variables["stop_timezone"] = stop_timezone(settings, environ)
     if not cloud.get("bundle_url"):
         bundle = cloud_dir(settings) / "dragonn-workshop.tar.gz"
         make_bundle(bundle)

@@ -216,7 +216,13 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
             "users": False,
             "maxAge": 0,
         },
-        "prePuller": {"continuous": {"enabled": True}, "hook": {"enabled": True}},
+        # the chart's pullers tolerate the user-node taint only: GPU nodes (tainted
+        # nvidia.com/gpu) would never get the image before the first learner waits for it
+        "prePuller": {
+            "continuous": {"enabled": True},
+            "hook": {"enabled": True},
+            "extraTolerations": [GPU_TAINT],
+        },
     }
 
 

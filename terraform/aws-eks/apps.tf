@@ -51,10 +51,12 @@ resource "kubernetes_storage_class_v1" "gp3" {
   reclaim_policy         = "Delete"
   volume_binding_mode    = "WaitForFirstConsumer"
   allow_volume_expansion = true
+  # no kmsKeyId: the account's default EBS key, which the EBS CSI driver's role may use without
+  # grants on a customer key's policy (EKS guide, "Amazon EBS CSI driver IAM role": a customer
+  # key needs kms:CreateGrant and friends for that role)
   parameters = {
     type      = "gp3"
     encrypted = "true"
-    kmsKeyId  = aws_kms_key.this.arn
   }
   depends_on = [aws_eks_addon.ebs_csi]
 }

@@ -10,6 +10,8 @@ locals {
   node_pool_label = "dragonn-workshop/node-pool"
   user_taint      = { key = "hub.jupyter.org/dedicated", value = "user", effect = "NO_SCHEDULE" }
   gpu_taint       = { key = "nvidia.com/gpu", value = "present", effect = "NO_SCHEDULE" }
+  # "NVIDIA T4" -> "nvidia-t4" (prices.json's GPU of gpu_instance_type)
+  gpu_accelerator = lower(replace(try(local.prices.instance_types[var.gpu_instance_type].gpu, "NVIDIA GPU"), " ", "-"))
 
   node_pools = {
     system = {
@@ -33,8 +35,11 @@ locals {
       ami_type      = "AL2023_x86_64_NVIDIA"
       min           = var.gpu_min_nodes
       max           = var.gpu_max_nodes
-      labels        = { "hub.jupyter.org/node-purpose" = "user", (local.node_pool_label) = "gpu-users" }
-      taints        = [local.user_taint, local.gpu_taint]
+      # the label the cluster autoscaler's AWS provider reads to treat a node (and, through the
+      # node-template tags below, an empty group) as a GPU node
+      labels = { "hub.jupyter.org/node-purpose" = "user", (local.node_pool_label) = "gpu-users",
+      "k8s.amazonaws.com/accelerator" = local.gpu_accelerator }
+      taints = [local.user_taint, local.gpu_taint]
     }
   }
   # AL2023 nodes read kubelet settings from a NodeConfig in the user data (nodeadm); EKS merges
@@ -79,10 +84,12 @@ resource "aws_launch_template" "pool" {
   block_device_mappings {
     device_name = "/dev/xvda"
     ebs {
-      volume_size           = var.node_disk_gib
-      volume_type           = "gp3"
+      volume_size = var.node_disk_gib
+      volume_type = "gp3"
+      # the account's default EBS key (aws/ebs): a customer key's policy would have to grant the
+      # Auto Scaling service-linked role, or node launches fail (AWS EC2 Auto Scaling guide,
+      # "Required AWS KMS key policy for use with encrypted volumes")
       encrypted             = true
-      kms_key_id            = aws_kms_key.this.arn
       delete_on_termination = true
     }
   }
@@ -179,7 +186,7 @@ resource "aws_autoscaling_schedule" "class_start" {
   scheduled_action_name  = "${var.cluster_name}-class-start"
   autoscaling_group_name = aws_eks_node_group.pool["gpu-users"].resources[0].autoscaling_groups[0].name
   recurrence             = var.class_hours.start
-  time_zone              = "Etc/UTC"
+  time_zone              = var.class_hours.time_zone
   min_size               = var.class_gpu_nodes
   max_size               = var.gpu_max_nodes
   desired_capacity       = var.class_gpu_nodes
@@ -190,7 +197,7 @@ resource "aws_autoscaling_schedule" "class_end" {
   scheduled_action_name  = "${var.cluster_name}-class-end"
   autoscaling_group_name = aws_eks_node_group.pool["gpu-users"].resources[0].autoscaling_groups[0].name
   recurrence             = var.class_hours.end
-  time_zone              = "Etc/UTC"
+  time_zone              = var.class_hours.time_zone
   min_size               = var.gpu_min_nodes
   max_size               = var.gpu_max_nodes
 }

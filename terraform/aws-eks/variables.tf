@@ -19,9 +19,9 @@ variable "cluster_name" {
 }
 
 variable "kubernetes_version" {
-  description = "EKS Kubernetes version (the z2jh chart needs >= 1.32)."
+  description = "EKS Kubernetes version (the z2jh chart needs >= 1.32): one in standard support for the whole class (prices.json standard_support_ends; past it, extended support multiplies the control plane's price). hub.cloud.eks.KUBERNETES_VERSION."
   type        = string
-  default     = "1.33"
+  default     = "1.35"
 }
 
 variable "vpc_id" {
@@ -124,12 +124,17 @@ variable "learners_per_gpu" {
 }
 
 variable "class_hours" {
-  description = "Optional class schedule (UTC cron): GPU nodes held at class_gpu_nodes from start to end, so a room logging in at once does not wait for nodes to boot."
+  description = "Optional class schedule: cron expressions in time_zone, the instructor's IANA time zone (`workshop cloud up --target eks` fills in its machine's); GPU nodes held at class_gpu_nodes from start to end, so a room logging in at once does not wait for nodes to boot."
   type = object({
-    start = string
-    end   = string
+    start     = string
+    end       = string
+    time_zone = string
   })
   default = null
+  validation {
+    condition     = var.class_hours == null || can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.class_hours.time_zone))
+    error_message = "class_hours.time_zone must be an IANA time zone such as America/Los_Angeles (or UTC)."
+  }
 }
 
 variable "class_gpu_nodes" {

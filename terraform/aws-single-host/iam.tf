@@ -1,6 +1,6 @@
 # The instance's role: Session Manager (instead of SSH), its own SSM parameters under /<name>/
-# (status, activity and the passwords it generates), and its class bucket (bundle, roster,
-# exports). Nothing else.
+# (status, activity and the passwords it generates; reading any other parameter is denied), and
+# its class bucket (bundle, roster, exports). Nothing else.
 
 data "aws_iam_policy_document" "ec2_assume" {
   statement {
@@ -28,6 +28,17 @@ data "aws_iam_policy_document" "host" {
     sid       = "OwnParameters"
     actions   = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"]
     resources = ["arn:${data.aws_partition.current.partition}:ssm:${var.aws_region}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}/*"]
+  }
+  # AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter of the account:
+  # an explicit deny keeps the host (and anything that reaches its role) to its own class's
+  statement {
+    sid     = "NoOtherParameters"
+    effect  = "Deny"
+    actions = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]
+    not_resources = [
+      "arn:${data.aws_partition.current.partition}:ssm:${var.aws_region}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}",
+      "arn:${data.aws_partition.current.partition}:ssm:${var.aws_region}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}/*",
+    ]
   }
   statement {
     sid       = "ReadClassBucket"

@@ -4,9 +4,24 @@
 
 locals {
   prices     = jsondecode(file("${path.module}/../prices.json"))
-  type_info  = local.prices.instance_types[var.instance_type]
-  gpu_host   = local.type_info.gpus > 0
   region_tbl = lookup(local.prices.regions, var.aws_region, null)
+
+  # instance_type "auto": the cheapest GPU type offered in the region (per prices.json) whose one
+  # host holds class_size: hub/cloud/prices.py cheapest_type_that_holds, which `workshop cloud`
+  # resolves before Terraform runs; tests/test_terraform.py holds the two equal
+  holds = { for t, info in local.prices.instance_types : t => min(
+    floor(local.usable_memory_fraction * info.memory_gib * 1024 / var.learner_memory_mb),
+    floor(info.vcpus / var.learner_cpu),
+  info.gpus > 0 ? local.learners_per_gpu_max * info.gpus : floor(info.vcpus / var.learner_cpu)) }
+  region_offer = local.region_tbl == null ? {} : local.region_tbl.instances_usd_per_hour
+  auto_fits = { for t, price in local.region_offer : t => price
+  if local.prices.instance_types[t].gpus > 0 && local.holds[t] >= var.class_size }
+  auto_price    = length(local.auto_fits) > 0 ? min(values(local.auto_fits)...) : 0
+  auto_type     = try([for t, p in local.auto_fits : t if p == local.auto_price][0], "")
+  instance_type = var.instance_type == "auto" ? local.auto_type : var.instance_type
+  type_info = lookup(local.prices.instance_types, local.instance_type,
+  { gpus = 0, gpu = "", gpu_memory_gib = 0, vcpus = 0, memory_gib = 0 })
+  gpu_host = local.type_info.gpus > 0
 
   # learners one host holds: the rule of hub/cloud/prices.py learners_per_instance (85% of the
   # memory, as `workshop doctor` checks a machine; vCPUs / learner_cpu; 12 per GPU), which
@@ -24,8 +39,12 @@ locals {
   : "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id")
   ami_id = var.ami_id != "" ? var.ami_id : data.aws_ssm_parameter.ami[0].insecure_value
 
-  availability_zone = (var.availability_zone != "" ? var.availability_zone
+  availability_zone = (var.subnet_id != "" ? data.aws_subnet.chosen[0].availability_zone
+    : var.availability_zone != "" ? var.availability_zone
   : try(sort(data.aws_ec2_instance_type_offerings.in_region.locations)[0], ""))
+  # a subnet of the instructor's (accounts without a default VPC), else the default VPC's
+  subnet_id = var.subnet_id != "" ? var.subnet_id : data.aws_subnet.host[0].id
+  vpc_id    = var.subnet_id != "" ? data.aws_subnet.chosen[0].vpc_id : data.aws_vpc.default[0].id
 
   parameter_path = "/${var.name}"
   tags = merge(var.tags, {
@@ -48,24 +67,32 @@ data "aws_ec2_instance_type_offerings" "in_region" {
   location_type = "availability-zone"
   filter {
     name   = "instance-type"
-    values = [var.instance_type]
+    values = [local.instance_type]
   }
 }
 
+# Many organisations' accounts have no default VPC: with subnet_id set, neither is looked up
 data "aws_vpc" "default" {
+  count   = var.subnet_id == "" ? 1 : 0
   default = true
 }
 
 data "aws_subnet" "host" {
-  vpc_id            = data.aws_vpc.default.id
+  count             = var.subnet_id == "" ? 1 : 0
+  vpc_id            = data.aws_vpc.default[0].id
   availability_zone = local.availability_zone
   default_for_az    = true
 }
 
+data "aws_subnet" "chosen" {
+  count = var.subnet_id != "" ? 1 : 0
+  id    = var.subnet_id
+}
+
 resource "aws_instance" "host" {
   ami                  = local.ami_id
-  instance_type        = var.instance_type
-  subnet_id            = data.aws_subnet.host.id
+  instance_type        = local.instance_type
+  subnet_id            = local.subnet_id
   iam_instance_profile = aws_iam_instance_profile.host.name
   key_name             = var.ssh_key_name != "" ? var.ssh_key_name : null
   monitoring           = true
@@ -119,7 +146,7 @@ resource "aws_instance" "host" {
     concurrent_spawn_limit = var.concurrent_spawn_limit
     start_timeout          = var.start_timeout
     idle_timeout           = var.idle_timeout
-    instance_type          = var.instance_type
+    instance_type          = local.instance_type
   })
   # new settings or a new bundle re-provision a fresh instance; homes live on their own volume
   user_data_replace_on_change = true
@@ -135,16 +162,24 @@ resource "aws_instance" "host" {
       error_message = "Set bundle_path (a source tarball of this project; `workshop cloud` makes one) or both bundle_url and bundle_sha256."
     }
     precondition {
+      condition     = local.instance_type != ""
+      error_message = "instance_type auto: no one GPU type in prices.json holds class_size ${var.class_size} in ${var.aws_region} at learner_memory ${var.learner_memory} and learner_cpu ${var.learner_cpu}: a smaller class, or Kubernetes (terraform/aws-eks)."
+    }
+    precondition {
       condition     = var.class_size <= local.learners_per_host
-      error_message = "class_size ${var.class_size} does not fit ${var.instance_type} (${local.type_info.memory_gib} GiB, ${local.type_info.vcpus} vCPU): at learner_memory ${var.learner_memory} and learner_cpu ${var.learner_cpu} it holds ${local.learners_per_host} learners. Choose a smaller class_size or a bigger instance_type (`workshop cloud plan` names one)."
+      error_message = "class_size ${var.class_size} does not fit ${local.instance_type} (${local.type_info.memory_gib} GiB, ${local.type_info.vcpus} vCPU): at learner_memory ${var.learner_memory} and learner_cpu ${var.learner_cpu} it holds ${local.learners_per_host} learners. Options: class_size = ${local.learners_per_host}; ${local.auto_type != "" ? "instance_type = \"${local.auto_type}\" (the cheapest GPU type in ${var.aws_region} that holds ${var.class_size})" : "no one GPU type holds ${var.class_size}: Kubernetes (terraform/aws-eks)"}; or instance_type = \"auto\"."
     }
     precondition {
       condition     = var.mem_limit_mb == 0 || var.mem_limit_mb * var.class_size <= local.type_info.memory_gib * 1024
-      error_message = "class_size x mem_limit (${var.class_size} x ${var.mem_limit_mb} MiB) exceeds the ${local.type_info.memory_gib} GiB of ${var.instance_type}: choose a bigger instance_type or a smaller mem_limit."
+      error_message = "class_size x mem_limit (${var.class_size} x ${var.mem_limit_mb} MiB) exceeds the ${local.type_info.memory_gib} GiB of ${local.instance_type}: choose a bigger instance_type or a smaller mem_limit."
     }
     precondition {
       condition     = local.availability_zone != ""
-      error_message = "instance_type ${var.instance_type} is not offered in any availability zone of ${var.aws_region}: choose another type or region (`workshop cloud plan` lists what is offered)."
+      error_message = "instance_type ${local.instance_type} is not offered in any availability zone of ${var.aws_region}: choose another type or region (`workshop cloud plan` lists what is offered)."
+    }
+    precondition {
+      condition     = contains(data.aws_ec2_instance_type_offerings.in_region.locations, local.availability_zone)
+      error_message = "instance_type ${local.instance_type} is not offered in ${local.availability_zone} (the zone of subnet_id or availability_zone): choose a subnet in one of ${join(", ", sort(data.aws_ec2_instance_type_offerings.in_region.locations))}."
     }
     precondition {
       condition     = var.https_domain != "" || var.route53_zone == ""
@@ -185,10 +220,10 @@ resource "aws_ssm_parameter" "status" {
 }
 
 resource "aws_ssm_parameter" "activity" {
-  #checkov:skip=CKV_AWS_337:encrypted with the account's AWS-managed SSM key; a customer key would outlive the class
+  #checkov:skip=CKV2_AWS_34:one type with CloudFormation, which cannot create SecureStrings, and with the agent (hub/cloud/agent.py ACTIVITY_TYPE): usernames and counts, readable only inside the account
   name        = "${local.parameter_path}/activity"
   description = "Learners' activity on the DragoNN Workshop host (JSON), written by the instance every minute."
-  type        = "SecureString" # it names the learners
+  type        = "String" # the agent writes the same type: Parameter Store refuses a type change
   value       = "{}"
   tags        = local.tags
   lifecycle {

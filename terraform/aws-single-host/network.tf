@@ -1,11 +1,12 @@
-# Reachable on 443 (HTTPS) and 80 (Let's Encrypt's HTTP challenge and the redirect to HTTPS) only;
+# Reachable on 443 (HTTPS, from learner_cidrs) and 80 (the certificate's HTTP challenge and the
+# redirect to HTTPS, from anywhere) only;
 # SSH closed unless admin_cidr is set (Session Manager works without it). The hub's own ports stay
 # on the instance's loopback and Docker bridge.
 
 resource "aws_security_group" "host" {
   name_prefix = "${var.name}-"
   description = "DragoNN Workshop host: HTTPS for learners"
-  vpc_id      = data.aws_vpc.default.id
+  vpc_id      = local.vpc_id
   tags        = merge(local.tags, { Name = var.name })
   lifecycle {
     create_before_destroy = true
@@ -23,14 +24,18 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
   tags              = local.tags
 }
 
+# Port 80 stays open to everyone whatever learner_cidrs says: Let's Encrypt validates the HTTP
+# challenge from addresses it does not publish ("Let's Encrypt does not publish the IP addresses
+# it uses to validate", letsencrypt.org/docs/faq and /docs/challenge-types). Caddy answers there
+# only the challenge and a redirect to HTTPS, which learner_cidrs narrows.
 resource "aws_vpc_security_group_ingress_rule" "http" {
-  for_each          = toset(var.learner_cidrs)
+  #checkov:skip=CKV_AWS_260:port 80 is open on purpose, for the ACME HTTP challenge and the redirect to HTTPS (Caddy serves nothing else there)
   security_group_id = aws_security_group.host.id
-  description       = "HTTP: Let's Encrypt challenge and redirect to HTTPS"
+  description       = "HTTP: ACME challenge and redirect to HTTPS (from anywhere: CAs do not publish their addresses)"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
-  cidr_ipv4         = each.value
+  cidr_ipv4         = "0.0.0.0/0"
   tags              = local.tags
 }
 

@@ -3,8 +3,8 @@ locals {
   gib      = var.root_volume_gib + var.homes_volume_gib
   # instance + both gp3 volumes + the public IPv4 address; null where the price table lacks the region or type
   cost_per_hour = (local.region_tbl == null ? null
-    : lookup(local.region_tbl.instances_usd_per_hour, var.instance_type, null) == null ? null
-    : (local.region_tbl.instances_usd_per_hour[var.instance_type]
+    : lookup(local.region_tbl.instances_usd_per_hour, local.instance_type, null) == null ? null
+    : (local.region_tbl.instances_usd_per_hour[local.instance_type]
       + local.gib * local.region_tbl.ebs_gp3_usd_per_gib_month / local.prices.hours_per_month
   + local.prices.public_ipv4_usd_per_hour))
 }
@@ -71,12 +71,12 @@ output "cost_for_event_usd" {
 
 output "instance" {
   description = "What the host has (from terraform/prices.json)."
-  value       = merge(local.type_info, { type = var.instance_type })
+  value       = merge(local.type_info, { type = local.instance_type })
 }
 
 check "price_known" {
   assert {
     condition     = local.cost_per_hour != null
-    error_message = "terraform/prices.json has no price for ${var.instance_type} in ${var.aws_region}: cost outputs are null (the host works all the same)."
+    error_message = "terraform/prices.json has no price for ${local.instance_type} in ${var.aws_region}: cost outputs are null (the host works all the same)."
   }
 }

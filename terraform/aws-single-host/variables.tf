@@ -19,13 +19,13 @@ variable "class_size" {
 }
 
 variable "instance_type" {
-  description = "EC2 instance type: a GPU type (g4dn.*, g5.*, g6.*) or a CPU type for classes without GPUs; one of the types in terraform/prices.json."
+  description = "EC2 instance type: a GPU type (g4dn.*, g5.*, g6.*) or a CPU type for classes without GPUs; one of the types in terraform/prices.json, or \"auto\": the cheapest GPU type of the region there whose one host holds class_size."
   type        = string
   nullable    = false
-  default     = "g4dn.xlarge"
+  default     = "auto"
   validation {
-    condition     = contains(keys(jsondecode(file("${path.module}/../prices.json")).instance_types), var.instance_type)
-    error_message = "instance_type must be one of the types in terraform/prices.json: ${join(", ", keys(jsondecode(file("${path.module}/../prices.json")).instance_types))}."
+    condition     = var.instance_type == "auto" || contains(keys(jsondecode(file("${path.module}/../prices.json")).instance_types), var.instance_type)
+    error_message = "instance_type must be \"auto\" or one of the types in terraform/prices.json: ${join(", ", keys(jsondecode(file("${path.module}/../prices.json")).instance_types))}."
   }
 }
 
@@ -52,7 +52,7 @@ variable "https_domain" {
 }
 
 variable "acme_email" {
-  description = "Contact e-mail for Let's Encrypt (optional)."
+  description = "Contact e-mail for the certificate authorities (optional; without a domain, set it: ZeroSSL, the fallback when Let's Encrypt's shared sslip.io limit is spent, needs it)."
   type        = string
   nullable    = false
   default     = ""
@@ -282,14 +282,25 @@ variable "homes_volume_gib" {
 }
 
 variable "availability_zone" {
-  description = "Availability zone (in the default VPC); empty: the first zone of the region that offers instance_type."
+  description = "Availability zone (in the default VPC; ignored with subnet_id); empty: the first zone of the region that offers instance_type."
   type        = string
   nullable    = false
   default     = ""
 }
 
+variable "subnet_id" {
+  description = "A public subnet (route to an internet gateway) for the host, for accounts without a default VPC; its zone is the host's and the homes volume's. Empty: the default VPC's subnet in availability_zone."
+  type        = string
+  nullable    = false
+  default     = ""
+  validation {
+    condition     = var.subnet_id == "" || can(regex("^subnet-[0-9a-f]{8,17}$", var.subnet_id))
+    error_message = "subnet_id must be empty or a subnet id (subnet-0123456789abcdef0)."
+  }
+}
+
 variable "learner_cidrs" {
-  description = "Addresses allowed to reach HTTPS (443) and the HTTP redirect (80)."
+  description = "Addresses allowed to reach HTTPS (443). Port 80 stays open to all: the certificate's HTTP challenge comes from addresses the CA does not publish."
   type        = list(string)
   nullable    = false
   default     = ["0.0.0.0/0"]
@@ -336,10 +347,13 @@ variable "stop_time" {
 }
 
 variable "stop_timezone" {
-  description = "IANA time zone of stop_time, e.g. Europe/Berlin."
+  description = "IANA time zone of stop_time: the instructor's, e.g. America/Los_Angeles (`workshop cloud` passes its machine's). No default: a stop in UTC falls mid-class in the Americas."
   type        = string
   nullable    = false
-  default     = "UTC"
+  validation {
+    condition     = can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.stop_timezone))
+    error_message = "stop_timezone must be an IANA time zone such as America/Los_Angeles or Europe/Berlin (or UTC)."
+  }
 }
 
 variable "idle_stop_minutes" {

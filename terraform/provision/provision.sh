@@ -110,8 +110,12 @@ fi
 # Only the hub runs on the host (learners' code, TensorFlow included, runs in their containers),
 # so the venv gets the hub extra and numpy, not the tutorial's machine-learning stack.
 step 2 hub "the hub's Python environment"
-# Node.js (for configurable-http-proxy 5, what hub/bootstrap.sh installs) and Caddy come from apt,
-# in the background while pip installs the hub
+# npm and Caddy come from apt, in the background while pip installs the hub. The proxy and the
+# Node.js it runs on are pinned, as image/Dockerfile pins its own: Ubuntu 24.04's nodejs is 18,
+# older than configurable-http-proxy 5.3 declares (engines: node >= 20), so Node comes from the
+# npm registry's node-linux-<arch> package (tests/test_host_runtime.py installs the same pins)
+CHP_VERSION=5.3.0
+NODE_VERSION=22.23.5
 apt_pid=""
 apt_log="$(mktemp)"
 if ! command -v npm >/dev/null || ! command -v caddy >/dev/null; then
@@ -131,12 +135,19 @@ venv="$BUNDLE/.venv"
 [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
 stamp="$venv/.host-$(sha256sum "$BUNDLE/pyproject.toml" | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
-    mapfile -t requirements < <(python3 - "$BUNDLE/pyproject.toml" <<'PY'
+    # the hub extra, with the Jupyter packages at exactly the versions image/Dockerfile pins for
+    # the learners' servers (a hub and its servers of one JupyterHub version)
+    mapfile -t requirements < <(python3 - "$BUNDLE/pyproject.toml" "$BUNDLE/image/Dockerfile" <<'PY'
 import re, sys, tomllib
 with open(sys.argv[1], "rb") as fh:
     project = tomllib.load(fh)["project"]
+with open(sys.argv[2], encoding="utf-8") as fh:
+    args = dict(re.findall(r"^ARG (\w+)_VERSION=(\S+)$", fh.read(), re.M))
+pins = {name: args[name.upper()] for name in ("jupyterhub", "jupyterlab", "notebook")}
 base = [d for d in project["dependencies"] if re.match(r"numpy\b", d)]
-print("\n".join(base + project["optional-dependencies"]["hub"]))
+hub = [f"{m.group(0)}=={pins[m.group(0)]}" if (m := re.match(r"[A-Za-z0-9_.-]+", d)) and
+       m.group(0) in pins else d for d in project["optional-dependencies"]["hub"]]
+print("\n".join(base + hub))
 PY
 )
     pip=("$venv/bin/pip" install -q --disable-pip-version-check)
@@ -157,9 +168,19 @@ if [[ -n "$apt_pid" ]]; then
     fi
 fi
 echo "[$(date -u +%H:%M:%S)] apt packages ready"
-if [[ ! -x "$BUNDLE/node_modules/.bin/configurable-http-proxy" ]]; then
+case "$(uname -m)" in
+    aarch64 | arm64) node_arch=arm64 ;;
+    *) node_arch=x64 ;;
+esac
+if [[ "$("$BUNDLE/node_modules/.bin/configurable-http-proxy" --version 2>/dev/null)" != "$CHP_VERSION" ]] ||
+    [[ "$("$BUNDLE/node_modules/.bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]]; then
     npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$BUNDLE" \
-        configurable-http-proxy@5 >/dev/null
+        "node-linux-$node_arch@$NODE_VERSION" "configurable-http-proxy@$CHP_VERSION" >/dev/null
+fi
+# the proxy's "#!/usr/bin/env node" finds the pinned Node first on PATH (here and in the service)
+if [[ "$(node --version)" != "v$NODE_VERSION" ]]; then
+    STEP="hub (Node.js $NODE_VERSION for configurable-http-proxy $CHP_VERSION)"
+    false
 fi
 # the package starts a system-wide Caddy on :80; the hub's service runs its own
 if [[ -d /run/systemd/system ]] && systemctl is-enabled --quiet caddy 2>/dev/null; then
@@ -291,6 +312,8 @@ systemctl start dragonn-workshop-agent.timer
 
 # --- 9. HTTPS: the hub answers through Caddy with a certificate the room's browsers trust ---------
 step 9 https "HTTPS (certificate for the hub's name)"
+rm -f "$CONF/https-note"
+# a certificate authority's rate limit fails nothing: the agent leaves what to do in https-note
 agent wait-https --timeout 900
 
 # --- 10. workshop doctor: engine, image, GPU, capacity, and a throwaway learner spawned through
@@ -299,4 +322,8 @@ step 10 doctor "workshop doctor (a test learner trains the tutorial's first mode
 workshop doctor --data-dir "$DATA"
 
 STEP=ready
-report ready
+if [[ -s "$CONF/https-note" ]]; then
+    report "ready ($(head -c 1500 "$CONF/https-note"))"
+else
+    report ready
+fi

@@ -128,12 +128,16 @@ run "a_four_gpu_node_offers_four_times_the_slices" {
 run "class_hours_keep_gpu_nodes_warm" {
   command = plan
   variables {
-    class_hours     = { start = "30 8 * * MON-FRI", end = "0 18 * * MON-FRI" }
+    class_hours     = { start = "30 8 * * MON-FRI", end = "0 18 * * MON-FRI", time_zone = "America/Los_Angeles" }
     class_gpu_nodes = 6
   }
   assert {
     condition     = aws_autoscaling_schedule.class_start[0].min_size == 6 && aws_autoscaling_schedule.class_end[0].min_size == 0
     error_message = "class hours must hold class_gpu_nodes, then let the pool go back to gpu_min_nodes"
+  }
+  assert {
+    condition     = aws_autoscaling_schedule.class_start[0].time_zone == "America/Los_Angeles"
+    error_message = "class hours are in the instructor's time zone"
   }
 }
 

@@ -47,6 +47,7 @@ module "workshop" {
   root_volume_gib        = var.root_volume_gib
   homes_volume_gib       = var.homes_volume_gib
   availability_zone      = var.availability_zone
+  subnet_id              = var.subnet_id
   learner_cidrs          = var.learner_cidrs
   admin_cidr             = var.admin_cidr
   ssh_key_name           = var.ssh_key_name

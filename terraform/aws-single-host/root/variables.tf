@@ -27,7 +27,7 @@ variable "https_domain" {
 }
 
 variable "acme_email" {
-  description = "Contact e-mail for Let's Encrypt (optional)."
+  description = "Contact e-mail for the certificate authorities (optional; without a domain, set it: ZeroSSL, the fallback when Let's Encrypt's shared sslip.io limit is spent, needs it)."
   type        = string
   default     = null
 }
@@ -166,6 +166,12 @@ variable "homes_volume_gib" {
 
 variable "availability_zone" {
   description = "Availability zone (in the default VPC); empty: the first zone of the region that offers instance_type."
+  type        = string
+  default     = null
+}
+
+variable "subnet_id" {
+  description = "A public subnet for the host (accounts without a default VPC); empty: the default VPC."
   type        = string
   default     = null
 }

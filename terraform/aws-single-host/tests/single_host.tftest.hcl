@@ -62,6 +62,8 @@ variables {
   bundle_sha256 = "4a2e0fb5c8a1d7e3b9f6042c1d8e7a5b3c9f0e2d4a6b8c0e1f3a5b7d9c2e4f6a"
   # what a g4dn.xlarge holds at the default learner_memory (3840M): floor(0.85 x 16384 / 3840)
   class_size = 3
+  # the instructor's time zone (`workshop cloud` passes its machine's; the module has no default)
+  stop_timezone = "America/Los_Angeles"
 }
 
 run "defaults_give_a_locked_down_gpu_host" {
@@ -81,7 +83,7 @@ run "defaults_give_a_locked_down_gpu_host" {
     error_message = "root and homes volumes must be encrypted"
   }
   assert {
-    condition     = aws_ebs_volume.homes.availability_zone == "us-west-2b" && data.aws_subnet.host.availability_zone == "us-west-2b"
+    condition     = aws_ebs_volume.homes.availability_zone == "us-west-2b" && data.aws_subnet.host[0].availability_zone == "us-west-2b"
     error_message = "the host and its homes volume go to the first zone (sorted) that offers the type"
   }
   assert {
@@ -109,8 +111,8 @@ run "defaults_give_a_locked_down_gpu_host" {
     error_message = "GPU types boot the Deep Learning Base GPU AMI (Ubuntu 24.04)"
   }
   assert {
-    condition     = length(aws_scheduler_schedule.stop) == 1 && aws_scheduler_schedule.stop[0].schedule_expression == "cron(0 20 * * ? *)"
-    error_message = "a daily stop at 20:00 by default"
+    condition     = length(aws_scheduler_schedule.stop) == 1 && aws_scheduler_schedule.stop[0].schedule_expression == "cron(0 20 * * ? *)" && aws_scheduler_schedule.stop[0].schedule_expression_timezone == "America/Los_Angeles"
+    error_message = "a daily stop at 20:00 in the instructor's time zone by default"
   }
   assert {
     condition     = output.cost_per_hour_usd == 0.548
@@ -188,8 +190,9 @@ run "ssh_from_everywhere_is_refused" {
 run "limits_beyond_the_instance_are_refused" {
   command = plan
   variables {
-    mem_limit    = "6G"
-    mem_limit_mb = 6144
+    mem_limit     = "6G"
+    instance_type = "g4dn.xlarge"
+    mem_limit_mb  = 6144
   }
   expect_failures = [aws_instance.host]
 }
@@ -197,7 +200,8 @@ run "limits_beyond_the_instance_are_refused" {
 run "a_class_the_type_cannot_hold_is_refused" {
   command = plan
   variables {
-    class_size = 4
+    class_size    = 4
+    instance_type = "g4dn.xlarge"
   }
   expect_failures = [aws_instance.host]
 }
@@ -207,6 +211,7 @@ run "a_smaller_learner_memory_holds_more" {
   state_key = "smaller"
   variables {
     class_size        = 6
+    instance_type     = "g4dn.xlarge"
     learner_memory    = "2G"
     learner_memory_mb = 2048
   }
@@ -232,6 +237,79 @@ run "a_type_offered_nowhere_in_the_region_is_refused" {
     target = data.aws_ec2_instance_type_offerings.in_region
     values = {
       locations = []
+    }
+  }
+  expect_failures = [aws_instance.host]
+}
+
+run "the_default_class_gets_a_type_that_holds_it" {
+  # untouched settings: class_size 30, instance_type "auto" (hub/cloud/prices.py picks the same)
+  command = plan
+  variables {
+    class_size = 30
+  }
+  assert {
+    condition     = aws_instance.host.instance_type == "g4dn.12xlarge"
+    error_message = "instance_type auto with 30 learners: g4dn.12xlarge (4x T4, holds 43), the cheapest GPU type that holds them"
+  }
+}
+
+run "a_class_the_chosen_type_cannot_hold_is_refused" {
+  command = plan
+  variables {
+    class_size    = 30
+    instance_type = "g4dn.xlarge"
+  }
+  expect_failures = [aws_instance.host]
+}
+
+run "a_stop_time_zone_that_is_no_iana_name_is_refused" {
+  command = plan
+  variables {
+    stop_timezone = "PST"
+  }
+  expect_failures = [var.stop_timezone]
+}
+
+run "an_account_without_a_default_vpc_uses_the_given_subnet" {
+  command   = plan
+  state_key = "subnet"
+  variables {
+    subnet_id     = "subnet-0123456789abcdef0"
+    learner_cidrs = ["198.51.100.0/24"]
+  }
+  override_data {
+    target = data.aws_subnet.chosen[0]
+    values = {
+      availability_zone = "us-west-2c"
+      vpc_id            = "vpc-0fedcba9876543210"
+    }
+  }
+  assert {
+    condition     = length(data.aws_vpc.default) == 0 && length(data.aws_subnet.host) == 0
+    error_message = "with subnet_id, no default VPC is looked up (many accounts have none)"
+  }
+  assert {
+    condition     = aws_instance.host.subnet_id == "subnet-0123456789abcdef0" && aws_ebs_volume.homes.availability_zone == "us-west-2c" && aws_security_group.host.vpc_id == "vpc-0fedcba9876543210"
+    error_message = "host, homes volume and security group follow the subnet"
+  }
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.https : r.cidr_ipv4] == ["198.51.100.0/24"] && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0"
+    error_message = "learner_cidrs narrows 443 only: port 80 stays open for the certificate's HTTP challenge"
+  }
+}
+
+run "a_subnet_in_a_zone_without_the_type_is_refused" {
+  command   = plan
+  state_key = "subnet-zone"
+  variables {
+    subnet_id = "subnet-0123456789abcdef0"
+  }
+  override_data {
+    target = data.aws_subnet.chosen[0]
+    values = {
+      availability_zone = "us-west-2d"
+      vpc_id            = "vpc-0fedcba9876543210"
     }
   }
   expect_failures = [aws_instance.host]
