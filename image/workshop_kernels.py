@@ -29,7 +29,11 @@ import os
 import signal
 from pathlib import Path
 
-from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+from jupyter_client.jsonutil import json_default
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Integer, default
@@ -141,11 +145,23 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
                 self._last_execute = header
                 notice = getattr(self.multi_kernel_manager, "take_notice", None)
                 text = notice(self.kernel_id) if notice else None
-                if text:
-                    self.write_stderr(text, header)
+                if text:  # news, not an error: plain output, not a red box
+                    self._write_stream("stdout", text, header)
         except Exception:  # never let bookkeeping break the connection
             self.log.debug("could not read an incoming message header", exc_info=True)
         super().handle_incoming_message(incoming_msg)
+
+    def _write_stream(self, name: str, text: str, parent: dict) -> None:
+        """A ``stream`` message (``name``: stdout or stderr) shown under the cell of ``parent``."""
+        if name == "stderr":
+            self.write_stderr(text, parent)
+            return
+        msg = self.session.msg("stream", {"name": name, "text": text + "\n"}, parent=parent)
+        if self.subprotocol == V1_PROTOCOL:
+            self.write_message(serialize_msg_to_ws_v1(msg, "iopub", self.session.pack), binary=True)
+        else:
+            msg["channel"] = "iopub"
+            self.write_message(json.dumps(msg, default=json_default))
 
     def handle_outgoing_message(self, stream, outgoing_msg) -> None:
         try:

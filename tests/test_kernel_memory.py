@@ -178,8 +178,8 @@ async def _run(url: str, kernel_id: str, cells: list[str], timeout: float = 180)
             break
         msg = json.loads(raw)
         parent = msg.get("parent_header", {}).get("msg_id")
-        if parent in ids and msg["msg_type"] == "stream":
-            texts[ids.index(parent)] += msg["content"]["text"]
+        if parent in ids and msg["msg_type"] == "stream":  # each chunk led by its stream's name
+            texts[ids.index(parent)] += f"<{msg['content']['name']}>" + msg["content"]["text"]
         if msg["msg_type"] == "execute_reply" and parent in ids:
             replied.add(parent)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "restarting":
@@ -200,10 +200,11 @@ HOLD_500_MIB = "import numpy as np\nheld = np.ones(500 * 2**20 // 8)\nprint('hol
 def test_the_next_notebook_makes_room_by_shutting_down_idle_kernels(server):
     url, _ = server
     first = _open_notebook(url, "workshop_tutorial.ipynb")
-    assert run(url, first, [HOLD_500_MIB])[0].strip() == "holding"
+    assert run(url, first, [HOLD_500_MIB])[0].strip() == "<stdout>holding"
     second = _open_notebook(url, "extras.ipynb")
     assert first not in _kernel_ids(url), "the idle kernel was kept beside the new one"
     said = run(url, second, ["print('extras')", "print('again')"])
+    assert "<stdout>To make room" in said[0], said  # news, not a red error box
     assert "the idle kernel of workshop_tutorial.ipynb" in said[0], said
     assert "extras" in said[0] and "idle kernel" not in said[1]  # said once, under the first
 
@@ -240,6 +241,7 @@ def test_run_all_oom_is_explained_under_the_running_cell(server):
         "print('last of Run All')",
     ]
     said = run(url, kernel, cells)
+    assert "<stderr>The kernel was stopped" in said[1], said
     assert "ran out of memory" in said[1], said  # the OOM killer, seen in the server's cgroup
     assert "1.5 GiB" in said[1]
     assert "ran out of memory" not in said[3] and "ran out of memory" not in said[2]

@@ -92,7 +92,14 @@ def test_tutorial_then_extras_then_explore_without_a_dead_kernel(room, artifacts
                           timeout=300_000)  # fmt: skip
         page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=300_000)
         page.wait_for_selector(".jp-DirListing-item", timeout=120_000)
-        assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0  # opened, not modified
+        from browser import wait_kernel_idle
+
+        wait_kernel_idle(page, timeout_ms=300_000)
+        # opened, not modified: once its kernel has said what it is, the tab shows no dirty dot
+        page.wait_for_function(
+            "() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty').length === 0",
+            timeout=15_000,
+        )
 
         timings["tutorial"] = _run_all(page, 1500)
         tutorial = _said(page)
