@@ -308,6 +308,8 @@ def _remove_learner(settings, username: str, delete: bool) -> str:
         if r.status_code == 404:
             hub = "had never logged in"
         elif r.status_code == 200:
+            # the hub creates every roster entry at start-up: only activity means a login
+            logged_in = bool(r.json().get("last_activity"))
             running = bool(r.json().get("servers"))
             if running:
                 client.stop_server(username, timeout=120)
@@ -316,7 +318,11 @@ def _remove_learner(settings, username: str, delete: bool) -> str:
                 raise RuntimeError(
                     f"the running hub answered {r.status_code} when removing {username}"
                 )
-            hub = ("server stopped, " if running else "") + "signed out of the running hub"
+            hub = (
+                ("server stopped, " if running else "") + "signed out of the running hub"
+                if logged_in or running
+                else "had never logged in"
+            )
         else:
             raise RuntimeError(f"the running hub answered {r.status_code} about {username}")
     else:
