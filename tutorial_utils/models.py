@@ -107,6 +107,10 @@ class SequenceDNN:
     train_losses, valid_losses : list of float, per epoch of the last :meth:`train`.
     epoch_seconds : list of float, wall time of each epoch (training and validation).
     best_epoch : int or None, 0-based epoch whose weights the model holds after training.
+    at_chance : bool, True when the last :meth:`train` never brought the validation loss below
+        98 % of the chance loss (``chance_loss``: always predicting the share of positives);
+        training then says so in words, with what to try, and ``test_SequenceDNN`` labels the
+        test metrics as chance level.
     """
 
     def __init__(
@@ -198,6 +202,8 @@ class SequenceDNN:
         self.epoch_seconds: list[float] = []
         self.best_epoch: int | None = None
         self.restarts = 0  # initializations discarded by the last train (see train)
+        self.at_chance = False
+        self.chance_loss: float | None = None
         self.trained = False
 
     # ------------------------------------------------------------------------------------------
@@ -428,6 +434,7 @@ class SequenceDNN:
             "valid_losses": self.valid_losses,
             "best_epoch": self.best_epoch,
             "trained": self.trained,
+            "at_chance": self.at_chance,
         }
         # the .keras format is a zip; Keras ignores entries it does not know
         with zipfile.ZipFile(path, "a") as archive:
@@ -455,6 +462,7 @@ class SequenceDNN:
         dnn.valid_losses = list(state["valid_losses"])
         dnn.best_epoch = state["best_epoch"]
         dnn.trained = bool(state["trained"])
+        dnn.at_chance = bool(state.get("at_chance", False))
         return dnn
 
     # ------------------------------------------------------------------------------------------

@@ -580,13 +580,36 @@ def fit(
     dnn.best_epoch = monitor.best_epoch
     dnn.restarts = rule.restarts
     dnn.trained = True
+    dnn.chance_loss = chance_loss
+    dnn.at_chance = bool(rule.best_loss >= LEARNING_MARGIN * chance_loss)
     if verbose >= 1:
         print(
             f"Finished training after {len(dnn.valid_losses)} epochs "
             f"({monitor.elapsed:.1f} s); restored the weights of epoch {dnn.best_epoch} "
             f"(validation loss {dnn.valid_losses[dnn.best_epoch]:.3f})."
         )
+    if dnn.at_chance:  # said whatever the verbosity: this is the result, not a detail
+        print(at_chance_message(rule.best_loss, chance_loss, len(dnn.valid_losses)))
     return dnn
+
+
+def at_chance_message(best_loss: float, chance_loss: float, epochs: int) -> str:
+    """What a model that never beat chance has learnt (nothing), and what to try."""
+    return (
+        f"The model is still at chance after {epochs} epochs: its best validation loss "
+        f"({best_loss:.3f}) is no better than always predicting the share of positives "
+        f"({chance_loss:.3f}), so it has not learnt to tell the classes apart and its test "
+        "metrics (auROC near 0.5) measure a guess, not a model.\n"
+        "What to try:\n"
+        "  * start again from new random weights: another seed, or train(..., restarts=2);\n"
+        "  * pooling that fits the label: pool_width='global' when the label asks whether a "
+        "pattern occurs anywhere in the sequence;\n"
+        "  * more training data, or a fresh simulated training set every epoch "
+        "(SimulationStream), so that the network cannot memorise its training set first;\n"
+        "  * a smaller learning rate (learning_rate=1e-3) or larger batches (batch_size=128);\n"
+        "  * an easier version of the task first (e.g. the heterodimer with "
+        "pair_orientation='forward')."
+    )
 
 
 def _check_both_classes(y: np.ndarray, name: str) -> None:

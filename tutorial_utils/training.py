@@ -8,6 +8,9 @@ import numpy as np
 
 from tutorial_utils.metrics import ClassificationResult
 
+# a test auROC below this is reported as chance level, not as a result
+CHANCE_AUROC = 0.55
+
 
 def inspect_SequenceDNN() -> None:
     """Print the SequenceDNN documentation and the names of its public methods."""
@@ -109,7 +112,18 @@ def test_SequenceDNN(dnn, simulation_data) -> ClassificationResult:
     _check_dnn(dnn, ("test",))
     _check_data(simulation_data, ("X_test", "y_test"))
     result = dnn.test(simulation_data.X_test, simulation_data.y_test)
-    print("Test performance:")
+    auroc = np.asarray(result["auROC"], dtype=float)
+    if getattr(dnn, "at_chance", False) or np.any(auroc < CHANCE_AUROC):
+        print(
+            "Test performance: AT CHANCE. This model has not learnt to tell the classes apart "
+            f"(test auROC {', '.join(f'{a:.3f}' for a in auroc)}; a coin toss scores 0.5), so "
+            "the numbers below are those of a guess, not a result. Train it again from new "
+            "weights (another seed, or train_SequenceDNN(..., restarts=2)), with more data, or "
+            "with pooling that fits the label (pool_width='global'); see the message at the end "
+            "of training."
+        )
+    else:
+        print("Test performance:")
     print(result)
     return result
 
