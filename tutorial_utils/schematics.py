@@ -24,8 +24,10 @@ def convolution_example(motif="SPI1_known4", length: int = 49, pool_width: int =
     threshold half the best possible score, ``pooled`` (n_windows,) the maximum per window of
     ``pool_width`` offsets, ``site`` the planted site's start.
     """
-    from tutorial_utils.motifs import get_motif
+    from tutorial_utils.motifs import Motif, get_motif
 
+    if not isinstance(motif, (str, Motif)):
+        raise TypeError(f"motif must be a motif name or a Motif, got {motif!r}")
     found = get_motif(motif) if isinstance(motif, str) else motif
     pssm = found.log_odds()  # (m, 4)
     m = len(pssm)

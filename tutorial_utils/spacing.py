@@ -23,11 +23,11 @@ from tutorial_utils._validation import check_float, check_int, check_seed
 ORIENTATIONS = ("+", "-")
 
 
-def _consensus_one_hot(motif) -> tuple[str, np.ndarray]:
+def _consensus_one_hot(motif, param: str) -> tuple[str, np.ndarray]:
     """(name, one-hot (m, 4) of the motif's most likely bases) of a name or ``Motif``."""
     from tutorial_utils.motif_scan import check_motifs
 
-    ((name, matrix),) = check_motifs([motif], "motif").items()
+    ((name, matrix),) = check_motifs([motif], param).items()
     one_hot = np.zeros_like(matrix, dtype=np.float32)
     one_hot[np.arange(len(matrix)), np.argmax(matrix, axis=1)] = 1.0
     return name, one_hot
@@ -107,17 +107,21 @@ def spacing_curve(
     """
     if not callable(getattr(dnn, "predict_logits", None)) or not hasattr(dnn, "seq_length"):
         raise TypeError(f"dnn must be a SequenceDNN, got {type(dnn).__name__}")
+    if isinstance(spacings, (str, bytes)) or not hasattr(spacings, "__iter__"):
+        raise TypeError(f"spacings must be an iterable of integers >= 0, got {spacings!r}")
     spacings = [check_int("spacings[]", s, min_value=0) for s in spacings]
     if not spacings:
         raise ValueError("spacings must hold at least one spacing")
+    if isinstance(orientations, str) or not hasattr(orientations, "__iter__"):
+        raise TypeError(f"orientations must be a subset of {ORIENTATIONS}, got {orientations!r}")
     orientations = list(orientations)
     if not orientations or any(o not in ORIENTATIONS for o in orientations):
         raise ValueError(f"orientations must be a subset of {ORIENTATIONS}, got {orientations!r}")
     num_backgrounds = check_int("num_backgrounds", num_backgrounds, min_value=2)
     GC_fraction = check_float("GC_fraction", GC_fraction, min_value=0, max_value=1)
     task = check_int("task", task, min_value=0, max_value=getattr(dnn, "num_tasks", 1) - 1)
-    name1, first = _consensus_one_hot(motif1)
-    name2, second = _consensus_one_hot(motif2)
+    name1, first = _consensus_one_hot(motif1, "motif1")
+    name2, second = _consensus_one_hot(motif2, "motif2")
     longest = len(first) + max(spacings) + len(second)
     if longest > dnn.seq_length:
         raise ValueError(
@@ -205,7 +209,20 @@ def strand_only_scores(embeddings, motif_names) -> np.ndarray:
     data every positive scores 2 and a negative 2, 1 or 0 with probabilities 1/4, 1/2, 1/4, so
     auROC = 3/4 + 1/2 x 1/4 = 0.875; with independent strands both classes score alike (0.5).
     """
+    from tutorial_utils.simulations import EmbeddingTable
+
+    if not isinstance(embeddings, (list, tuple, EmbeddingTable)):
+        raise TypeError(
+            "embeddings must be a Data tuple's *_embeddings (one list of Embedding per sequence), "
+            f"got {type(embeddings).__name__}"
+        )
+    if isinstance(motif_names, str) or not isinstance(motif_names, (list, tuple)):
+        raise TypeError(f"motif_names must be a list of motif names, got {motif_names!r}")
     names = list(motif_names)
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(f"motif_names must be a list of motif names, got {motif_names!r}")
+    if any(not all(hasattr(site, "strand") for site in sites) for sites in embeddings):
+        raise TypeError("embeddings must hold one list of Embedding (with .strand) per sequence")
     return np.array(
         [sum(site.strand == "+" for site in sites if site.name in names) for sites in embeddings],
         dtype=np.float64,
