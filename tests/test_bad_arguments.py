@@ -722,6 +722,75 @@ SPECS = [
             "include_negatives": FLAG,
         },
     ),
+    # the 2016 notebooks' names of the same views
+    Spec(
+        "interpret_SequenceDNN_distributed",
+        lambda c: tu.interpret_SequenceDNN_distributed,
+        lambda c: dict(dnn=c.dnn, simulation_data=c.data),
+        {"dnn": MODEL, "simulation_data": DATA, "plot_layer_outputs": FLAG},
+    ),
+    Spec(
+        "interpret_SequenceDNN_filters",
+        lambda c: tu.interpret_SequenceDNN_filters,
+        lambda c: dict(dnn=c.dnn, simulation_data=c.data),
+        {"dnn": MODEL, "simulation_data": DATA},
+    ),
+    Spec(
+        "interpret_data_with_SequenceDNN",
+        lambda c: tu.interpret_data_with_SequenceDNN,
+        lambda c: dict(dnn=c.dnn, simulation_data=c.data),
+        {"dnn": MODEL, "simulation_data": DATA},
+    ),
+    Spec(
+        "plot_SequenceDNN_layer_outputs",
+        lambda c: tu.plot_SequenceDNN_layer_outputs,
+        lambda c: dict(dnn=c.dnn, simulation_data=c.data),
+        {"dnn": MODEL, "simulation_data": DATA},
+    ),
+    # causal spacing tests and the board schematic
+    Spec(
+        "spacing_curve",
+        lambda c: tu.spacing_curve,
+        lambda c: dict(
+            dnn=c.dnn,
+            motif1="SPI1_known4",
+            motif2="IRF_known20",
+            spacings=[0, 5],
+            num_backgrounds=4,
+        ),
+        {
+            "dnn": MODEL,
+            "motif1": MOTIF_NAME,
+            "motif2": MOTIF_NAME,
+            "spacings": [("None", None), ("str", "ab"), ("negative", [-1]), ("empty", [])],
+            "orientations": [("None", None), ("str", "+"), ("unknown", ["up"]), ("empty", [])],
+            "num_backgrounds": POSITIVE,
+            "GC_fraction": FRACTION,
+            "task": INDEX,
+            "seed": SEED,
+        },
+    ),
+    Spec(
+        "plot_spacing_curves",
+        lambda c: tu.plot_spacing_curves,
+        lambda c: dict(curves={}),
+        {"curves": DICT},
+    ),
+    Spec(
+        "strand_only_scores",
+        lambda c: tu.strand_only_scores,
+        lambda c: dict(embeddings=c.data.test_embeddings, motif_names=c.data.motif_names),
+        {
+            "embeddings": [("None", None), ("str", "x"), ("list of str", ["a"])],
+            "motif_names": [("None", None), ("str", "SPI1_known4"), ("list of int", [1])],
+        },
+    ),
+    Spec(
+        "plot_convolution_schematic",
+        lambda c: tu.plot_convolution_schematic,
+        lambda c: dict(),
+        {"motif": MOTIF_NAME, "length": POSITIVE, "pool_width": POSITIVE, "seed": SEED},
+    ),
     Spec(
         "plot_sequence_filters",
         lambda c: tu.plot_sequence_filters,

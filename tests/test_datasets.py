@@ -225,3 +225,24 @@ def test_tutorial_sized_heterodimer_split():
     params = dict(HETERODIMER, seq_length=500, num_pos=10000, num_neg=10000)
     data = get_simulation_data("simulate_heterodimer_grammar", params)
     assert (len(data.X_train), len(data.X_valid), len(data.X_test)) == (12800, 3200, 4000)
+
+
+def test_the_2016_heterodimer_call_gets_the_june_2016_data(capsys):
+    """Without pair_orientation, get_simulation_data (the 2016 notebook's call) makes the
+    workshop's data, positives' pair on the + strand, and says so; an explicit value is kept."""
+    data = get_simulation_data("simulate_heterodimer_grammar", HETERODIMER, 100, 80, seed=5)
+    assert "pair_orientation='forward', the June 2016 workshop's data" in capsys.readouterr().out
+    positives = np.flatnonzero(data.y_train[:, 0])
+    strands = [site.strand for n in positives for site in data.train_embeddings[n]]
+    assert set(strands) == {"+"}
+    independent = get_simulation_data(
+        "simulate_heterodimer_grammar",
+        dict(HETERODIMER, pair_orientation="independent"),
+        100,
+        80,
+        seed=5,
+    )
+    assert capsys.readouterr().out == ""
+    positives = np.flatnonzero(independent.y_train[:, 0])
+    strands = [site.strand for n in positives for site in independent.train_embeddings[n]]
+    assert set(strands) == {"+", "-"}

@@ -146,3 +146,18 @@ def test_narrow_filter_finds_its_motif_in_the_whole_library():
     assert table.motif[0] == "IRF_known20"
     assert table.strand[0] == "-" and table.offset[0] == -4
     assert table.similarity[0] > 0.999
+
+
+def test_2016_names_draw_the_same_views(heterodimer, capsys):
+    import tutorial_utils as tu
+
+    dnn, data = heterodimer
+    two = tu.interpret_SequenceDNN_distributed(dnn, data)
+    assert len(two) == 2 and len(two[0].axes) == 2  # the motifs, then the filters
+    three = tu.interpret_SequenceDNN_distributed(dnn, data, plot_layer_outputs=True)
+    assert len(three) == 3
+    assert "Plotting outputs of convolutional and max pooling layer" in capsys.readouterr().out
+    assert len(tu.interpret_SequenceDNN_filters(dnn, data)) == 2
+    assert len(tu.plot_SequenceDNN_layer_outputs(dnn, data).axes) >= 3
+    with pytest.raises(TypeError, match="plot_layer_outputs"):
+        tu.interpret_SequenceDNN_distributed(dnn, data, plot_layer_outputs="yes")

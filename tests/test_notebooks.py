@@ -129,12 +129,16 @@ def test_workshop_tutorial_runs_end_to_end():
     assert "simulate_heterodimer_grammar" in _text(_cell(nb, "print_available_simulations()"))
     assert "train: X (3840, 100, 4)" in _text(_cell(nb, "get_simulation_data("))
     assert "Epoch 0: validation loss:" in _text(_cell(nb, "train_SequenceDNN(shallow_cnn"))
+    # the "check yourself" answer: conv_1 has 15 x 25 x 4 weights + 15 biases
+    summary = re.sub(r"\x1b\[[0-9;]*m", "", _text(_cell(nb, "shallow_cnn.model.summary()")))
+    assert re.search(r"conv_1 \(Conv1D\).*1,515", summary), summary
     shallow = [float(v) for v in AUROC.findall(_text(_cell(nb, "test_SequenceDNN(shallow_cnn")))]
     deep = [float(v) for v in AUROC.findall(_text(_cell(nb, "deep_cnn_parameters = {")))]
     assert len(shallow) == 1 and 0 <= shallow[0] <= 1
     assert len(deep) == 1 and deep[0] > 0.75, f"deep CNN test auROC {deep}"
     for snippet, figures in [
         ("plot_motifs(simulation_data)", 1),
+        ("plot_convolution_schematic()", 1),
         ("SequenceDNN_learning_curve(shallow_cnn)", 1),
         ("interpret_SequenceDNN_filter_centric(shallow_cnn", 2),
         ("interpret_SequenceDNN_sequence_centric(shallow_cnn", 1),
@@ -145,6 +149,22 @@ def test_workshop_tutorial_runs_end_to_end():
         assert _images(_cell(nb, snippet)) >= figures, snippet
     assert "deep CNN" in _text(_cell(nb, "comparison = pd.DataFrame"))
     assert "pattern" in _text(_cell(nb, "discover_motifs(deep_cnn"))
+    # the strand control: what the text says strand alone gives (0.875 in expectation)
+    control = _text(_cell(nb, "strand_only_scores("))
+    strand = float(re.search(r"strand only \(the control\): test auROC ([0-9.]+)", control)[1])
+    assert abs(strand - 0.875) < 0.04, control
+    assert "deep CNN: test auROC" in control
+    assert re.search(r"6-mer counts \(logistic regression\): test auROC [0-9.]+", control)
+    # the causal spacing test: one figure, a line per model; the deep CNN (auROC > 0.75 above)
+    # scores the + strand pair at the positives' 2-5 bp above the same pair 20+ bp apart
+    causal = _cell(nb, "spacing_curve(model")
+    assert _images(causal) == 1
+    lines = dict(re.findall(r"^(shallow CNN|deep CNN): (.*)$", _text(causal), re.M))
+    assert set(lines) == {"shallow CNN", "deep CNN"}, _text(causal)
+    gain = float(
+        re.search(r"at 2-5 bp it scores ([-+0-9.]+) logits against 20\+", lines["deep CNN"])[1]
+    )
+    assert gain > 0, lines["deep CNN"]
 
 
 @pytest.mark.notebook
@@ -175,6 +195,26 @@ def test_extras_runs_end_to_end():
         r"single motif ([0-9.]+), density localization ([0-9.]+)", _text(ism_cell)
     )
     assert len(fractions) == 2  # ISM and DeepLIFT lines
+    # exercise 1's answer, checked: saturation shrinks ISM on the probability (the sure the model,
+    # the more), and reading it on the logit never misses more copies than on the probability
+    measured = _text(_cell(nb, "def per_copy_scores("))
+    for row in ("missed, ISM logit", "missed, ISM probability", "missed, DeepLIFT"):
+        assert row in measured, measured
+    missed = {
+        name: [
+            float(v) for v in re.search(rf"missed, {name} +([0-9.]+) +([0-9.]+)", measured).groups()
+        ]
+        for name in ("ISM logit", "ISM probability")
+    }
+    assert missed["ISM logit"][1] <= missed["ISM probability"][1] + 0.02, measured
+    saturation = re.search(
+        r"median per copy: ([0-9.]+|nan) where the model is sure .*, ([0-9.]+|nan) elsewhere",
+        measured,
+    )
+    assert saturation, measured
+    sure, unsure = (float(v) for v in saturation.groups())
+    if sure == sure and unsure == unsure:  # both groups present (not NaN)
+        assert sure < unsure, measured
     # exercise 2: global max pooling on the fixed set, then on fresh data each epoch
     fixed_cell = _cell(nb, "global_cnn = get_SequenceDNN(")
     fixed = [float(v) for v in AUROC.findall(_text(fixed_cell))]

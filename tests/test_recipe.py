@@ -376,3 +376,27 @@ def test_restarts_redraw_the_weights_and_repeat_the_curriculum_repeatably():
     again, _ = _restarted(seed=4)
     assert again.valid_losses == dnn.valid_losses
     np.testing.assert_array_equal(again.get_sequence_filters(), dnn.get_sequence_filters())
+
+
+def test_stopping_rule_retries_a_model_stalled_far_from_separating_the_classes():
+    # the June 2016 heterodimer's strand plateau (bench/workshop_2016.py, seed 18): validation
+    # loss 0.336 = 48 % of chance, then flat; a second initialization learns the spacing
+    strand_plateau = [0.689, 0.356, 0.342, 0.339, 0.335, 0.336, 0.336, 0.336, 0.336]
+    second_try = [0.69, 0.40, 0.08, 0.057, 0.047, 0.039, 0.0405, 0.045, 0.053, 0.046]
+    actions, rule = _decisions(strand_plateau + second_try, retries=1)
+    assert actions[:8] == [None] * 7 + ["cut"] and actions[8] == "retry"
+    assert actions[-2:] == ["cut", "stop"] and rule.retries == 1
+    assert rule.best_epoch == len(strand_plateau) + 5  # 0.039, the second try's
+    # without retries it stops on the plateau; a converged model is never retried
+    actions, rule = _decisions(strand_plateau, retries=0)
+    assert actions[-1] == "stop" and rule.retries == 0
+    actions, rule = _decisions(second_try, retries=2)
+    assert actions[-1] == "stop" and rule.retries == 0
+
+
+def test_stopping_rule_does_not_retry_a_model_at_chance():
+    # a model that never left chance is what restarts are for: retrying it would cost another
+    # plateau_epochs each time
+    wiggle = [0.70, 0.69, 0.695, 0.691, 0.692, 0.694, 0.696, 0.695, 0.697, 0.699]
+    actions, rule = _decisions(wiggle, plateau_epochs=4, retries=2)
+    assert actions[-1] == "stop" and rule.retries == 0

@@ -83,3 +83,27 @@ def test_helpers_reject_bad_input():
         SequenceDNN_learning_curve(dnn)
     with pytest.raises(TypeError, match="simulation_data must be the Data tuple"):
         train_SequenceDNN(dnn, {"X_train": None})
+
+
+def test_a_model_left_at_chance_is_told_so_in_words(capsys):
+    # labels that no sequence feature predicts: the model cannot leave chance
+    data = tiny_data(n=600, seed=4)
+    rng = np.random.default_rng(5)
+    shuffled = {
+        name: rng.permutation(getattr(data, name)) for name in ("y_train", "y_valid", "y_test")
+    }
+    data = data._replace(**shuffled)
+    dnn = get_SequenceDNN(PARAMETERS)
+    train_SequenceDNN(dnn, data, num_epochs=4, plateau_epochs=2, batch_size=32)
+    out = capsys.readouterr().out
+    assert dnn.at_chance
+    assert "The model is still at chance after" in out and "What to try:" in out
+    assert "pool_width='global'" in out and "restarts=2" in out
+    test_SequenceDNN(dnn, data)
+    out = capsys.readouterr().out
+    assert out.startswith("Test performance: AT CHANCE.")
+
+
+def test_a_model_that_learnt_is_not_at_chance(trained):
+    dnn, _ = trained
+    assert not dnn.at_chance and dnn.chance_loss == pytest.approx(np.log(2), abs=0.01)

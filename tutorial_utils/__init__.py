@@ -86,7 +86,16 @@ _EXPORTS: dict[str, str] = {
     "interpret_SequenceDNN_sequence_centric": "interpret_views",
     "interpret_SequenceDNN_integrative": "interpret_views",
     "plot_deeplift_grammar": "interpret_views",
+    "spacing_curve": "spacing",
+    "plot_spacing_curves": "spacing",
+    "strand_only_scores": "spacing",
+    "plot_convolution_schematic": "schematics",
     "plot_sequence_filters": "interpret_views",
+    # the same views under the 2016 notebooks' names (June and December)
+    "interpret_SequenceDNN_distributed": "interpret_views",
+    "interpret_SequenceDNN_filters": "interpret_views",
+    "interpret_data_with_SequenceDNN": "interpret_views",
+    "plot_SequenceDNN_layer_outputs": "interpret_views",
     # logos
     "plot_logo": "logos",
     "plot_motif": "logos",

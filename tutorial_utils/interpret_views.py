@@ -380,3 +380,43 @@ def plot_deeplift_grammar(
     figure.tight_layout()
     figure.grammar_table = table
     return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# the 2016 notebooks' names (June: dragonn 74e857a; December: dragonn 2fe84c8)
+
+
+def interpret_SequenceDNN_distributed(dnn, simulation_data, plot_layer_outputs=False):
+    """The June 2016 name of the filter-centred view: :func:`interpret_SequenceDNN_filter_centric`,
+    and with ``plot_layer_outputs=True`` also :func:`interpret_SequenceDNN_sequence_centric`.
+
+    Returns
+    -------
+    (motifs_figure, filters_figure), plus the layer-outputs figure when asked for.
+    """
+    if not isinstance(plot_layer_outputs, (bool, np.bool_)):
+        raise TypeError(f"plot_layer_outputs must be True or False, got {plot_layer_outputs!r}")
+    figures = interpret_SequenceDNN_filter_centric(dnn, simulation_data)
+    if not plot_layer_outputs:
+        return figures
+    print(
+        "Plotting outputs of convolutional and max pooling layer for a positive simulation "
+        "example..."
+    )
+    return (*figures, interpret_SequenceDNN_sequence_centric(dnn, simulation_data))
+
+
+def interpret_SequenceDNN_filters(dnn, simulation_data):
+    """The December 2016 name of :func:`interpret_SequenceDNN_filter_centric`."""
+    return interpret_SequenceDNN_filter_centric(dnn, simulation_data)
+
+
+def interpret_data_with_SequenceDNN(dnn, simulation_data):
+    """The December 2016 name of :func:`interpret_SequenceDNN_integrative`."""
+    return interpret_SequenceDNN_integrative(dnn, simulation_data)
+
+
+def plot_SequenceDNN_layer_outputs(dnn, simulation_data):
+    """The June 2016 name of :func:`interpret_SequenceDNN_sequence_centric` (layer outputs along
+    the first positive test sequence)."""
+    return interpret_SequenceDNN_sequence_centric(dnn, simulation_data)

@@ -107,6 +107,10 @@ class SequenceDNN:
     train_losses, valid_losses : list of float, per epoch of the last :meth:`train`.
     epoch_seconds : list of float, wall time of each epoch (training and validation).
     best_epoch : int or None, 0-based epoch whose weights the model holds after training.
+    at_chance : bool, True when the last :meth:`train` never brought the validation loss below
+        98 % of the chance loss (``chance_loss``: always predicting the share of positives);
+        training then says so in words, with what to try, and ``test_SequenceDNN`` labels the
+        test metrics as chance level.
     """
 
     def __init__(
@@ -198,6 +202,9 @@ class SequenceDNN:
         self.epoch_seconds: list[float] = []
         self.best_epoch: int | None = None
         self.restarts = 0  # initializations discarded by the last train (see train)
+        self.retries = 0
+        self.at_chance = False
+        self.chance_loss: float | None = None
         self.trained = False
 
     # ------------------------------------------------------------------------------------------
@@ -278,6 +285,7 @@ class SequenceDNN:
         callbacks=None,
         verbose=None,
         restarts=0,
+        retries=0,
     ):
         """Fit the model, stopping early on the validation loss and keeping the best epoch.
 
@@ -324,6 +332,11 @@ class SequenceDNN:
         restarts : int >= 0, default 0. Times a model still at chance after ``plateau_epochs``
             epochs starts again from new random weights (fresh optimizer state; a data set's
             curriculum runs again); the number used is left in ``restarts``.
+        retries : int >= 0, default 0. Times a model that would stop with its best validation
+            loss still above 40 % of the chance loss (far from separating the classes, e.g. the
+            June 2016 heterodimer's strand plateau at auROC ~0.87) is trained again from new
+            random weights; the lowest validation loss over all tries is kept, and the number
+            used is left in ``retries``. ``train_SequenceDNN`` uses 2.
 
         The defaults aim at a short wall time on CPUs: 3x the learning rate and half the batch of
         the 2016 Adam(1e-3) with batch 128, i.e. more and larger steps per epoch; validation
@@ -364,6 +377,7 @@ class SequenceDNN:
             callbacks=callbacks,
             verbose=verbose,
             restarts=restarts,
+            retries=retries,
         )
         _predict_without_xla_on_tensorflow(self.model)
         return self
@@ -428,6 +442,7 @@ class SequenceDNN:
             "valid_losses": self.valid_losses,
             "best_epoch": self.best_epoch,
             "trained": self.trained,
+            "at_chance": self.at_chance,
         }
         # the .keras format is a zip; Keras ignores entries it does not know
         with zipfile.ZipFile(path, "a") as archive:
@@ -455,6 +470,7 @@ class SequenceDNN:
         dnn.valid_losses = list(state["valid_losses"])
         dnn.best_epoch = state["best_epoch"]
         dnn.trained = bool(state["trained"])
+        dnn.at_chance = bool(state.get("at_chance", False))
         return dnn
 
     # ------------------------------------------------------------------------------------------
