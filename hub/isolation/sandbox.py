@@ -5,7 +5,7 @@ Used by the local spawner when the hub runs as root::
     python -m hub.isolation.sandbox SPEC_JSON -- COMMAND [ARGS...]
 
 ``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes,
-"seed": notebooks dir, "label": name for the log}``. Start it with ``python -P`` and a working
+"seed": notebooks dir, "label": name for the log, "netns": path of a network namespace (optional)}``. Start it with ``python -P`` and a working
 directory the learner cannot write (``/``): it runs as root, and Python must not import modules
 from the learner's home. What the learner's processes then see:
 
@@ -19,6 +19,8 @@ from the learner's home. What the learner's processes then see:
 * private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs of ``tmp_size`` bytes, counted in their
   memory limit), so files others leave there cannot be read, and System V IPC of their own (an
   IPC namespace: shared memory segments cannot be read by others, nor outlive the server);
+* with ``netns`` (``hub.isolation.netns``), the network of that namespace only: their own
+  loopback and one address that only the hub's proxy and API share with them;
 * their account's uid and gid, no supplementary groups, umask 077, and ``no_new_privs``: setuid
   and setgid programs (su, crontab, mount...) give them nothing; the mounts cannot be undone
   (that needs CAP_SYS_ADMIN, which the account does not have).
@@ -49,6 +51,7 @@ from pathlib import Path
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
@@ -214,6 +217,10 @@ def main(argv: list[str]) -> int:
         )
         return 2
     spec, command = json.loads(argv[1]), argv[3:]
+    if spec.get("netns"):  # joined first, as root: the learner can never leave it
+        fd = os.open(spec["netns"], os.O_RDONLY | os.O_CLOEXEC)
+        _check(_libc.setns(fd, CLONE_NEWNET), f"setns {spec['netns']}")
+        os.close(fd)
     _check(
         _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC),
         "unshare (mount, PID and IPC namespaces)",
