@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -255,6 +256,44 @@ def test_a_learner_cannot_write_outside_their_home(room):
         "print(json.dumps(result))",
     )
     assert "written" not in found.values(), found
+
+
+def test_a_learner_sees_only_the_files_their_server_needs(room):
+    """As in a container: the system's programs, libraries and configuration, the Python
+    installation, the workshop's files and their own home; not the checkout's history, the
+    other folders under /, nor anything else of the instructor's."""
+    git = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    elsewhere = [
+        p for p in ("/home", "/srv", "/opt", "/mnt", "/media", "/boot") if os.path.isdir(p)
+    ]
+    probes = [f"{git}/HEAD", f"{git}/config"] if git else []
+    found = out(
+        room,
+        A,
+        "import json, os\n"
+        f"probes, elsewhere = {probes!r}, {elsewhere!r}\n"
+        "result = {}\n"
+        "for p in probes:\n"
+        "    try:\n"
+        "        result[p] = open(p).read()[:40]\n"
+        "    except OSError as e:\n"
+        "        result[p] = type(e).__name__\n"
+        "result['elsewhere'] = [p for p in elsewhere if os.path.exists(p)]\n"
+        "result['root'] = sorted(os.listdir('/'))\n"
+        "result['own home'] = os.getcwd()\n"
+        "print(json.dumps(result))",
+    )
+    assert found.pop("own home") == str(room.data_dir / "homes" / A)
+    assert found.pop("elsewhere") == [], found
+    root = set(found.pop("root"))
+    system = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "sys"}
+    ours = {Path(p).parts[1] for p in [str(REPO_ROOT), sys.prefix, str(room.data_dir)]}
+    ours |= {Path(os.path.realpath(p)).parts[1] for p in [sys.prefix, sys.base_prefix]}
+    assert root <= system | ours | {"proc", "tmp", "var", "run"}, root
+    assert set(found.values()) <= {"FileNotFoundError"}, found
 
 
 def test_what_a_learner_leaves_in_their_home_never_runs_or_writes_as_root(room):

@@ -33,6 +33,7 @@ from jupyterhub.utils import random_port
 from traitlets import Bool, Int, List, Unicode, default
 
 from hub.isolation import accounts, cgroups, home_disks, netns
+from hub.isolation.sandbox import system_view
 from hub.paths import REPO_ROOT
 from hub.seed import seed_notebooks
 
@@ -270,12 +271,19 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
                 self.log.warning("Learners cannot read %s (mode excludes others)", path)
             elif closed and closed not in hide:
                 hide.append(closed)
+        git = REPO_ROOT / ".git"
+        if git.is_dir():  # the checkout's history and remotes are no learner's business
+            hide.append(str(git))
         return {
             "uid": owner[0],
             "gid": owner[1],
             "home": str(Path(self.home_dir).resolve()),
             "hide": [str(Path(p).resolve()) for p in hide],
             "expose": expose,
+            # their root file system: only the system's programs, libraries and configuration,
+            # the Python installation, the workshop's files and their home
+            "view": system_view(),
+            "links": [sys.executable],
             "tmp_size": self.tmp_size,
             "seed": str(Path(self.notebooks_dir).resolve()) if self.notebooks_dir else "",
             "label": self.user.name,
