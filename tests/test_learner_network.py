@@ -298,7 +298,8 @@ def out(hub, user, code, timeout=180):
     return json.loads(run_as(hub, user, code, timeout=timeout)[0]["stdout"].splitlines()[-1])
 
 
-#: kernel code: PROBE(url) -> HTTP status, or the name of the error that stopped it
+#: kernel code: probe(url) -> HTTP status, or the name of the error that stopped it;
+#: connect(host, port) -> 'connected', or the name of the error
 PROBE = (
     "import json, socket, urllib.request, urllib.error\n"
     "def probe(url):\n"
@@ -308,6 +309,14 @@ PROBE = (
     "        return e.code\n"
     "    except (urllib.error.URLError, OSError) as e:\n"
     "        return type(getattr(e, 'reason', e)).__name__\n"
+    "def connect(host, port):\n"
+    "    s = socket.socket(); s.settimeout(4)\n"
+    "    try:\n"
+    "        s.connect((host, port)); return 'connected'\n"
+    "    except OSError as e:\n"
+    "        return type(e).__name__\n"
+    "    finally:\n"
+    "        s.close()\n"
 )
 
 
@@ -325,23 +334,33 @@ def listening(proc: psutil.Process) -> tuple[str, int]:
     return url.hostname, url.port
 
 
+def hold(room, user: str, code: str, name: str, timeout: float = 120) -> dict:
+    """Run ``code`` in a process of its own started from ``user``'s kernel, which outlives the
+    kernel (its own session, as a learner's background job would); ``code`` writes JSON to
+    the file ``name`` in the home once it holds what it holds. Returns that JSON."""
+    report = room.data_dir / "homes" / user / name
+    launch = (
+        "import subprocess, sys; "
+        f"subprocess.Popen([sys.executable, '-c', {code!r}], start_new_session=True)"
+    )
+    run_as(room, user, launch)
+    deadline = time.monotonic() + timeout
+    while not report.exists() or not report.read_text().endswith("\n"):
+        assert time.monotonic() < deadline, f"{name} was never written"
+        time.sleep(0.5)
+    return json.loads(report.read_text())
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_learner_cannot_serve_a_page_on_the_hosts_ports(room):
     """A listens on every interface it has and serves a look-alike login page: nobody on this
     machine (and so nobody in the room) reaches it, and A cannot bind the host's addresses."""
     port = 40000 + OCTET
-    found = out(
+    found = hold(
         room,
         A,
-        "import json, socket, threading\n"
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        f"s.bind(('0.0.0.0', {port})); s.listen(16)\n"
-        "def serve():\n"
-        "    while True:\n"
-        "        c, _ = s.accept()\n"
-        "        c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n<form>Workshop login</form>'); c.close()\n"
-        "threading.Thread(target=serve, daemon=True).start()\n"
+        "import json, socket, time\n"
         "binds = {}\n"
         f"for address in ('127.0.0.1', {host_address()!r}):\n"
         "    t = socket.socket()\n"
@@ -350,43 +369,56 @@ def test_a_learner_cannot_serve_a_page_on_the_hosts_ports(room):
         "    except OSError as e:\n"
         "        binds[address] = e.errno\n"
         "    t.close()\n"
-        "globals()['trap'] = s\n"
-        "print(json.dumps(binds))",
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        f"s.bind(('0.0.0.0', {port})); s.listen(16); s.settimeout(1)\n"
+        "open('page.json', 'w').write(json.dumps(binds) + '\\n')\n"
+        "end = time.monotonic() + 60\n"
+        "while time.monotonic() < end:\n"
+        "    try:\n"
+        "        c, _ = s.accept()\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n<form>Workshop login</form>'); c.close()\n",
+        "page.json",
     )
-    # 127.0.0.1 is the namespace's own loopback; the host's address is not A's to bind (99)
-    assert found[host_address()] == 99, found
-    for address in ("127.0.0.1", host_address()):
+    for address in ("127.0.0.1", host_address()):  # while A's page is up
         with socket.socket() as s:
             s.settimeout(3)
             assert s.connect_ex((address, port)) != 0, f"A's page answers on {address}:{port}"
+    # 127.0.0.1 is the namespace's own loopback; the host's address is not A's to bind (99)
+    assert found[host_address()] == 99, found
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_holding_ports_starves_nobody(room):
-    """A holds 300 listening ports, B's server's port among them: the ports stay free on the
-    host, and B's restarted server works."""
+    """A holds 300 listening ports, B's server's port among them: while A holds them they stay
+    free on the host, and B's server restarts and works."""
     _, b_port = listening(server_of(room, B))
-    found = out(
+    from hub.process import free_ports
+
+    ports = [b_port, *free_ports(299)]  # free on the host right now
+    found = hold(
         room,
         A,
-        "import json, socket\n"
+        "import json, socket, time\n"
         "held, failed = [], []\n"
-        f"for port in [{b_port}] + list(range(41000, 41299)):\n"
+        f"for port in {ports!r}:\n"
         "    s = socket.socket()\n"
         "    try:\n"
         "        s.bind(('0.0.0.0', port)); s.listen(1); held.append(s)\n"
         "    except OSError as e:\n"
         "        failed.append([port, e.errno])\n"
-        "globals()['held'] = held\n"
-        "import time; time.sleep(1)\n"
-        "print(json.dumps([len(held), failed]))",
+        "open('ports.json', 'w').write(json.dumps([len(held), failed]) + '\\n')\n"
+        "time.sleep(90)\n",
+        "ports.json",
     )
     # a port of A's own kernel may be among them; B's server's port is A's to take, in A's
     # namespace only
     assert found[0] >= 290 and b_port not in [p for p, _ in found[1]], found
-    with socket.socket() as s:  # still free here: a learner's ports are their namespace's
-        s.bind(("127.0.0.1", 41000))
+    for port in ports[1:]:  # still free here: a learner's ports are their namespace's
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
     room.client.stop_server(B, timeout=120)
     room.client.start_server(B)
     room.client.wait_ready(B, timeout=300)
@@ -425,14 +457,14 @@ def test_a_learner_reaches_the_hub_api_but_no_other_service_of_the_host(room):
             "    'hub api': probe(api + '/'),\n"
             f"    'proxy api': probe(f'http://{{gateway}}:{room.settings.proxy_api_port}/api/routes'),\n"
             f"    'public port via bridge': probe(f'http://{{gateway}}:{room.settings.port}/'),\n"
-            f"    'loopback service': probe('http://127.0.0.1:{port}/'),\n"
-            f"    'service on the bridge address': probe(f'http://{{gateway}}:{port + 1}/'),\n"
-            f"    'service on the host address': probe('http://{host_address()}:{port + 1}/'),\n"
+            f"    'loopback service': connect('127.0.0.1', {port}),\n"
+            f"    'service on the bridge address': connect(gateway, {port + 1}),\n"
+            f"    'service on the host address': connect({host_address()!r}, {port + 1}),\n"
             "}))",
         )
         del only_here, everywhere
     assert found.pop("hub api") == 200, found
-    assert not [v for v in found.values() if isinstance(v, int)], found
+    assert not [v for v in found.values() if isinstance(v, int) or v == "connected"], found
 
 
 @pytest.mark.slow
