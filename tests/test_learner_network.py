@@ -222,6 +222,17 @@ def test_up_doctor_and_status_say_what_the_network_enforces(tmp_path, monkeypatc
     assert "share this machine's network: nft not installed" in gap and "metadata" in gap
 
 
+def test_a_resolver_on_the_hosts_loopback_is_named_as_a_gap(tmp_path):
+    from hub.isolation.netns import loopback_resolvers
+
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("# stub\nnameserver 127.0.0.53\nnameserver 192.0.2.53\noptions edns0\n")
+    assert loopback_resolvers(str(conf)) == ["127.0.0.53"]
+    conf.write_text("nameserver 192.0.2.53\n")
+    assert loopback_resolvers(str(conf)) == []
+    assert loopback_resolvers(str(tmp_path / "missing")) == []
+
+
 # --- the attacks, from real learner kernels ---------------------------------------------------
 A, B = f"net{TAG}_ada", f"nob{TAG}_bob"
 PACKAGE = f"standin_pkg_{TAG}"

@@ -90,6 +90,15 @@ def enforcement(settings, spawner: str | None = None) -> Enforcement:
                 + ": never this machine's other services, other learners or a cloud's metadata "
                 "address"
             )
+            from hub.isolation.netns import loopback_resolvers
+
+            resolvers = loopback_resolvers()
+            if settings.learner_outbound and resolvers:
+                result.gaps.append(
+                    "learners' servers cannot look up names (pip install by name fails): "
+                    f"/etc/resolv.conf names {', '.join(resolvers)}, on this machine's loopback, "
+                    "which their network does not reach; name a resolver on the network there"
+                )
         disk = disks_unavailable() if settings.disk_limit_bytes else "disk_limit is 0"
         if disk:
             result.gaps.append(f"homes unlimited: {disk}")

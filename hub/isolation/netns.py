@@ -81,6 +81,17 @@ def netns_unavailable() -> str:
     return "" if code == 0 else f"unshare (network namespace): {os.strerror(code)}"
 
 
+def loopback_resolvers(path: str = "/etc/resolv.conf") -> list[str]:
+    """The name servers of ``path`` on this machine's loopback (systemd-resolved's 127.0.0.53,
+    say): a learner's namespace has a loopback of its own, so it cannot ask them."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    servers = [ln.split()[1] for ln in lines if ln.startswith("nameserver") and len(ln.split()) > 1]
+    return [s for s in servers if s.startswith("127.") or s == "::1"]
+
+
 class HubNetwork:
     """The bridge, rules and learner namespaces of the hub whose data dir is ``data_dir``."""
 
@@ -168,6 +179,8 @@ table inet {self.table} {{
 """
         _nft(script)
         if self.outbound:
+            # forwarding on, as Docker turns it on for its bridge: else nothing goes out
+            Path("/proc/sys/net/ipv4/ip_forward").write_text("1")
             _docker_user_rules(br, add=True)
 
     def teardown(self) -> None:
