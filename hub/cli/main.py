@@ -66,7 +66,7 @@ def cmd_down(args) -> int:
         print("kept the learners' accounts, mounted homes and cgroups (--keep-accounts)")
     else:
         released = release_system_state(settings.data_dir, settings.system_user_prefix)
-        if released.accounts or released.unmounted or released.cgroups:
+        if released.accounts or released.unmounted or released.cgroups or released.network:
             print(released.describe(settings.data_dir))
     return 0 if stopped else 1
 

@@ -191,7 +191,11 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             home_disks.ensure_home_disk(image, home, self.disk_limit, uid, gid)
         home.mkdir(mode=0o700, exist_ok=True)
         stat = home.stat()
-        if (stat.st_uid, stat.st_gid) != (uid, gid):
+        # the home file system's root is handed to the account when mounted: its entries tell
+        # whether the files are still another uid's (lost+found stays root's)
+        entries = [home / n for n in os.listdir(home) if n != "lost+found"]
+        stale = any((e.lstat().st_uid, e.lstat().st_gid) != (uid, gid) for e in entries)
+        if (stat.st_uid, stat.st_gid) != (uid, gid) or stale:
             # a re-created account (new uid) or a home from before accounts: hand it over
             for root, dirs, files in os.walk(home):
                 for name in dirs + files:
