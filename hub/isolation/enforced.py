@@ -69,7 +69,8 @@ def enforcement(settings, spawner: str | None = None) -> Enforcement:
     if result.isolated:
         result.lines.append(
             f"learners run as accounts of their own ({settings.system_user_prefix}<username>), "
-            "each seeing only their own home and processes"
+            "each seeing only their own home and processes, and of this machine's files only "
+            "what their server needs (as in a container)"
         )
         from hub.isolation.netns import netns_unavailable
 
