@@ -57,6 +57,14 @@ if [[ ! -x "$CHP" ]] || [[ "$("$CHP" --version 2>/dev/null)" != "$CHP_VERSION" ]
         "configurable-http-proxy@$CHP_VERSION" >/dev/null
 fi
 
+# iproute2 and nftables: run as root, the local spawner gives each learner's server a network
+# namespace of its own behind rules (hub/isolation/netns.py); without them learners share this
+# machine's network, and `workshop up` says so
+if [[ $EUID -eq 0 ]] && { ! command -v ip >/dev/null || ! command -v nft >/dev/null; }; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 nftables \
+        >/dev/null || echo "bootstrap.sh: could not install iproute2/nftables" >&2
+fi
+
 # Caddy: only when HTTPS is asked for
 if [[ "$WITH_CADDY" == 1 ]] && ! command -v caddy >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null

@@ -24,8 +24,13 @@ def proxy_command() -> list[str]:
     return [str(local)] if local.exists() else ["configurable-http-proxy"]
 
 
-def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
-    """Apply ``settings`` and ``credentials`` to the JupyterHub config object ``c``."""
+def configure(
+    c, settings: WorkshopSettings, credentials: Credentials, system: bool = False
+) -> None:
+    """Apply ``settings`` and ``credentials`` to the JupyterHub config object ``c``.
+
+    ``system``: the hub itself is starting, so make what it needs on this machine (the learners'
+    network, when run as root); otherwise nothing outside ``c`` and the data dir is touched."""
     data = ensure_private_dir(settings.data_path)
 
     # --- network: with HTTPS, Caddy is the only thing facing the room -------------------------
@@ -87,6 +92,8 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         local.pids_limit = settings.pids_limit
         local.tmp_size = settings.shm_size_bytes
         local.cgroup_tree = tree_name(str(data))
+        if system:
+            _learner_network(c, settings, data)
         from hub.spawners.docker import spawner_environment
 
         # the image's Jupyter server config (kernel culling, why a kernel died) applies here too
@@ -146,3 +153,28 @@ def configure(c, settings: WorkshopSettings, credentials: Credentials) -> None:
         )
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
+
+
+def _learner_network(c, settings: WorkshopSettings, data: Path) -> None:
+    """Hub run as root: learners' servers get network namespaces of their own behind the hub's
+    bridge (``hub.isolation.netns``), and the hub's API listens on the bridge's address, the only
+    place of this machine they reach. Where that cannot be done, learners share this machine's
+    network (``workshop up`` says so: ``hub.isolation.enforced``)."""
+    import logging
+    import os
+    import subprocess
+
+    from hub.isolation.netns import HubNetwork, netns_unavailable
+
+    if os.geteuid() != 0 or netns_unavailable():
+        return
+    network = HubNetwork(data, settings.hub_port, settings.learner_outbound)
+    try:
+        gateway = network.setup()
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as err:
+        logging.getLogger("JupyterHub").warning("learners share this machine's network: %s", err)
+        return
+    c.JupyterHub.hub_ip = str(gateway.ip)
+    c.JupyterHub.hub_connect_ip = str(gateway.ip)
+    c.WorkshopLocalSpawner.learner_netns = True
+    c.WorkshopLocalSpawner.learner_outbound = settings.learner_outbound

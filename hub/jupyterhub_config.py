@@ -10,4 +10,4 @@ from hub.settings import WorkshopSettings
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 settings = WorkshopSettings.load()
-configure(c, settings, load_or_create(settings.data_dir))
+configure(c, settings, load_or_create(settings.data_dir), system=True)

@@ -425,12 +425,14 @@ class Released:
     accounts: list[str]
     unmounted: list[str]
     cgroups: bool
+    network: bool = False
 
     def describe(self, data_dir) -> str:
         homes = Path(data_dir) / "homes"
         return (
             f"removed {len(self.accounts)} learner accounts, unmounted {len(self.unmounted)} "
-            f"home file systems{', removed the learners cgroups' if self.cgroups else ''}; "
+            f"home file systems{', removed the learners cgroups' if self.cgroups else ''}"
+            f"{', removed the learners network (bridge, namespaces, rules)' if self.network else ''}; "
             f"kept the learners' files ({homes}, and their home file systems in "
             f"{Path(data_dir) / 'disks'}): the next up mounts them again"
         )
@@ -439,7 +441,7 @@ class Released:
 def release_system_state(data_dir, prefix: str) -> Released:
     """Undo on the system what a stopped hub's local spawner made for ``data_dir``: the learners'
     accounts (``prefix`` + each username with a home; their processes first), the mounts of
-    their home file systems and their cgroups. The learners' files stay. A no-op unless root.
+    their home file systems, their cgroups and their network (``hub.isolation.netns``). The learners' files stay. A no-op unless root.
 
     Raises ``ValueError`` for an account of that name that the workshop did not create."""
     if os.geteuid() != 0:
@@ -456,7 +458,10 @@ def release_system_state(data_dir, prefix: str) -> Released:
     tree, _ = CgroupTree.detect(tree_name(str(data_dir)))
     if tree is not None:
         tree.remove_all()
-    return Released(accounts, unmounted, tree is not None)
+    from hub.isolation.netns import release_all as release_network
+
+    network = release_network(data_dir)
+    return Released(accounts, unmounted, tree is not None, network)
 
 
 class HubProcess:

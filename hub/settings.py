@@ -18,7 +18,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from traitlets import Enum, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Enum, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from tutorial_utils._validation import check_choice, check_float, check_int
@@ -247,6 +247,13 @@ class WorkshopSettings(Configurable):
         "dw-",
         help="Local spawner run as root: prefix of the system account each learner's server "
         "runs as (dw-doe_jane).",
+    ).tag(config=True)
+    learner_outbound = Bool(
+        False,
+        help="Local spawner run as root: whether learners' servers may open connections beyond "
+        "this machine (pip install, downloads). Each server has a network namespace of its own "
+        "that reaches only the hub either way, never the cloud's metadata address, this "
+        "machine's other services or other learners.",
     ).tag(config=True)
 
     # --- data sets for the in vivo notebook (hub/shared_data.py, `workshop data fetch`) ----------------

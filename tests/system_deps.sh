@@ -5,7 +5,9 @@
 #   debootstrap  builds the stand-in base image (no image registry is reachable here)
 #   chromium     the headless browser Playwright drives (never a Playwright browser download)
 #   caddy        the TLS edge in front of the hub
-#   iproute2     `ip netns`: the browser tier's hub runs in a network namespace of its own
+#   iproute2     `ip netns`: the browser tier's hub runs in a network namespace of its own, and
+#                the local spawner gives each learner one (with nftables' rules)
+#   nftables     the rules of the learners' network (hub/isolation/netns.py)
 #   shellcheck   lints the cloud host's provisioning scripts (tests/test_terraform.py), the
 #                bake script and the workflows' run: steps (through actionlint)
 #   docker-registry  a registry on loopback that `workshop image push` is tested against
@@ -19,6 +21,7 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v caddy >/dev/null || need+=(caddy)
 command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v pebble >/dev/null || need+=(pebble)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -193,29 +194,38 @@ def test_no_process_a_learner_can_see_holds_a_secret(room):
 
 
 def test_a_learner_cannot_use_another_learners_server(room):
-    port = next(
-        c.laddr.port
-        for c in server_process(room, B).net_connections(kind="tcp")
-        if c.status == psutil.CONN_LISTEN
-    )
+    """With its own network namespace B's server is not even reachable from A's kernel;
+    reachable or not, neither A's token nor none opens it."""
+    from urllib.parse import urlsplit
+
+    # where its spawner told B's server to listen (psutil sees only this network namespace)
+    url = urlsplit(server_process(room, B).environ()["JUPYTERHUB_SERVICE_URL"])
+    ip, port = url.hostname, url.port
     codes = out(
         room,
         A,
         "import json, os, requests\n"
         "token = os.environ['JUPYTERHUB_API_TOKEN']\n"
         "auth = {'Authorization': f'token {token}'}\n"
-        f"direct = 'http://127.0.0.1:{port}/user/{B}/api/contents'\n"
+        "hub = os.environ['JUPYTERHUB_API_URL'].rstrip('/') + '/users/" + B + "'\n"
+        f"direct = 'http://{ip}:{port}/user/{B}/api/contents'\n"
         f"proxy = '{room.url}user/{B}/api/contents'\n"
-        f"hub = '{room.url}hub/api/users/{B}'\n"
+        "def code(url, headers=None):\n"
+        "    try:\n"
+        "        return requests.get(url, headers=headers, allow_redirects=False, timeout=5).status_code\n"
+        "    except requests.RequestException as e:\n"
+        "        return 'unreachable'\n"
         "print(json.dumps({\n"
-        "    'direct, no token': requests.get(direct, allow_redirects=False).status_code,\n"
-        "    'direct, own token': requests.get(direct, headers=auth, allow_redirects=False).status_code,\n"
-        "    'proxy, own token': requests.get(proxy, headers=auth, allow_redirects=False).status_code,\n"
-        "    'hub API, own token': requests.get(hub, headers=auth).status_code,\n"
+        "    'direct, no token': code(direct),\n"
+        "    'direct, own token': code(direct, auth),\n"
+        "    'proxy, own token': code(proxy, auth),\n"
+        "    'hub API, own token': code(hub, auth),\n"
         "}))",
     )
-    assert codes["direct, own token"] == 403 and codes["proxy, own token"] == 403, codes
-    assert codes["direct, no token"] in (302, 403) and codes["hub API, own token"] in (403, 404)
+    assert codes["direct, own token"] in (403, "unreachable"), codes
+    assert codes["proxy, own token"] in (403, "unreachable"), codes
+    assert codes["direct, no token"] in (302, 403, "unreachable"), codes
+    assert codes["hub API, own token"] in (403, 404), codes
 
 
 def test_files_a_learner_leaves_in_tmp_are_private(room):
@@ -246,6 +256,44 @@ def test_a_learner_cannot_write_outside_their_home(room):
         "print(json.dumps(result))",
     )
     assert "written" not in found.values(), found
+
+
+def test_a_learner_sees_only_the_files_their_server_needs(room):
+    """As in a container: the system's programs, libraries and configuration, the Python
+    installation, the workshop's files and their own home; not the checkout's history, the
+    other folders under /, nor anything else of the instructor's."""
+    git = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    elsewhere = [
+        p for p in ("/home", "/srv", "/opt", "/mnt", "/media", "/boot") if os.path.isdir(p)
+    ]
+    probes = [f"{git}/HEAD", f"{git}/config"] if git else []
+    found = out(
+        room,
+        A,
+        "import json, os\n"
+        f"probes, elsewhere = {probes!r}, {elsewhere!r}\n"
+        "result = {}\n"
+        "for p in probes:\n"
+        "    try:\n"
+        "        result[p] = open(p).read()[:40]\n"
+        "    except OSError as e:\n"
+        "        result[p] = type(e).__name__\n"
+        "result['elsewhere'] = [p for p in elsewhere if os.path.exists(p)]\n"
+        "result['root'] = sorted(os.listdir('/'))\n"
+        "result['own home'] = os.getcwd()\n"
+        "print(json.dumps(result))",
+    )
+    assert found.pop("own home") == str(room.data_dir / "homes" / A)
+    assert found.pop("elsewhere") == [], found
+    root = set(found.pop("root"))
+    system = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "sys"}
+    ours = {Path(p).parts[1] for p in [str(REPO_ROOT), sys.prefix, str(room.data_dir)]}
+    ours |= {Path(os.path.realpath(p)).parts[1] for p in [sys.prefix, sys.base_prefix]}
+    assert root <= system | ours | {"proc", "tmp", "var", "run"}, root
+    assert set(found.values()) <= {"FileNotFoundError"}, found
 
 
 def test_what_a_learner_leaves_in_their_home_never_runs_or_writes_as_root(room):
@@ -448,18 +496,18 @@ def test_a_storm_of_wrong_passwords_does_not_lock_learners_out(room):
 def test_a_learner_bypassing_the_proxy_is_counted_as_themselves(room):
     """From A's kernel, straight to the hub's port, claiming to be another machine."""
     victim = "127.0.0.41"
-    hub = f"http://127.0.0.1:{room.settings.hub_port}/hub/login"
     codes = out(
         room,
         A,
-        "import json, requests\n"
+        "import json, os, requests\n"
+        "hub = os.environ['JUPYTERHUB_API_URL'].rstrip('/').removesuffix('/api') + '/login'\n"
         "codes = []\n"
         f"claim = {{'X-Forwarded-For': '{victim}', 'X-Real-IP': '{victim}'}}\n"
         f"for i in range({LIMITS['login_failures_per_ip'] + 2}):\n"
         "    s = requests.Session()\n"
-        f"    s.get('{hub}', headers=claim)\n"
+        "    s.get(hub, headers=claim)\n"
         f"    data = {{'username': '{B}', 'password': f'x-{{i}}-wrong', '_xsrf': s.cookies.get('_xsrf', '')}}\n"
-        f"    codes.append(s.post('{hub}', data=data, headers=claim, allow_redirects=False).status_code)\n"
+        "    codes.append(s.post(hub, data=data, headers=claim, allow_redirects=False).status_code)\n"
         "print(json.dumps(codes))",
     )
     assert codes[0] == 403 and codes[-1] == 429, codes  # A's own bucket fills

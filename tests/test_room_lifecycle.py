@@ -21,7 +21,7 @@ import pytest
 from hub_fixtures import HUB_SETTINGS, start_hub
 
 from hub.client import run_code_in_kernel
-from hub.isolation.accounts import account_name
+from hub.isolation.accounts import account_name, ensure_account, remove_account
 from hub.isolation.enforced import enforcement
 from hub.settings import parse_memory
 
@@ -142,7 +142,7 @@ def test_down_releases_the_machine_and_up_brings_the_files_back(room):
     room.client.wait_ready(USER, timeout=300)
     _kernel(room, ["open('kept.txt', 'w').write('my work')"])
     account = account_name(room.overrides["system_user_prefix"], USER)
-    pwd.getpwnam(account)  # exists while the hub runs
+    old_uid = pwd.getpwnam(account).pw_uid  # exists while the hub runs
     homes_mounted = bool(_mounts_under(room.data_dir))
     down = _cli(room, "down")
     assert down.returncode == 0, down.stdout + down.stderr
@@ -152,11 +152,26 @@ def test_down_releases_the_machine_and_up_brings_the_files_back(room):
     assert _mounts_under(room.data_dir) == []
     if homes_mounted:
         assert "unmounted 1 home file systems" in down.stdout
+    from hub.isolation.netns import HubNetwork, netns_unavailable
+
+    if not netns_unavailable():  # the learners' bridge, namespaces and rules
+        assert "removed the learners network" in down.stdout, down.stdout
+        network = HubNetwork(room.data_dir)
+        assert network.gateway() is None and network.namespaces() == []
     room.process.wait(timeout=60)
     room.process = None  # down stopped it
-    again = start_hub(room.data_dir, people=[], settings={**HUB_SETTINGS, **LIMITS,
-                      "system_user_prefix": room.overrides["system_user_prefix"]})  # fmt: skip
-    room.__dict__.update(again.__dict__)  # the fixture's finaliser stops the new hub
-    room.client.start_server(USER)
-    room.client.wait_ready(USER, timeout=300)
-    assert _kernel(room, ["print(open('kept.txt').read())"])[0]["stdout"].strip() == "my work"
+    # on a shared machine another account may take the freed uid meanwhile: the learner's
+    # account comes back with another one, and their files (not only the home) go with it
+    holder = f"{room.overrides['system_user_prefix']}uidhold"
+    ensure_account(holder, str(room.data_dir.parent / "uidhold"))
+    try:
+        again = start_hub(room.data_dir, people=[], settings={**HUB_SETTINGS, **LIMITS,
+                          "system_user_prefix": room.overrides["system_user_prefix"]})  # fmt: skip
+        room.__dict__.update(again.__dict__)  # the fixture's finaliser stops the new hub
+        room.client.start_server(USER)
+        room.client.wait_ready(USER, timeout=300)
+        assert pwd.getpwnam(account).pw_uid != old_uid
+        got = _kernel(room, ["print(open('kept.txt').read())"])[0]["stdout"].strip()
+        assert got == "my work"
+    finally:
+        remove_account(holder)

@@ -2,6 +2,7 @@
 
     workshop up [--spawner local|docker] [--port 8000] [--data-dir DIR] [--https DOMAIN|internal]
     workshop down [--keep-accounts] | status | doctor | password [--admin]
+    workshop warm [--at HH:MM] [--wave N]     (learners' servers started before the class)
     workshop roster import registrations.csv [--show-password] | add FIRST LAST [--email E]
         | remove USER [--delete-home] | list [--show-password]
     workshop settings show | set NAME VALUE | z2jh | terraform
@@ -65,7 +66,7 @@ def cmd_down(args) -> int:
         print("kept the learners' accounts, mounted homes and cgroups (--keep-accounts)")
     else:
         released = release_system_state(settings.data_dir, settings.system_user_prefix)
-        if released.accounts or released.unmounted or released.cgroups:
+        if released.accounts or released.unmounted or released.cgroups or released.network:
             print(released.describe(settings.data_dir))
     return 0 if stopped else 1
 
@@ -182,6 +183,50 @@ def cmd_status(args) -> int:
             f"  {who:<32} {state:<9} cpu {cpu:>6}  mem {mem:>9}  last active {r['last_activity']}"
         )
     return 0
+
+
+def cmd_warm(args) -> int:
+    import datetime as dt
+    import time
+
+    from hub.client import HubClient
+    from hub.credentials import load_or_create
+    from hub.process import running_hub
+    from hub.roster import Roster
+    from hub.warm import default_wave, next_time, warm
+
+    settings = _settings(args)
+    if args.wave is not None and args.wave < 1:
+        raise ValueError(f"--wave must be at least 1, got {args.wave}")
+    when = next_time(args.at) if args.at else None
+    if running_hub(settings.data_dir) is None:
+        print(f"no hub running for {settings.data_dir}: start it with `up` first")
+        return 1
+    admins = set(settings.admin_users)
+    names = [e.username for e in Roster.load(settings.data_dir).entries]
+    names = sorted(n for n in names if n not in admins)
+    if not names:
+        print("the roster is empty: nobody to start a server for")
+        return 1
+    wave = args.wave or default_wave()
+    if when is not None:
+        print(f"starting {len(names)} servers at {when:%Y-%m-%d %H:%M}, {wave} at a time")
+        while (left := (when - dt.datetime.now()).total_seconds()) > 0:
+            time.sleep(min(left, 30))
+    info = running_hub(settings.data_dir)  # again: it may have been restarted meanwhile
+    if info is None:
+        print(f"no hub running for {settings.data_dir} any more")
+        return 1
+    client = HubClient(info["local_url"], load_or_create(settings.data_dir).api_token)
+    print(f"starting the servers of {len(names)} attendees, {wave} at a time")
+    result = warm(client, names, wave, wave_timeout=settings.start_timeout + 60)
+    print(
+        f"{len(result.already) + len(result.ready)} of {len(names)} servers ready "
+        f"({len(result.already)} were running already)"
+    )
+    for name, why in sorted(result.failed.items()):
+        print(f"  {name}: {why}")
+    return 0 if not result.failed else 1
 
 
 def cmd_doctor(args) -> int:
@@ -411,6 +456,20 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", parents=[common], help="running servers, CPU, memory")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
+
+    warm = sub.add_parser(
+        "warm",
+        parents=[common],
+        help="start every attendee's server before the class, in waves",
+    )
+    warm.add_argument("--at", metavar="HH:MM", help="wait until this time of day (local time)")
+    warm.add_argument(
+        "--wave",
+        type=int,
+        help="servers started at once; the next wave starts when these are ready (default: "
+        "half the cores)",
+    )
+    warm.set_defaults(func=cmd_warm)
 
     doctor = sub.add_parser("doctor", parents=[common], help="pre-flight checks")
     doctor.add_argument(

@@ -2,7 +2,8 @@
 limits and isolation (``workshop up``, ``doctor``, ``status`` and the settings' help).
 
 The local spawner isolates learners when the hub runs as root (an account each, private mount,
-PID and IPC namespaces, size-limited homes) and caps memory, CPU and processes through cgroups
+PID and IPC namespaces, a network namespace each where iproute2 and nftables work
+(``hub/isolation/netns.py``), size-limited homes) and caps memory, CPU and processes through cgroups
 where the controllers are there (``hub/isolation/cgroups.py``); the Docker spawner gets both from
 the engine. :func:`enforcement` asks the system the same questions the spawners ask, so what is
 said is what is done.
@@ -68,8 +69,37 @@ def enforcement(settings, spawner: str | None = None) -> Enforcement:
     if result.isolated:
         result.lines.append(
             f"learners run as accounts of their own ({settings.system_user_prefix}<username>), "
-            "each seeing only their own home and processes"
+            "each seeing only their own home and processes, and of this machine's files only "
+            "what their server needs (as in a container)"
         )
+        from hub.isolation.netns import netns_unavailable
+
+        why = netns_unavailable()
+        if why:
+            result.gaps.append(
+                f"learners share this machine's network: {why}; a learner's code can listen on "
+                "its ports, reach the services it runs for itself and a cloud's metadata address"
+            )
+        else:
+            result.lines.append(
+                "each learner's server has a network of its own that reaches the hub's API "
+                + (
+                    "and the Internet (learner_outbound)"
+                    if settings.learner_outbound
+                    else "and nothing else (learner_outbound is off)"
+                )
+                + ": never this machine's other services, other learners or a cloud's metadata "
+                "address"
+            )
+            from hub.isolation.netns import loopback_resolvers
+
+            resolvers = loopback_resolvers()
+            if settings.learner_outbound and resolvers:
+                result.gaps.append(
+                    "learners' servers cannot look up names (pip install by name fails): "
+                    f"/etc/resolv.conf names {', '.join(resolvers)}, on this machine's loopback, "
+                    "which their network does not reach; name a resolver on the network there"
+                )
         disk = disks_unavailable() if settings.disk_limit_bytes else "disk_limit is 0"
         if disk:
             result.gaps.append(f"homes unlimited: {disk}")

@@ -5,20 +5,31 @@ Used by the local spawner when the hub runs as root::
     python -m hub.isolation.sandbox SPEC_JSON -- COMMAND [ARGS...]
 
 ``SPEC_JSON``: ``{"uid", "gid", "home", "hide": [dirs], "expose": [dirs], "tmp_size": bytes,
-"seed": notebooks dir, "label": name for the log}``. Start it with ``python -P`` and a working
-directory the learner cannot write (``/``): it runs as root, and Python must not import modules
-from the learner's home. What the learner's processes then see:
+"seed": notebooks dir, "label": name for the log, "netns": path of a network namespace,
+"view": [system dirs], "links": [paths]}`` (the last three optional). Start it with
+``python -P`` and a working directory the learner cannot write (``/``): it runs as root, and
+Python must not import modules from the learner's home. What the learner's processes then see:
 
 * ``/proc`` of a PID namespace of their own: the hub, the proxy and other learners' processes
   (their command lines, environments, open files) do not exist for them (what ``hidepid``
   would give, without changing the host's ``/proc``);
-* each ``hide`` directory (the hub's data dir; directories others may not enter on the way to
-  the Python installation, such as ``/root``) covered by an empty read-only tmpfs, into which
-  only their own home and the ``expose`` directories are bound back; everything else of the
-  file system as the host's permissions allow;
+* with ``view`` (the local spawner's case: :func:`system_view`), a root file system of their
+  own, as in a container: a read-only tmpfs into which only the ``view`` directories (the
+  system's programs, libraries, configuration, ``/dev`` and ``/sys``), the ``expose``
+  directories (the Python installation, the workshop's files) read-only and their home are
+  bound, with each ``hide`` directory inside those (the data dir, the checkout's ``.git``)
+  covered; ``links`` (the interpreter's path) resolve as on the host. The rest of this
+  machine's file system (other checkouts, ``/home``, ``/srv``, what is world-readable in the
+  instructor's home) does not exist for them;
+* without ``view``, each ``hide`` directory (the hub's data dir; directories others may not
+  enter on the way to the Python installation, such as ``/root``) covered by an empty
+  read-only tmpfs, into which only their own home and the ``expose`` directories are bound
+  back; everything else of the file system as the host's permissions allow;
 * private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs of ``tmp_size`` bytes, counted in their
   memory limit), so files others leave there cannot be read, and System V IPC of their own (an
   IPC namespace: shared memory segments cannot be read by others, nor outlive the server);
+* with ``netns`` (``hub.isolation.netns``), the network of that namespace only: their own
+  loopback and one address that only the hub's proxy and API share with them;
 * their account's uid and gid, no supplementary groups, umask 077, and ``no_new_privs``: setuid
   and setgid programs (su, crontab, mount...) give them nothing; the mounts cannot be undone
   (that needs CAP_SYS_ADMIN, which the account does not have).
@@ -49,9 +60,14 @@ from pathlib import Path
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
+#: pivot_root(2) by architecture (glibc has no wrapper)
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+#: where a learner's root file system is put together (a tmpfs of their mount namespace only)
+VIEW_ROOT = "/run/dragonn-sandbox-root"
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 #: most bytes of a server's output passed on to the hub's log per start
@@ -114,6 +130,86 @@ def detach_hidden_mounts(hide: list[str], keep: list[str]) -> None:
         _libc.umount2(point.encode(), MNT_DETACH)  # gone already with a parent: fine
 
 
+def system_view() -> list[str]:
+    """What of the system a learner's server needs besides the Python installation and the
+    workshop's files: programs and libraries, configuration, devices and ``/sys``, and the
+    directory of the resolver configuration when ``/etc/resolv.conf`` points elsewhere."""
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/dev"]
+    paths += ["/sys"]
+    resolv = os.path.realpath("/etc/resolv.conf")
+    if not resolv.startswith("/etc/") and os.path.exists(resolv):
+        paths.append(os.path.dirname(resolv))
+    return [p for p in paths if os.path.lexists(p)]
+
+
+def _link_into(root: str, path: str, depth: int = 0) -> None:
+    """Make ``path`` resolve under ``root`` as it does here: each symbolic link on the way (a
+    virtual environment's ``.venv`` -> elsewhere) is created again under ``root``."""
+    parts = Path(path).parts[1:]
+    current = "/"
+    for i, part in enumerate(parts):
+        current = os.path.join(current, part)
+        if os.path.islink(current) and depth < 40:
+            dest = root + current
+            if not os.path.lexists(dest):
+                os.makedirs(os.path.dirname(dest), mode=0o755, exist_ok=True)
+                os.symlink(os.readlink(current), dest)
+            target = os.path.join(os.path.dirname(current), os.readlink(current))
+            _link_into(root, os.path.normpath(os.path.join(target, *parts[i + 1 :])), depth + 1)
+            return
+
+
+def _enter_view(spec: dict, home: str, private: list[str], size: int) -> None:
+    """The learner's root file system: a read-only tmpfs holding only ``view`` (the system),
+    ``expose`` (read-only) and their home (writable) bound in, ``hide`` covered inside those,
+    private ``/tmp``s and a ``/proc`` of their PID namespace; then ``pivot_root`` into it, so
+    nothing else of this machine's file system is reachable."""
+    root = VIEW_ROOT
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    system = spec.get("view", [])
+    links = [p for p in system if os.path.islink(p)]
+    binds = [p for p in [*system, *spec.get("expose", [])] if p not in links and os.path.isdir(p)]
+    ops = [(p, "bind") for p in binds] + [(home, "home")]
+    ops += [(p, "cover") for p in spec.get("hide", []) if any(_inside(p, b) for b in binds)]
+    ops += [(p, "private") for p in private]
+    order = {"bind": 0, "home": 0, "cover": 1, "private": 1}
+    read_only = []
+    for path, kind in sorted(set(ops), key=lambda o: (len(Path(o[0]).parts), order[o[1]], o[0])):
+        target = root + path
+        if any(_inside(path, b) for b in binds if b != path) and kind == "bind":
+            continue  # visible already, inside a directory bound in
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        if kind in ("bind", "home"):
+            _mount(path, target, None, MS_BIND | MS_REC)
+            if kind == "bind" and path != "/dev":
+                read_only.append(target)
+        elif kind == "cover":
+            _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+            read_only.append(target)
+        else:
+            opts = "mode=1777" + (f",size={size}" if size else "")
+            _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+    for path in links:
+        os.symlink(os.readlink(path), root + path)
+    for path in spec.get("links", []):
+        _link_into(root, path)
+    os.makedirs(root + "/proc", mode=0o555, exist_ok=True)
+    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for target in read_only:
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    import platform
+
+    os.chdir(root)
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(f"pivot_root: unknown on {platform.machine()}")
+    _check(_libc.syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount the old root")
+    os.chdir("/")
+    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def enter(spec: dict) -> None:
     """In the new namespaces: make the mounts, then become the learner (the calling process
     is PID 1 of its PID namespace)."""
@@ -121,6 +217,11 @@ def enter(spec: dict) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     expose = list(dict.fromkeys([*spec.get("expose", []), home]))
     detach_hidden_mounts(spec.get("hide", []), expose)
+    if spec.get("view"):
+        private = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
+        _enter_view(spec, home, private, int(spec.get("tmp_size") or 0))
+        _become(spec, home)
+        return
     private = [p for p in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(p)]
     # handles on what gets bound back, taken before anything covers it
     handles = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in expose if os.path.isdir(p)}
@@ -141,6 +242,11 @@ def enter(spec: dict) -> None:
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for path in covered:
         _mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _become(spec, home)
+
+
+def _become(spec: dict, home: str) -> None:
+    """Switch to the learner's account for good, then seed their notebooks as them."""
     os.chdir(home)
     os.setgroups([])
     os.setgid(int(spec["gid"]))
@@ -214,6 +320,10 @@ def main(argv: list[str]) -> int:
         )
         return 2
     spec, command = json.loads(argv[1]), argv[3:]
+    if spec.get("netns"):  # joined first, as root: the learner can never leave it
+        fd = os.open(spec["netns"], os.O_RDONLY | os.O_CLOEXEC)
+        _check(_libc.setns(fd, CLONE_NEWNET), f"setns {spec['netns']}")
+        os.close(fd)
     _check(
         _libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC),
         "unshare (mount, PID and IPC namespaces)",

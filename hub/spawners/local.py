@@ -5,7 +5,9 @@ runs as the learner's own system account (``hub.isolation.accounts``, created on
 of mode 0700 owned by that account (a size-limited file system of its own, ``hub.isolation.home_disks``),
 a minimal environment without any hub secret, and in private mount and PID namespaces
 (``hub.isolation.sandbox``): the data dir with the secrets and the other homes, and every other process
-on the machine, are out of its sight. Memory, CPU and process limits apply through cgroups
+on the machine, are out of its sight. Where the hub made the learners' bridge
+(``hub.isolation.netns``), each server also has a network namespace of its own: it listens on
+that namespace's address, which only the proxy and the hub reach, and reaches only the hub's API. Memory, CPU and process limits apply through cgroups
 (``hub.isolation.cgroups``) where the system has them.
 
 When the hub runs as an ordinary user, every server runs as that user (a laptop, a trusted room,
@@ -30,7 +32,8 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from jupyterhub.utils import random_port
 from traitlets import Bool, Int, List, Unicode, default
 
-from hub.isolation import accounts, cgroups, home_disks
+from hub.isolation import accounts, cgroups, home_disks, netns
+from hub.isolation.sandbox import system_view
 from hub.paths import REPO_ROOT
 from hub.seed import seed_notebooks
 
@@ -108,6 +111,14 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
     cgroup_tree = Unicode(help="Name of this hub's cgroup subtree ('' for no limits).").tag(
         config=True
     )
+    learner_netns = Bool(
+        False,
+        help="Run each isolated server in a network namespace of its own behind the hub's "
+        "bridge (set by hub_config when the hub made that bridge).",
+    ).tag(config=True)
+    learner_outbound = Bool(
+        False, help="Whether learners' namespaces reach beyond this machine (informational)."
+    ).tag(config=True)
 
     @default("isolate")
     def _default_isolate(self):
@@ -186,7 +197,11 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             home_disks.ensure_home_disk(image, home, self.disk_limit, uid, gid)
         home.mkdir(mode=0o700, exist_ok=True)
         stat = home.stat()
-        if (stat.st_uid, stat.st_gid) != (uid, gid):
+        # the home file system's root is handed to the account when mounted: its entries tell
+        # whether the files are still another uid's (lost+found stays root's)
+        entries = [home / n for n in os.listdir(home) if n != "lost+found"]
+        stale = any((e.lstat().st_uid, e.lstat().st_gid) != (uid, gid) for e in entries)
+        if (stat.st_uid, stat.st_gid) != (uid, gid) or stale:
             # a re-created account (new uid) or a home from before accounts: hand it over
             for root, dirs, files in os.walk(home):
                 for name in dirs + files:
@@ -216,17 +231,24 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
                 self._cgroup_procs = tree.apply(self.user.name, limits)
             except OSError as err:
                 self.log.warning("No limits for %s: %s", self.user.name, err)
+        namespace = None
+        if owner is not None and self.learner_netns:
+            namespace, self.ip = await asyncio.to_thread(
+                netns.HubNetwork(self.data_dir).add_learner, self.user.name
+            )
         if owner is not None:
-            spec = json.dumps(self._sandbox_spec(owner))
+            spec = json.dumps({**self._sandbox_spec(owner), "netns": namespace or ""})
             # -P: no module of the working directory shadows the standard library (root!)
             self.cmd = [sys.executable, "-P", "-m", "hub.isolation.sandbox", spec, "--"]
             self.cmd += [sys.executable, "-P", "-m", "jupyterhub.singleuser"]
         try:
             url = await super().start()
-            if owner is not None:
+            if owner is not None and namespace is None:  # a namespace's ports are its own
                 await self._check_listener(owner[0])
         except BaseException:
             self._ports_taken.discard(self.port)
+            if namespace is not None:
+                await asyncio.to_thread(self._remove_namespace)
             raise
         return url
 
@@ -264,12 +286,19 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
                 self.log.warning("Learners cannot read %s (mode excludes others)", path)
             elif closed and closed not in hide:
                 hide.append(closed)
+        git = REPO_ROOT / ".git"
+        if git.is_dir():  # the checkout's history and remotes are no learner's business
+            hide.append(str(git))
         return {
             "uid": owner[0],
             "gid": owner[1],
             "home": str(Path(self.home_dir).resolve()),
             "hide": [str(Path(p).resolve()) for p in hide],
             "expose": expose,
+            # their root file system: only the system's programs, libraries and configuration,
+            # the Python installation, the workshop's files and their home
+            "view": system_view(),
+            "links": [sys.executable],
             "tmp_size": self.tmp_size,
             "seed": str(Path(self.notebooks_dir).resolve()) if self.notebooks_dir else "",
             "label": self.user.name,
@@ -283,6 +312,14 @@ class WorkshopLocalSpawner(SimpleLocalProcessSpawner):
             tree = self._cgroups()
             if tree is not None:
                 tree.remove(self.user.name)
+            if self.learner_netns and self.isolate:
+                await asyncio.to_thread(self._remove_namespace)
+
+    def _remove_namespace(self) -> None:
+        try:
+            netns.HubNetwork(self.data_dir).remove_learner(self.user.name)
+        except (OSError, RuntimeError) as err:
+            self.log.warning("Could not remove %s's network namespace: %s", self.user.name, err)
 
     def user_env(self, env):
         env = super().user_env(env)
