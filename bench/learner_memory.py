@@ -39,6 +39,10 @@ from nbclient import NotebookClient
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = REPO_ROOT / "notebooks" / "workshop_tutorial.ipynb"
+sys.path.insert(0, str(REPO_ROOT / "image"))
+# the measure a learner's server uses to make room for a kernel (image/workshop_kernels.py)
+from workshop_kernels import tree_rss  # noqa: E402
+
 MIB = 2**20
 PROBE = (
     "import resource as _r\n"
@@ -54,22 +58,6 @@ def _inject_parameters():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.inject_parameters
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (0 once it is gone)."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
 
 
 class Sampler(threading.Thread):
