@@ -155,7 +155,7 @@ def test_tutorial_heterodimer_quality():
     found = set().union(*table.matches[table.sign > 0])
     assert {"SPI1_known4", "IRF_known20"} <= found
     # the pair at its fixed spacing is one pattern to the model: said to be a composite
-    composites = [label for label in table.label if label.startswith("composite of")]
+    composites = [label for label in table.label if label.startswith("composite:")]
     assert composites, table.label.tolist()
 
 
@@ -285,9 +285,9 @@ def test_alike_patterns_merge_and_composites_are_labelled():
         ("pos_0", 70, ["pos_1"]), ("pos_2", 20, []), ("neg_0", 10, []),
     ]  # fmt: skip
     assert len(_merge_alike(rows, 1.01)) == 4  # nothing merges above a correlation of 1
-    composite = {"pattern": "pos_0", "matches": ["SPI1_known4", "IRF_known20"],
-                 "match": "IRF_known20"}  # fmt: skip
-    assert _label(composite) == "composite of SPI1_known4 + IRF_known20"
-    assert _label({"pattern": "pos_2", "matches": ["IRF_known20"], "match": "IRF_known20"}) == (
-        "IRF_known20"
-    )
+    from tutorial_utils.discovery import _composite_label
+
+    known = {"SPI1_known4": get_motif("SPI1_known4"), "IRF_known20": get_motif("IRF_known20")}
+    assert _composite_label(pair, known, 0.6) == "composite: SPI1_known4, 3 bp, IRF_known20"
+    assert _composite_label(irf, known, 0.6) is None  # one motif is no composite
+    assert _label({"pattern": "pos_2", "match": "IRF_known20"}) == "IRF_known20"

@@ -87,7 +87,8 @@ def discover_motifs(
     ``n_seqlets``), ``match``/``similarity`` (the best simulation motif: Pearson of CWM and
     log-odds, see ``match_filters_to_motifs``), ``library_match`` / ``library_collection`` /
     ``library_q_value`` (the best TOMTOM match and its Benjamini-Hochberg q-value), and ``label``:
-    "composite of A + B" when the pattern holds several simulation motifs, else its match. With
+    "composite: A, 3 bp, B" (the simulation motifs in their order along the pattern and the gap
+    between them) when the pattern holds several, else its match. With
     ``motif_names``, also ``matches``: every simulation motif found in the pattern (best
     first). A grammar pattern (e.g. a motif pair at a fixed spacing) holds several motifs, and
     ``match`` names only the strongest.
@@ -192,7 +193,11 @@ def discover_motifs(
                     table.loc[row, "library_match"] = best.target
                     table.loc[row, "library_collection"] = best.collection
                     table.loc[row, "library_q_value"] = best.q_value
-    table["label"] = [_label(row) for _, row in table.iterrows()]
+    table["label"] = [
+        (_composite_label(cwm * sign, known, min_similarity) if known is not None else None)
+        or _label(row)
+        for cwm, sign, (_, row) in zip(table.cwm, table.sign, table.iterrows(), strict=True)
+    ]
     table.attrs["reason"] = reason if table.empty else None
     if table.empty:
         warn_caller(f"discover_motifs found no pattern; {reason}")
@@ -228,15 +233,36 @@ def _named_matrices_checked(motifs, param: str) -> dict:
 
 def _contained_motifs(cwm: np.ndarray, motifs, min_similarity: float) -> list[str]:
     """Names of the motifs (names, Motifs or a dict of them) whose best match anywhere in
-    ``cwm`` reaches ``min_similarity``."""
+    ``cwm`` reaches ``min_similarity``, best first."""
+    return [
+        name for _, name, _, _ in sorted(_placements(cwm, motifs, min_similarity), reverse=True)
+    ]
+
+
+def _placements(cwm: np.ndarray, motifs, min_similarity: float) -> list[tuple]:
+    """``(similarity, name, first column, width)`` of each motif whose best match in ``cwm``
+    reaches ``min_similarity``."""
     if isinstance(motifs, dict):
         motifs = list(motifs.values())
-    scored = []
+    found = []
     for motif in motifs:
         best = match_filters_to_motifs(cwm, [motif], min_overlap=min(8, len(cwm))).iloc[0]
         if best.similarity >= min_similarity:
-            scored.append((best.similarity, best.motif))
-    return [name for _, name in sorted(scored, reverse=True)]
+            width = len(getattr(motif, "probabilities", motif))
+            found.append((float(best.similarity), best.motif, int(best.offset), width))
+    return found
+
+
+def _composite_label(cwm: np.ndarray, motifs, min_similarity: float) -> str | None:
+    """ "composite: SPI1_known4, 3 bp, IRF_known20" (motifs in their order along the pattern,
+    with the gap between them), or None when the pattern holds fewer than two of ``motifs``."""
+    placed = sorted(_placements(cwm, motifs, min_similarity), key=lambda p: p[2])
+    if len(placed) < 2:
+        return None
+    parts = [placed[0][1]]
+    for (_, _, start, width), (_, name, nxt, _) in zip(placed, placed[1:], strict=False):
+        parts += [f"{nxt - (start + width)} bp", name]
+    return "composite: " + ", ".join(parts)
 
 
 def cwm_similarity(a: np.ndarray, b: np.ndarray, min_fraction: float = 0.8) -> float:
@@ -277,10 +303,7 @@ def _merge_alike(rows: list[dict], threshold: float) -> list[dict]:
 
 
 def _label(row) -> str:
-    """What a pattern is, in words: a composite of several simulation motifs, or its match."""
-    inside = row.get("matches") if isinstance(row.get("matches"), list) else []
-    if len(inside) >= 2:
-        return "composite of " + " + ".join(inside)
+    """What a pattern is, in words, when it is not a composite: its best match, or its name."""
     for key in ("match", "library_match"):
         if isinstance(row.get(key), str):
             return row[key]
