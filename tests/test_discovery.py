@@ -151,7 +151,7 @@ def test_tutorial_heterodimer_quality():
     print(
         table[["pattern", "n_seqlets", "match", "similarity", "library_match", "library_q_value"]]
     )
-    print(table[["pattern", "n_seqlets", "merged", "matches", "label", "library_q_value"]])
+    print(table[["pattern", "n_seqlets", "merged", "label", "library_q_value"]].to_string())
     found = set().union(*table.matches[table.sign > 0])
     assert {"SPI1_known4", "IRF_known20"} <= found
     # the pair at its fixed spacing is one pattern to the model: said to be a composite
