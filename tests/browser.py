@@ -99,8 +99,11 @@ def wait_kernel_idle(page, timeout_ms: int = 180_000) -> None:
     """Wait for the notebook toolbar's kernel status to read idle."""
     page.wait_for_function(
         """() => {
-            const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) '
-                + '.jp-Toolbar-kernelStatus, .jp-Notebook-ExecutionIndicator');
+            // the notebook in view: a hidden tab's indicator (a kernel shut down to make room)
+            // comes first in the page and must not be read
+            const panel = '.jp-NotebookPanel:not(.lm-mod-hidden) ';
+            const el = document.querySelector(panel + '.jp-Toolbar-kernelStatus, '
+                + panel + '.jp-Notebook-ExecutionIndicator');
             if (!el) { return false; }
             const state = (el.getAttribute('data-status') || el.getAttribute('title') || '')
                 .toLowerCase();
