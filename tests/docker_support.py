@@ -21,7 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BASE_TAG = os.environ.get("WORKSHOP_TEST_BASE_IMAGE", "workshop-standin-base:bookworm")
 IMAGE_TAG = os.environ.get("WORKSHOP_TEST_IMAGE", "dragonn-workshop:test")
 TUTORIAL = "workshop_tutorial.ipynb"
-CONTEXT_PARTS = ["pyproject.toml", "README.md", ".dockerignore", "tutorial_utils", "image"]
+CONTEXT_PARTS = [
+    "pyproject.toml", "README.md", ".dockerignore", "tutorial_utils", "image", "hub/seed.py",
+]  # fmt: skip
 
 # Stand-in tutorial used only when notebooks/workshop_tutorial.ipynb does not exist yet.
 _STANDIN_NOTEBOOK = """{
@@ -85,6 +87,7 @@ def make_context(dest: Path) -> Path:
         if src.is_dir():
             shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / part)
     notebooks = dest / "notebooks"
     if (REPO_ROOT / "notebooks").is_dir():
