@@ -126,6 +126,11 @@ def discover_motifs(
     elif isinstance(library, dict):
         _named_matrices_checked(library, "library")
     elif library is not None:
+        if not isinstance(library, list | tuple) or not library:
+            raise TypeError(
+                f"library must be a collection name {list(COLLECTIONS)}, a non-empty list of "
+                f"them, a dict of motifs or None, got {library!r:.60} ({type(library).__name__})"
+            )
         for name in library:
             check_choice("library", name, COLLECTIONS)
     needed = sliding_window_size + 2 * flank_size
