@@ -52,21 +52,26 @@ def memory_cgroup(proc: Path = Path("/proc/self"), root: Path = CGROUP) -> Path:
     """The folder of this process's own memory cgroup (cgroup v2, or v1's ``memory``
     hierarchy), from ``/proc/self/cgroup``; ``root`` itself when that cannot be read.
 
-    A Docker container sees its own cgroup as the root; a local learner's server sits in a
-    cgroup below the hub's (``hub/isolation/cgroups.py``), whose files hold its limit."""
+    A Docker container sees its own cgroup as the root (where the path that file names is not
+    there, the root is the answer); a local learner's server sits in a cgroup below the hub's
+    (``hub/isolation/cgroups.py``), whose files hold its limit."""
     try:
         lines = (proc / "cgroup").read_text().splitlines()
     except OSError:
         return root
+    # a container without its own cgroup namespace (Docker on cgroup v1) reads the host's path
+    # in /proc/self/cgroup, but has its own cgroup mounted at the root: that path is not there
     v1 = root / "memory"
     for line in lines:
         _, controllers, path = line.split(":", 2)
         if "memory" in controllers.split(",") and v1.is_dir():
-            return v1 / path.lstrip("/")
+            own = v1 / path.lstrip("/")
+            return own if own.is_dir() else v1
     for line in lines:
         hierarchy, controllers, path = line.split(":", 2)
         if hierarchy == "0" and not controllers and (root / "cgroup.controllers").exists():
-            return root / path.lstrip("/")
+            own = root / path.lstrip("/")
+            return own if own.is_dir() else root
     return root
 
 

@@ -56,6 +56,19 @@ def test_v1_memory_cgroup_below_the_hub(tmp_path):
     assert workshop_kernels.oom_kills(found) == 3
 
 
+def test_v1_container_sees_its_own_cgroup_at_the_root(tmp_path):
+    """Docker on cgroup v1 (no cgroup namespace): /proc/self/cgroup names the host's path, and
+    the container's own memory cgroup is what is mounted at /sys/fs/cgroup/memory."""
+    root = tmp_path / "cg"
+    (root / "memory").mkdir(parents=True)
+    (root / "memory" / "memory.limit_in_bytes").write_text(f"{LIMIT}\n")
+    (root / "memory" / "memory.oom_control").write_text("oom_kill_disable 0\noom_kill 1\n")
+    proc = _fake_proc(tmp_path, "4:memory:/docker/0123abcd\n")
+    found = workshop_kernels.memory_cgroup(proc, root)
+    assert found == root / "memory"
+    assert workshop_kernels.memory_limit(found) == LIMIT and workshop_kernels.oom_kills(found) == 1
+
+
 def test_v2_container_root_and_unlimited(tmp_path, monkeypatch):
     root = tmp_path / "cg"
     root.mkdir()
