@@ -192,8 +192,9 @@ table inet {self.table} {{
             if link.get("ifname", "").startswith(f"dw{self.tag}h"):
                 _ip("link", "del", link["ifname"], check=False)
         _ip("link", "del", self.bridge, check=False)
-        subprocess.run(["nft", "delete", "table", "inet", self.table], capture_output=True,
-                       check=False, timeout=30)  # fmt: skip
+        if shutil.which("nft") is not None:  # without nft no rules were ever made here
+            subprocess.run(["nft", "delete", "table", "inet", self.table], capture_output=True,
+                           check=False, timeout=30)  # fmt: skip
         _docker_user_rules(self.bridge, add=False)
 
     # --- the learners' side -----------------------------------------------------------------
