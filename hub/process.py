@@ -183,15 +183,14 @@ def network_notice(settings: WorkshopSettings) -> str:
     )
 
 
-def isolation_notice(settings: WorkshopSettings) -> str:
-    """How learners are kept apart and limited, in a few lines for ``workshop up``.
+def isolation_notice(settings: WorkshopSettings, limits: list[str]) -> str:
+    """How learners are kept apart and limited (``limits``: :func:`limit_lines`), in a few lines
+    for ``workshop up`` with the local spawner ('' for Docker, whose engine says it).
 
     Raises ``RuntimeError`` when the local spawner runs as root but the system refuses the
     namespaces learners are isolated in (then learners would run as root)."""
     if settings.spawner != "local":
         return ""
-    from hub.isolation.enforced import enforcement
-
     if os.geteuid() == 0:
         from hub.isolation.sandbox import isolation_unavailable
 
@@ -203,8 +202,7 @@ def isolation_notice(settings: WorkshopSettings) -> str:
                 "container?): run `workshop up` as an ordinary user (it then listens on "
                 "127.0.0.1 only) or use `--spawner docker`"
             )
-    enforced = enforcement(settings, "local")
-    return "\n".join(enforced.lines + enforced.gaps)
+    return "\n".join(limits)
 
 
 def _echo(message: str) -> None:
@@ -242,7 +240,8 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> in
             "configurable-http-proxy not found: run hub/bootstrap.sh (npm install into "
             "./node_modules)"
         )
-    for notice in (isolation_notice(settings), network_notice(settings)):
+    limits = limit_lines(settings)  # said here and kept in the pid file for `status`
+    for notice in (isolation_notice(settings, limits), network_notice(settings)):
         if notice:
             echo(notice)
     env = dict(os.environ)
@@ -250,7 +249,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> in
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     children: list[subprocess.Popen] = []
     pid_info = {
-        **hub_record(settings),
+        **hub_record(settings, limits),
         "pid_started": _started(os.getpid()),
         "password_fingerprint": password_fingerprint(creds),
         "admin_password_fingerprint": password_fingerprint(creds, "admin"),
@@ -332,7 +331,7 @@ def run_foreground(settings: WorkshopSettings, override_names, echo=_echo) -> in
         (data / PID_FILENAME).unlink(missing_ok=True)
 
 
-def hub_record(settings: WorkshopSettings) -> dict:
+def hub_record(settings: WorkshopSettings, limits: list[str]) -> dict:
     """What ``workshop up`` writes to its pid file: how the running hub can be found and what it
     really runs with (``status``, the handout and ``doctor`` read it instead of settings.json)."""
     return {
@@ -344,11 +343,12 @@ def hub_record(settings: WorkshopSettings) -> dict:
         "port": settings.port,
         "spawner": settings.spawner,
         "admin_users": list(settings.admin_users),
-        "limits": _limit_lines(settings),
+        "limits": limits,
     }
 
 
-def _limit_lines(settings: WorkshopSettings) -> list[str]:
+def limit_lines(settings: WorkshopSettings) -> list[str]:
+    """What this machine enforces for each learner, one fact a line (``hub.isolation.enforced``)."""
     from hub.isolation.enforced import enforcement
 
     enforced = enforcement(settings)
