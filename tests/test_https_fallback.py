@@ -281,35 +281,25 @@ def test_a_rate_limited_first_ca_falls_back_to_the_next_and_says_so(tmp_path):
             from cryptography import x509
             from cryptography.hazmat.primitives import serialization
 
-            intermediate = next_ca.get(next_ca.mgmt, "/intermediates/0")
-            spki = x509.load_pem_x509_certificate(intermediate).public_key()
-            pin = base64.b64encode(hashlib.sha256(spki.public_bytes(
-                serialization.Encoding.DER,
-                serialization.PublicFormat.SubjectPublicKeyInfo)).digest()).decode()  # fmt: skip
-            page = subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                 f"--user-data-dir={tmp_path / 'chromium'}",
-                 f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-                 f"--ignore-certificate-errors-spki-list={pin}",
-                 "--dump-dom", f"https://{HOST}:{https_port}/"],
-                capture_output=True, text=True, timeout=90,
-            )  # fmt: skip
+            def open_trusting(ca, profile: str) -> subprocess.CompletedProcess:
+                """The page in headless Chromium that trusts only ``ca``'s intermediate key."""
+                key = x509.load_pem_x509_certificate(ca.get(ca.mgmt, "/intermediates/0"))
+                pin = base64.b64encode(hashlib.sha256(key.public_key().public_bytes(
+                    serialization.Encoding.DER,
+                    serialization.PublicFormat.SubjectPublicKeyInfo)).digest()).decode()  # fmt: skip
+                return subprocess.run(
+                    [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                     f"--user-data-dir={tmp_path / profile}",
+                     f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
+                     f"--ignore-certificate-errors-spki-list={pin}",
+                     "--dump-dom", f"https://{HOST}:{https_port}/"],
+                    capture_output=True, text=True, timeout=90,
+                )  # fmt: skip
+
+            page = open_trusting(next_ca, "chromium")
             assert "DragoNN Workshop hub" in page.stdout, page.stderr[-2000:]
             # and the same browser trusting only the rate-limited CA's key refuses the page
-            other = x509.load_pem_x509_certificate(
-                limited_ca.get(limited_ca.mgmt, "/intermediates/0")
-            ).public_key()
-            other_pin = base64.b64encode(hashlib.sha256(other.public_bytes(
-                serialization.Encoding.DER,
-                serialization.PublicFormat.SubjectPublicKeyInfo)).digest()).decode()  # fmt: skip
-            refused = subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                 f"--user-data-dir={tmp_path / 'chromium-other'}",
-                 f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-                 f"--ignore-certificate-errors-spki-list={other_pin}",
-                 "--dump-dom", f"https://{HOST}:{https_port}/"],
-                capture_output=True, text=True, timeout=90,
-            )  # fmt: skip
+            refused = open_trusting(limited_ca, "chromium-other")
             assert "DragoNN Workshop hub" not in refused.stdout
             assert "ERR_CERT_AUTHORITY_INVALID" in refused.stderr
     finally:
