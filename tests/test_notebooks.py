@@ -139,6 +139,7 @@ def test_workshop_tutorial_runs_end_to_end():
     for snippet, figures in [
         ("plot_motifs(simulation_data)", 1),
         ("plot_convolution_schematic()", 1),
+        ("plot_cooperative_binding_schematic()", 1),
         ("SequenceDNN_learning_curve(shallow_cnn)", 1),
         ("interpret_SequenceDNN_filter_centric(shallow_cnn", 2),
         ("interpret_SequenceDNN_sequence_centric(shallow_cnn", 1),

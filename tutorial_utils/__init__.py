@@ -90,6 +90,7 @@ _EXPORTS: dict[str, str] = {
     "plot_spacing_curves": "spacing",
     "strand_only_scores": "spacing",
     "plot_convolution_schematic": "schematics",
+    "plot_cooperative_binding_schematic": "schematics",
     "plot_sequence_filters": "interpret_views",
     # the same views under the 2016 notebooks' names (June and December)
     "interpret_SequenceDNN_distributed": "interpret_views",
