@@ -226,6 +226,12 @@ def test_extras_runs_end_to_end():
     assert len(grammar) == 1 and 0 <= grammar[0] <= 1
     assert "3,840 training sequences seen" in _text(grammar_cell)
     assert _images(grammar_cell) == 1
+    # the causal spacing test on the strand-free models: a figure and the four numbers each
+    causal = _cell(nb, "grammar_curves = {")
+    assert _images(causal) == 1
+    lines = re.findall(r"^global pooling, (fixed set|fresh data): \+ strand pair peaks at "
+                       r"\d+ bp; .* ([-+0-9.]+) against the \+ strand one", _text(causal), re.M)  # fmt: skip
+    assert [name for name, _ in lines] == ["fixed set", "fresh data"], _text(causal)
 
 
 @pytest.mark.notebook

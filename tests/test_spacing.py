@@ -17,6 +17,7 @@ from tutorial_utils.spacing import (
     plant_pair,
     plot_spacing_curves,
     spacing_curve,
+    spacing_summary,
     strand_only_scores,
 )
 
@@ -93,6 +94,44 @@ def test_a_model_that_prefers_a_spacing_peaks_there_on_its_strand():
     assert figure.axes[0].get_title() == "composite detector"
     labels = figure.axes[0].get_legend_handles_labels()[1]
     assert "no motifs" in labels and "positives' spacing" in labels
+
+
+def _two_strand_detector(seq_length, spacing):
+    """The composite detector with a second filter reading the composite's reverse complement:
+    it accepts the pair on either strand."""
+    one = _composite_detector(seq_length, spacing)
+    kernel = one.model.get_layer("conv_1").get_weights()[0][:, :, 0]
+    width = len(kernel)
+    dnn = SequenceDNN(seq_length, num_filters=2, conv_width=width, pool_width="global", verbose=0)
+    both = np.stack([kernel, kernel[::-1, ::-1]], axis=-1)  # ACGT reversed = complement
+    dnn.model.get_layer("conv_1").set_weights([both, np.zeros(2, np.float32)])
+    dnn.model.get_layer("logits").set_weights(
+        [np.ones((2, 1), np.float32), np.zeros(1, np.float32)]
+    )
+    dnn.trained = True
+    return dnn
+
+
+def test_spacing_summary_tells_a_strand_bound_model_from_a_strand_free_one():
+    """The four numbers the notebooks print: both detectors peak at their spacing and gain over
+    far-apart pairs; only the one-strand detector scores the - strand pair lower."""
+    one = spacing_summary(
+        spacing_curve(_composite_detector(200, 3), SPI1, IRF, range(0, 61), num_backgrounds=30)
+    )
+    both = spacing_summary(
+        spacing_curve(_two_strand_detector(200, 3), SPI1, IRF, range(0, 61), num_backgrounds=30)
+    )
+    assert one["peak"] == both["peak"] == 3
+    assert one["gain"] > 2 and both["gain"] > 2  # 28 at 3 bp, partial matches at 2, 4 and 5
+    assert one["strand_gap"] < -5 and abs(both["strand_gap"]) < 1
+    assert set(one) == {"peak", "gain", "strand_gap", "background"}
+    only_plus = spacing_curve(
+        _composite_detector(200, 3), SPI1, IRF, range(0, 61), orientations=["+"], num_backgrounds=5
+    )
+    with pytest.raises(ValueError, match="curve must hold the - strand"):
+        spacing_summary(only_plus)
+    with pytest.raises(ValueError, match="far_from"):
+        spacing_summary(only_plus, far_from=3)
 
 
 def test_spacing_curve_checks_its_arguments():

@@ -88,6 +88,7 @@ _EXPORTS: dict[str, str] = {
     "plot_deeplift_grammar": "interpret_views",
     "spacing_curve": "spacing",
     "plot_spacing_curves": "spacing",
+    "spacing_summary": "spacing",
     "strand_only_scores": "spacing",
     "plot_convolution_schematic": "schematics",
     "plot_cooperative_binding_schematic": "schematics",

@@ -151,6 +151,47 @@ def spacing_curve(
     return table
 
 
+def spacing_summary(curve: pd.DataFrame, trained_spacing=(2, 5), far_from: int = 20) -> dict:
+    """What a :func:`spacing_curve` table says, in four numbers (logits are the model's units).
+
+    Parameters
+    ----------
+    curve : DataFrame from :func:`spacing_curve` with both orientations.
+    trained_spacing : (min, max) spacing in bp of the training positives.
+    far_from : spacings of at least this many bp count as "far apart".
+
+    Returns
+    -------
+    dict: ``peak`` (the + strand pair's best spacing, bp), ``gain`` (+ strand mean logit at the
+    trained spacings minus at the far ones: > 0 for a model that responds to the spacing),
+    ``strand_gap`` (- strand minus + strand at the trained spacings: about 0 for a model that
+    accepts the pair on either strand), ``background`` (the mean logit with nothing planted).
+
+    Raises
+    ------
+    ValueError naming ``curve`` when it lacks an orientation, the trained or the far spacings.
+    """
+    lo, hi = (check_int("trained_spacing[]", v, min_value=0) for v in trained_spacing)
+    far_from = check_int("far_from", far_from, min_value=hi + 1)
+    strands = {}
+    for orientation in ORIENTATIONS:
+        part = curve[curve.orientation == orientation].set_index("spacing").mean_logit
+        if part.empty or part.loc[lo:hi].empty or part.loc[far_from:].empty:
+            raise ValueError(
+                f"curve must hold the {orientation} strand at spacings {lo}-{hi} and "
+                f">= {far_from} bp (spacing_curve with both orientations, spacings 0-60)"
+            )
+        strands[orientation] = part
+    plus, minus = strands["+"], strands["-"]
+    trained = float(plus.loc[lo:hi].mean())
+    return {
+        "peak": int(plus.idxmax()),
+        "gain": trained - float(plus.loc[far_from:].mean()),
+        "strand_gap": float(minus.loc[lo:hi].mean()) - trained,
+        "background": float(curve.attrs["background_logit"]),
+    }
+
+
 def plot_spacing_curves(curves: dict, trained_spacing=(2, 5)):
     """Mean logit against spacing, one panel per model, one line per orientation.
 
