@@ -61,7 +61,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tutorial_utils import SequenceDNN, get_simulation_data  # noqa: E402
 from tutorial_utils.metrics import ClassificationResult  # noqa: E402
 from tutorial_utils.recipe import SimulationStream  # noqa: E402
-from tutorial_utils.spacing import spacing_curve, spacing_summary  # noqa: E402
+from tutorial_utils.spacing import IN_PLACE_FLIPS, spacing_curve, spacing_summary  # noqa: E402
 
 TARGET_AUROC = 0.95
 LEARNING_RATE = 1e-3
@@ -176,7 +176,7 @@ def run(seed, args):
     # the causal spacing test (the extras' cell after this recipe): pairs planted 0-60 bp apart
     # on either strand into fresh backgrounds
     spacing = spacing_summary(
-        spacing_curve(dnn, "SPI1_known4", "IRF_known20", spacings=range(0, min(60, args.seq_length - 28) + 1), num_backgrounds=100, seed=seed)
+        spacing_curve(dnn, "SPI1_known4", "IRF_known20", spacings=range(0, min(60, args.seq_length - 28) + 1), orientations=("+", "-", *IN_PLACE_FLIPS), num_backgrounds=100, seed=seed)
     )  # fmt: skip
     return dict(
         seed=seed,
@@ -191,6 +191,7 @@ def run(seed, args):
         spacing_peak_bp=spacing["peak"],
         spacing_gain_logits=round(spacing["gain"], 1),
         strand_gap_logits=round(spacing["strand_gap"], 1),
+        flip_gap_logits=round(spacing["flip_gap"], 1),
     )
 
 

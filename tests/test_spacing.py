@@ -64,6 +64,14 @@ def test_plant_pair_places_the_consensus_on_either_strand():
     expected = reverse_complement(_decode(second)) + "AAAA" + reverse_complement(_decode(first))
     assert expected in _decode(minus[0])
     assert _decode(backgrounds[0]) == "A" * 60
+    # in place: the order and the gap kept, one motif or both on the - strand
+    for code, (one, two) in {"+-": (first, second[::-1, ::-1]), "-+": (first[::-1, ::-1], second),
+                             "--": (first[::-1, ::-1], second[::-1, ::-1])}.items():  # fmt: skip
+        assert _decode(one) + "AAAA" + _decode(two) in _decode(
+            plant_pair(backgrounds, first, second, 4, code)[0]
+        ), code
+    with pytest.raises(ValueError, match="orientation must be one of"):
+        plant_pair(backgrounds, first, second, 4, "up")
     with pytest.raises(ValueError, match="more than the sequences' 60"):
         plant_pair(backgrounds, first, second, 40)
 
@@ -112,6 +120,26 @@ def _two_strand_detector(seq_length, spacing):
     return dnn
 
 
+def _strand_blind_detector(seq_length, spacing):
+    """Four filters, the composite with each motif on either strand in place (motif1 always
+    5'), global pooling, summed: the independent-strand grammar's positives, all accepted."""
+    first, second = _consensus(SPI1), _consensus(IRF)
+    width = len(first) + spacing + len(second)
+    kernels = []
+    for a in (first, first[::-1, ::-1]):
+        for b in (second, second[::-1, ::-1]):
+            kernel = np.zeros((width, 4), dtype=np.float32)
+            kernel[: len(a)], kernel[len(a) + spacing :] = a, b
+            kernels.append(kernel)
+    dnn = SequenceDNN(seq_length, num_filters=4, conv_width=width, pool_width="global", verbose=0)
+    dnn.model.get_layer("conv_1").set_weights([np.stack(kernels, -1), np.zeros(4, np.float32)])
+    dnn.model.get_layer("logits").set_weights(
+        [np.ones((4, 1), np.float32), np.zeros(1, np.float32)]
+    )
+    dnn.trained = True
+    return dnn
+
+
 def test_spacing_summary_tells_a_strand_bound_model_from_a_strand_free_one():
     """The four numbers the notebooks print: both detectors peak at their spacing and gain over
     far-apart pairs; only the one-strand detector scores the - strand pair lower."""
@@ -124,7 +152,17 @@ def test_spacing_summary_tells_a_strand_bound_model_from_a_strand_free_one():
     assert one["peak"] == both["peak"] == 3
     assert one["gain"] > 2 and both["gain"] > 2  # 28 at 3 bp, partial matches at 2, 4 and 5
     assert one["strand_gap"] < -5 and abs(both["strand_gap"]) < 1
-    assert set(one) == {"peak", "gain", "strand_gap", "background"}
+    assert set(one) == {"peak", "gain", "strand_gap", "background", "flip_gap"}
+    assert one["flip_gap"] is None  # no in-place flips planted
+    # in-place flips: the one-strand detector loses its composite, a strand-blind one does not
+    flips = ("+", "-", "+-", "-+", "--")
+    one = spacing_summary(
+        spacing_curve(_composite_detector(200, 3), SPI1, IRF, range(0, 61), flips, 30)
+    )
+    blind = spacing_summary(
+        spacing_curve(_strand_blind_detector(200, 3), SPI1, IRF, range(0, 61), flips, 30)
+    )
+    assert one["flip_gap"] < -5 and abs(blind["flip_gap"]) < 1
     only_plus = spacing_curve(
         _composite_detector(200, 3), SPI1, IRF, range(0, 61), orientations=["+"], num_backgrounds=5
     )

@@ -20,7 +20,12 @@ import pandas as pd
 
 from tutorial_utils._validation import check_float, check_int, check_seed
 
+#: the pair as given, and the whole composite reverse-complemented (motif2 then comes first)
 ORIENTATIONS = ("+", "-")
+#: motif1 still 5' of motif2 on the + strand, one or both motifs reverse-complemented in place
+#: (their strands, not their order, change: the positives of ``pair_orientation="independent"``)
+IN_PLACE_FLIPS = ("+-", "-+", "--")
+_ALL_ORIENTATIONS = ORIENTATIONS + IN_PLACE_FLIPS
 
 
 def _consensus_one_hot(motif, param: str) -> tuple[str, np.ndarray]:
@@ -44,7 +49,9 @@ def plant_pair(backgrounds, first, second, spacing: int, orientation: str = "+")
     spacing : int >= 0, background bases kept between the end of ``first`` and the start of
         ``second``.
     orientation : "+" (default) the pair as given; "-" the whole composite reverse-complemented
-        (the same pair bound on the other strand).
+        (the same pair bound on the other strand: ``second`` now lies 5'); "+-", "-+", "--"
+        ``first`` and ``second`` on those strands, each reverse-complemented in place (the
+        order and the spacing kept).
 
     Returns
     -------
@@ -57,11 +64,16 @@ def plant_pair(backgrounds, first, second, spacing: int, orientation: str = "+")
             f"the pair at spacing {spacing} needs {composite_length} bp, more than the "
             f"sequences' {length}"
         )
-    if orientation not in ORIENTATIONS:
-        raise ValueError(f"orientation must be '+' or '-', got {orientation!r}")
+    if orientation not in _ALL_ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {_ALL_ORIENTATIONS}, got {orientation!r}")
     start = (length - composite_length) // 2
     X = np.array(backgrounds, dtype=np.float32, copy=True)
-    if orientation == "+":
+    if orientation != "-":
+        strands = "++" if orientation == "+" else orientation
+        # reverse complement: flip positions and bases (A, C, G, T -> T, G, C, A)
+        first, second = (
+            m if s == "+" else m[::-1, ::-1] for m, s in zip((first, second), strands, strict=True)
+        )
         X[:, start : start + len(first)] = first
         X[:, start + len(first) + spacing : start + composite_length] = second
     else:  # reverse complement: flip positions and bases (A, C, G, T -> T, G, C, A)
@@ -93,7 +105,8 @@ def spacing_curve(
     dnn : SequenceDNN (anything with ``seq_length`` and ``predict_logits``).
     motif1, motif2 : motif names (ENCODE) or ``Motif`` objects.
     spacings : iterable of int >= 0, default 0..60 bp.
-    orientations : subset of ("+", "-"), default both.
+    orientations : subset of ("+", "-", "+-", "-+", "--") (see :func:`plant_pair`), default
+        ("+", "-").
     num_backgrounds : int >= 2, default 100.
     GC_fraction : float in [0, 1], default 0.4.
     task : int, the output whose logit is read (default 0).
@@ -113,10 +126,14 @@ def spacing_curve(
     if not spacings:
         raise ValueError("spacings must hold at least one spacing")
     if isinstance(orientations, str) or not hasattr(orientations, "__iter__"):
-        raise TypeError(f"orientations must be a subset of {ORIENTATIONS}, got {orientations!r}")
+        raise TypeError(
+            f"orientations must be a subset of {_ALL_ORIENTATIONS}, got {orientations!r}"
+        )
     orientations = list(orientations)
-    if not orientations or any(o not in ORIENTATIONS for o in orientations):
-        raise ValueError(f"orientations must be a subset of {ORIENTATIONS}, got {orientations!r}")
+    if not orientations or any(o not in _ALL_ORIENTATIONS for o in orientations):
+        raise ValueError(
+            f"orientations must be a subset of {_ALL_ORIENTATIONS}, got {orientations!r}"
+        )
     num_backgrounds = check_int("num_backgrounds", num_backgrounds, min_value=2)
     GC_fraction = check_float("GC_fraction", GC_fraction, min_value=0, max_value=1)
     task = check_int("task", task, min_value=0, max_value=getattr(dnn, "num_tasks", 1) - 1)
@@ -165,7 +182,9 @@ def spacing_summary(curve: pd.DataFrame, trained_spacing=(2, 5), far_from: int =
     dict: ``peak`` (the + strand pair's best spacing, bp), ``gain`` (+ strand mean logit at the
     trained spacings minus at the far ones: > 0 for a model that responds to the spacing),
     ``strand_gap`` (- strand minus + strand at the trained spacings: about 0 for a model that
-    accepts the pair on either strand), ``background`` (the mean logit with nothing planted).
+    accepts the pair on either strand), ``background`` (the mean logit with nothing planted),
+    and ``flip_gap`` (the in-place flips "+-", "-+", "--" minus "+" at the trained spacings:
+    about 0 for a model that ignores each motif's strand; None when the curve lacks them).
 
     Raises
     ------
@@ -184,11 +203,14 @@ def spacing_summary(curve: pd.DataFrame, trained_spacing=(2, 5), far_from: int =
         strands[orientation] = part
     plus, minus = strands["+"], strands["-"]
     trained = float(plus.loc[lo:hi].mean())
+    flips = curve[curve.orientation.isin(IN_PLACE_FLIPS)]
+    flips = flips[(flips.spacing >= lo) & (flips.spacing <= hi)]
     return {
         "peak": int(plus.idxmax()),
         "gain": trained - float(plus.loc[far_from:].mean()),
         "strand_gap": float(minus.loc[lo:hi].mean()) - trained,
         "background": float(curve.attrs["background_logit"]),
+        "flip_gap": float(flips.mean_logit.mean()) - trained if len(flips) else None,
     }
 
 
@@ -211,13 +233,19 @@ def plot_spacing_curves(curves: dict, trained_spacing=(2, 5)):
     figure, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4), squeeze=False)
     for ax, (title, table) in zip(axes[0], curves.items(), strict=True):
         name1, name2 = table.attrs.get("motifs", ("motif1", "motif2"))
-        for orientation, color in zip(ORIENTATIONS, ("C3", "C0"), strict=True):
+        labels = {
+            "+": f"{name1} then {name2}, + strand",
+            "-": f"same pair, - strand ({name2} first)",
+            "+-": f"{name2} flipped in place",
+            "-+": f"{name1} flipped in place",
+            "--": "both flipped in place",
+        }
+        colors = ("C3", "C0", "C2", "C1", "C4")
+        for orientation, color in zip(_ALL_ORIENTATIONS, colors, strict=True):
             part = table[table.orientation == orientation]
             if not len(part):
                 continue
-            label = (
-                f"{name1} then {name2}, + strand" if orientation == "+" else "same pair, - strand"
-            )
+            label = labels[orientation]
             ax.plot(part.spacing, part.mean_logit, color=color, lw=1.5, label=label)
             ax.fill_between(
                 part.spacing,
