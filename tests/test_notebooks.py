@@ -166,6 +166,9 @@ def test_workshop_tutorial_runs_end_to_end():
         re.search(r"at 2-5 bp it scores ([-+0-9.]+) logits against 20\+", lines["deep CNN"])[1]
     )
     assert gain > 0, lines["deep CNN"]
+    # trained on forward-strand positives only, it scores the pair lower with a motif flipped
+    flipped = float(re.search(r"either motif flipped in place ([-+0-9.]+)", lines["deep CNN"])[1])
+    assert flipped < 0, lines["deep CNN"]
 
 
 @pytest.mark.notebook
