@@ -28,6 +28,14 @@ Measured (2-core machine, load average 1-2.6, 2026-11-30; no run needed a restar
   auROC 0.9951 after 281 / 226 s; seed 2 decayed to a constant output, restarted at epoch 24 and
   stopped at 0.8318 (three of the four strand patterns; 434 s).
 
+* The causal spacing test of each run's model (pairs planted 0-60 bp apart into 100 fresh
+  backgrounds; ``spacing_summary``), 2026-12-06, load average 5-14: ``--training fixed --seeds
+  3``: + strand peak at 5 / 2 / 2 bp, 19.0 / 17.7 / 16.4 logits above the pair 20+ bp apart,
+  either motif flipped in place -0.6 / -0.4 / +1.0 logits (the strand-free grammar: the flips
+  are positives too), the whole composite reverse-complemented (motif2 first, an order no
+  positive has) -18.1 / -17.7 / -17.3; test auROC 0.9953 / 0.9928 / 0.9961. Fresh data
+  (``--seeds 3``), seed 0: peak 5 bp, +15.7, flips +0.5, reversed -15.8, test auROC 0.995.
+
 Options for experiments: ``--pool`` (bp, or "global"), ``--background-epochs N`` (a curriculum:
 N epochs whose negatives are background only, so the motifs are the cue), ``--curriculum N`` (N
 epochs of the forward grammar; curricula apply to fresh data only), ``--reverse-complement
