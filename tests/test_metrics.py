@@ -178,13 +178,13 @@ def test_wrong_task_names_and_unknown_metric():
 
 
 def test_auprg_of_a_random_classifier_is_about_zero_and_can_be_negative():
-    """What the tutorial says: random scores give auPRG between -0.04 and 0.03 over 20 draws on
+    """What the tutorial says: random scores give auPRG from -0.044 to 0.029 over 20 draws on
     4,000 balanced sequences (auROC's random level is 0.5), and a ranking that puts every
     negative first gives -0.5."""
     rng = np.random.default_rng(0)
     labels = np.arange(4000) % 2 == 0
     values = [auprg(labels, rng.random(4000)) for _ in range(20)]
-    assert -0.05 < min(values) < 0 < max(values) < 0.04
+    assert -0.045 < min(values) < 0 < max(values) < 0.03
     assert abs(np.mean(values)) < 0.01
     inverted = -labels.astype(float) + 0.1 * rng.random(4000)
     assert auprg(labels, inverted) == pytest.approx(-0.5, abs=1e-3)
