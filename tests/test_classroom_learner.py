@@ -6,11 +6,13 @@ reaches the learner's JupyterLab (image/workshop_classroom/, image/labextension/
    ``api/workshop/state`` (read with the hub's CLI token, as the board reads it) at the right cell
    index and section, and a line under the traceback offers "I'm stuck";
 2. B presses "I'm stuck" in the notebook toolbar: a confirmation appears and ``stuck`` names the
-   cell and section;
+   cell and section; its "I'm not stuck any more" clears it, and the button under the traceback
+   sets it again for that cell;
 3. a notice POSTed with the CLI token (``access:servers``) appears in B's JupyterLab as a
-   notification;
-4. learner A's browser session and A's kernel token (what A's code holds) get 403/404 on B's
-   ``api/workshop/state``; the same token reads A's own;
+   notification, once (not again after a reload), and an announcement in Notebook 7, whose
+   notebook toolbar also has "I'm stuck";
+4. learner A's browser session and A's server token (which A's kernels inherit, so A's code
+   holds it) get 403/404 on B's ``api/workshop/state`` (the token is live: the hub answers it as A);
 5. B's kernel is killed: the state shows the kernel died, with the sentence B reads under the cell.
 
 Screenshots go to ``test-artifacts/<test>/``.
@@ -22,7 +24,6 @@ import os
 import re
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -31,8 +32,6 @@ import requests
 from browser import NOTEBOOK, launch, login, new_page, wait_kernel_idle
 from hub_fixtures import REPO_ROOT, WORKSHOP_PASSWORD, start_hub
 
-from hub.client import run_code_in_kernel
-
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 
 TUTORIAL = "workshop_tutorial.ipynb"
@@ -40,6 +39,7 @@ PEOPLE = [("Jane", "Doe"), ("Richard", "Roe")]
 A, B = "doe_jane", "roe_richard"
 LABEXT = "dragonn-workshop-classroom"
 ACCESS_TEXT = "The instructor is looking at your notebook (read-only)"
+ANNOUNCEMENT = "Break until 10:45; the next part starts with section 3."
 
 
 def _require_installed_extension() -> None:
@@ -101,6 +101,20 @@ def _kernel_processes(user: str) -> list[psutil.Process]:
         except psutil.Error:
             continue
     return found
+
+
+def _server_token(user: str) -> str:
+    """The hub API token of ``user``'s server process (its kernels inherit its environment)."""
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            env = proc.environ()
+        except psutil.Error:
+            continue
+        if env.get("JUPYTERHUB_USER") == user and "ipykernel" not in cmdline:
+            if env.get("JUPYTERHUB_API_TOKEN"):
+                return env["JUPYTERHUB_API_TOKEN"]
+    raise AssertionError(f"no server process of {user} found")
 
 
 def _open_learner(browser, hub, user: str):
@@ -172,6 +186,12 @@ def test_a_learner_is_seen_stuck_told_and_kept_apart(hub, artifacts):
         assert stuck and stuck["cell_index"] == training and stuck["notebook"] == TUTORIAL, stuck
         assert stuck["section"] == state["section"]
         page.screenshot(path=str(artifacts / "2-stuck-confirmed.png"))
+        # out of the queue from the confirmation, back in from the line under the error
+        toast.get_by_text("I'm not stuck any more").click()
+        _wait_for(lambda: _state(hub, B)["stuck"] is None, what="stuck cleared")
+        line.locator("button").click()
+        again = _wait_for(lambda: _state(hub, B)["stuck"], what="stuck from under the error")
+        assert again["cell_index"] == training and again["cell_id"] == stuck["cell_id"], again
 
         # --- 3. a notice from the instructor -------------------------------------------------
         r = requests.post(
@@ -188,22 +208,31 @@ def test_a_learner_is_seen_stuck_told_and_kept_apart(hub, artifacts):
         page.wait_for_timeout(8000)  # more than one poll
         assert page.locator(".Toastify__toast", has_text=ACCESS_TEXT).count() == 0
 
+        # ... and in Notebook 7: the toolbar button and an announcement
+        nb7 = page.context.new_page()
+        nb7.goto(f"{hub.url}user/{B}/notebooks/{TUTORIAL}")
+        nb7.locator('[data-jp-item-name="workshop-stuck"]').wait_for(timeout=120_000)
+        r = requests.post(
+            f"{hub.url}user/{B}/api/workshop/notices",
+            headers={"Authorization": f"token {hub.credentials.api_token}"},
+            json={"kind": "announcement", "text": ANNOUNCEMENT},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        nb7.locator(".Toastify__toast", has_text=ANNOUNCEMENT).wait_for(timeout=30_000)
+        nb7.screenshot(path=str(artifacts / "3b-notebook7-announcement.png"))
+        nb7.close()
+
         # --- 4. learner A cannot read B's state --------------------------------------------
         page_a = _open_learner(browser, hub, A)
         assert _status_from(page_a, f"/user/{A}/api/workshop/state") == 200
         assert _status_from(page_a, f"/user/{B}/api/workshop/state") in (403, 404)
-        # after A's notebook kernel: a kernel started before it would be shut down for room
-        _wait_for(lambda: _state(hub, A)["kernels"], what="A's notebook kernel")
-        with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
-            said = pool.submit(
-                run_code_in_kernel,
-                f"{hub.url}user/{A}/",
-                hub.credentials.api_token,
-                ["import os; print(os.environ['JUPYTERHUB_API_TOKEN'])"],
-            ).result()
-        # the last line: a first cell may also say which idle kernel was shut down for room
-        a_token = said[0]["stdout"].strip().splitlines()[-1]
-        assert a_token and _cli_get(hub, A, "api/workshop/state", a_token).status_code == 200
+        a_token = _server_token(A)  # what A's kernels inherit, so what A's code can read
+        # a live token (the hub knows it as A's server), refused on B's server
+        me = requests.get(
+            f"{hub.url}hub/api/user", headers={"Authorization": f"token {a_token}"}, timeout=60
+        )
+        assert me.status_code == 200 and me.json()["name"] == A, me.text
         assert _cli_get(hub, B, "api/workshop/state", a_token).status_code in (403, 404)
         page_a.context.close()
 
