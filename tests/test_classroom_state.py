@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -167,12 +168,12 @@ def _auth() -> dict:
     return {"Authorization": f"token {TOKEN}"}
 
 
-def _start_server(home: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(home: Path, config: Path = REPO_ROOT / "image") -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
         "HOME": str(home),
-        "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
+        "JUPYTER_CONFIG_PATH": str(config),
         "WORKSHOP_KERNEL_CULL_IDLE": "0",
         "JUPYTER_RUNTIME_DIR": str(home / ".runtime"),
     }
@@ -335,3 +336,46 @@ def test_notices_over_http_survive_a_server_restart(tmp_path):
                             timeout=30).json() == {"notices": []}  # fmt: skip
     finally:
         _stop(proc)
+
+
+# --- the image carries what the server config loads -------------------------------------------
+def _dockerfile_copies() -> list[tuple[list[str], str]]:
+    """``(sources, destination)`` of each COPY from the build context in image/Dockerfile."""
+    copies = []
+    for line in (REPO_ROOT / "image" / "Dockerfile").read_text("utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            copies.append((words[1:-1], words[-1]))
+    return copies
+
+
+def test_the_images_etc_jupyter_serves_the_workshop_api(tmp_path):
+    """/etc/jupyter as the Dockerfile fills it (and nothing else) loads the workshop API."""
+    etc = tmp_path / "etc-jupyter"
+    etc.mkdir()
+    for sources, dest in _dockerfile_copies():
+        if not dest.startswith("/etc/jupyter/"):
+            continue
+        target = etc / dest.removeprefix("/etc/jupyter/")
+        for source in sources:
+            src = REPO_ROOT / source
+            if src.is_dir():
+                shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(src, target / src.name if dest.endswith("/") else target)
+    home = tmp_path / "home"
+    home.mkdir()
+    proc, url = _start_server(home, config=etc)
+    try:
+        r = requests.get(f"{url}api/workshop/state", headers=_auth(), timeout=30)
+        assert r.status_code == 200 and r.json()["version"] == 1, r.text
+    finally:
+        _stop(proc)
+
+
+def test_the_image_installs_the_lab_extension_under_its_package_name():
+    name = json.loads((REPO_ROOT / "image" / "labextension" / "package.json").read_text())["name"]
+    dests = [dest for sources, dest in _dockerfile_copies() if sources == ["image/labextension/"]]
+    assert dests == [f"/opt/venv/share/jupyter/labextensions/{name}/"], dests
+    bootstrap = (REPO_ROOT / "hub" / "bootstrap.sh").read_text("utf-8")
+    assert f"LABEXT=.venv/share/jupyter/labextensions/{name}\n" in bootstrap
