@@ -3,6 +3,7 @@ terms, "I'm stuck" and notices.
 
 - sections come from the real tutorial notebook's headings, numbered as the notebook numbers them;
 - a training result line is read from what ``test_SequenceDNN`` prints (real metrics objects);
+- the progress is kept in the home, so a restarted server still reports it;
 - on a real Jupyter server with a real kernel, driven over the kernel websocket as JupyterLab
   does (``cellId`` in the request's metadata): a cell run out of order shows as the last error
   with its cell index and section, the section reached follows the running cell, a printed test
@@ -134,6 +135,11 @@ def test_an_error_in_a_cell_run_out_of_order_is_placed_in_its_section(tmp_path):
     assert snap["kernels"] == [
         {"id": "k1", "notebook": "workshop_tutorial.ipynb", "execution_state": "idle", "died": None}
     ]
+    # a restarted server (a new state on the same home) still knows the progress
+    again = ClassroomState(tmp_path / "home" / ".workshop", tmp_path / "home").snapshot([])
+    assert {k: again[k] for k in ("section", "section_index", "notebook", "last_error")} == {
+        k: snap[k] for k in ("section", "section_index", "notebook", "last_error")
+    }
     state.kernel_died("k1", "The kernel was killed (SIGKILL) while running this cell.")
     died = state.snapshot([{"id": "k1", "notebook": str(nb)}])["kernels"][0]["died"]
     assert died["why"].startswith("The kernel was killed")
