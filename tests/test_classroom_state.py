@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -385,3 +386,38 @@ def test_the_image_installs_the_lab_extension_under_its_package_name():
     assert dests == [f"/opt/venv/share/jupyter/labextensions/{name}/"], dests
     bootstrap = (REPO_ROOT / "hub" / "bootstrap.sh").read_text("utf-8")
     assert f"LABEXT=.venv/share/jupyter/labextensions/{name}\n" in bootstrap
+
+
+SMALL_SIZES = (
+    "NUM_SEQS = 300\nSEQ_LENGTH = 200\nMAX_EPOCHS = 3\nBATCH_SIZE = None\n"
+    "LEARNING_RATE = None\nNUM_INTERPRET = 20\nSEED = 0"
+)
+
+
+@pytest.mark.slow
+def test_the_tutorials_first_training_reports_its_test_auroc(server):
+    """The tutorial's own cells, at small sizes, up to "Test performance": the state says the
+    learner is in section 2 with the test auROC the notebook printed."""
+    url, _ = server
+    cells = tutorial_cells()
+    r = requests.post(f"{url}api/sessions", headers=_auth(), timeout=120,
+                      json={"path": "workshop_tutorial.ipynb", "name": "workshop_tutorial.ipynb",
+                            "type": "notebook", "kernel": {"name": "python3"}})  # fmt: skip
+    r.raise_for_status()
+    kernel = r.json()["kernel"]["id"]
+    wanted = ["NUM_SEQS", "%matplotlib", "heterodimer_grammar_simulation_parameters",
+              "shallow_cnn_parameters", "train_SequenceDNN(shallow_cnn", "test_SequenceDNN("]  # fmt: skip
+    run = []
+    for start in wanted:
+        index = cell_index(cells, start)
+        source = SMALL_SIZES if start == "NUM_SEQS" else "".join(cells[index - 1]["source"])
+        run.append((cells[index - 1]["id"], source))
+    said = asyncio.run(_run(url, kernel, run, timeout=900))
+    state = _state(url)
+    assert state["last_error"] is None, state["last_error"]
+    printed = re.search(r"auROC: ([0-9.]+)", said[-1].split("Test performance", 1)[1])
+    assert printed, said[-1]
+    at_chance = " (at chance)" if "AT CHANCE" in said[-1] else ""
+    assert state["result"] == f"test auROC {printed.group(1)}{at_chance}", (state, said[-1])
+    assert state["section_index"] == 2 and state["notebook"] == "workshop_tutorial.ipynb"
+    print(f"\n{state['result']!r} from: {said[-1][-300:]}")
