@@ -153,6 +153,18 @@ def test_collect_reads_running_and_stopped_servers_and_names_who_is_missing(room
         assert b"my own answer" in archive.read(f"{A}/{TUTORIAL}")
         homes = room.data_dir / "homes"
         assert archive.read(f"{B}/{TUTORIAL}") == (homes / B / TUTORIAL).read_bytes()
+
+    # a hub whose homes are elsewhere (the chart): running servers only, the others named
+    remote = dict(room.env, WORKSHOP_HUB_TOKEN=room.credentials.api_token)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli.main", "collect", TUTORIAL, "--hub-url", room.url,
+         "--out", str(tmp_path / "remote.zip"), "--data-dir", str(tmp_path / "elsewhere")],
+        capture_output=True, text=True, timeout=300, env=remote,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{B}: server stopped; its home is not on this machine" in done.stdout
+    with zipfile.ZipFile(tmp_path / "remote.zip") as archive:
+        assert f"{A}/{TUTORIAL}" in archive.namelist()
     room.client.start_server(B)
     room.client.wait_ready(B, timeout=240)
 

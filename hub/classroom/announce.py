@@ -74,14 +74,19 @@ def check_text(text: str) -> str:
     return text
 
 
-def record(data_dir: str | os.PathLike, kind: str, text: str = "") -> Announcement:
-    """Append an ``announcement`` (``text`` checked by :func:`check_text`) or a ``clear`` to
-    the history and return it. The file is replaced atomically (the hub reads it per page)."""
+def make(kind: str, text: str = "") -> Announcement:
+    """An ``announcement`` (``text`` checked by :func:`check_text`) or a ``clear``, now,
+    recorded nowhere (:func:`record` keeps it)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     text = check_text(text) if kind == "announcement" else ""
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    entry = Announcement(now, kind, text)
+    return Announcement(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), kind, text)
+
+
+def record(data_dir: str | os.PathLike, kind: str, text: str = "") -> Announcement:
+    """Append an ``announcement`` (``text`` checked by :func:`check_text`) or a ``clear`` to
+    the history and return it. The file is replaced atomically (the hub reads it per page)."""
+    entry = make(kind, text)
     records = [asdict(r) for r in history(data_dir)] + [asdict(entry)]
     path = store_path(data_dir)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ The file: ``<data-dir>/classroom/pushes.json``, ``[{"time", "source", "target", 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -108,6 +109,26 @@ def stored_notebook(data_dir: str | os.PathLike, push: Push) -> dict:
     return json.loads((classroom_dir(data_dir) / push.stored).read_text(encoding="utf-8"))
 
 
+def prepare_push(
+    source: str | os.PathLike, copy: str | None = None, when: dt.datetime | None = None,
+    taken: set[str] = frozenset(),
+) -> tuple[Push, dict]:  # fmt: skip
+    """The push of the notebook ``source`` (validated) and the notebook, kept nowhere
+    (``stored`` is ``""``); ``taken``: targets of earlier pushes. See :func:`record_push`."""
+    notebook = read_notebook(source)
+    copy = check_copy_path(copy if copy is not None else Path(source).name)
+    when = when or dt.datetime.now()
+    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    entry = Push(
+        time=when.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        source=Path(source).name,
+        target=updated_name(copy, when, taken),
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        stored="",
+    )
+    return entry, notebook
+
+
 def record_push(
     data_dir: str | os.PathLike, source: str | os.PathLike, copy: str | None = None,
     when: dt.datetime | None = None,
@@ -115,24 +136,14 @@ def record_push(
     """Validate the notebook ``source``, keep it in the data dir and record the push; returns
     the record and the notebook. ``copy``: the learner's copy it goes beside (default: the
     file's own name in the home); ``when``: the push's local time (default now)."""
-    notebook = read_notebook(source)
-    copy = check_copy_path(copy if copy is not None else Path(source).name)
-    when = when or dt.datetime.now()
     earlier = pushes(data_dir)
-    target = updated_name(copy, when, {p.target for p in earlier})
+    entry, notebook = prepare_push(source, copy, when, {p.target for p in earlier})
     text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    digest = hashlib.sha256(text.encode()).hexdigest()
     folder = classroom_dir(data_dir)
     (folder / PUSHED_DIRNAME).mkdir(mode=0o700, parents=True, exist_ok=True)
-    stored = f"{PUSHED_DIRNAME}/{len(earlier) + 1:03d}-{digest[:12]}.ipynb"
+    stored = f"{PUSHED_DIRNAME}/{len(earlier) + 1:03d}-{entry.sha256[:12]}.ipynb"
     (folder / stored).write_text(text, encoding="utf-8")
-    entry = Push(
-        time=when.astimezone(dt.UTC).isoformat(timespec="seconds"),
-        source=Path(source).name,
-        target=target,
-        sha256=digest,
-        stored=stored,
-    )
+    entry = dataclasses.replace(entry, stored=stored)
     store = folder / STORE_FILENAME
     tmp = store.with_suffix(".tmp")
     records = [asdict(p) for p in earlier] + [asdict(entry)]

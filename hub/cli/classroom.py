@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKEN_ENV = "WORKSHOP_HUB_TOKEN"
+#: what --hub-url (a hub whose data dir is elsewhere: the chart) cannot do
+REMOTE_LIMITS = "(--hub-url: only servers running now get it; servers that start later do not{})"
 
 
 @dataclass
@@ -70,15 +72,6 @@ def _learners(access: HubAccess) -> list[str]:
     return sorted(u["name"] for u in access.client.users() if not u.get("admin"))
 
 
-def _needs_data_dir(access: HubAccess, what: str) -> str:
-    if access.data_dir is None:
-        raise RuntimeError(
-            f"{what} is kept in the hub's data dir: run this where the hub runs (--data-dir), "
-            "not with --hub-url"
-        )
-    return access.data_dir
-
-
 # --- announce ------------------------------------------------------------------------------------
 def cmd_announce(args) -> int:
     from hub.classroom import announce
@@ -98,8 +91,12 @@ def cmd_announce(args) -> int:
         )
     text = "" if args.clear else announce.check_text(args.text)
     access = hub_access(args)
-    data_dir = _needs_data_dir(access, "the announcement (the hub pages' banner)")
-    entry = announce.record(data_dir, "clear" if args.clear else "announcement", text)
+    kind = "clear" if args.clear else "announcement"
+    if access.data_dir is None:
+        entry = announce.make(kind, text)
+        print(REMOTE_LIMITS.format(", and the hub's pages show no banner"))
+    else:
+        entry = announce.record(access.data_dir, kind, text)
     servers = running_servers(access.client, access.token)
     reached, failed = [], {}
     for name, server in sorted(servers.items()):
@@ -109,11 +106,11 @@ def cmd_announce(args) -> int:
         except (OSError, RuntimeError) as err:
             failed[name] = str(err)
     what = "cleared the announcement" if args.clear else f"announced: {entry.text}"
-    print(f"{what} (banner on the hub's pages now)")
+    print(f"{what}" + (" (banner on the hub's pages now)" if access.data_dir else ""))
     print(f"notified {len(reached)} running servers: {', '.join(reached) or 'none'}")
     for name, why in failed.items():
         print(f"  not notified: {name}: {why}")
-    if not args.clear:
+    if not args.clear and access.data_dir:
         print("servers that start later get it when they are ready")
     return 0 if not failed else 1
 
@@ -125,15 +122,19 @@ def cmd_push(args) -> int:
 
     push.read_notebook(args.file)  # a bad FILE is said before anything else
     access = hub_access(args)
-    data_dir = _needs_data_dir(access, "a pushed notebook (for servers that start later)")
-    record, notebook = push.record_push(data_dir, args.file, args.copy)
+    if access.data_dir is None:
+        record, notebook = push.prepare_push(args.file, args.copy)
+        print(REMOTE_LIMITS.format(""))
+    else:
+        record, notebook = push.record_push(access.data_dir, args.file, args.copy)
     servers = running_servers(access.client, access.token)
     result = push.push_to_servers(servers, record, notebook, _learners(access))
     print(f"pushed {args.file} as {record.target!r} (beside each learner's {args.copy or Path(args.file).name})")  # fmt: skip
     print(f"received now ({len(result.received)}): {', '.join(result.received) or 'none'}")
     if result.kept:
         print(f"had a file of that name, left as it was ({len(result.kept)}): {', '.join(result.kept)}")  # fmt: skip
-    print(f"get it at their next start ({len(result.later)}): {', '.join(result.later) or 'none'}")
+    later = "get it at their next start" if access.data_dir else "not running, not reached"
+    print(f"{later} ({len(result.later)}): {', '.join(result.later) or 'none'}")
     for name, why in sorted(result.failed.items()):
         print(f"  failed: {name}: {why}")
     return 0 if not result.failed else 1
