@@ -192,8 +192,18 @@ def _classroom(c, settings: WorkshopSettings, credentials: Credentials, services
     roles.append(
         {"name": "my-work", "scopes": download.SERVICE_SCOPES, "services": [download.SERVICE_NAME]}
     )
-    # every user (learners and instructors) may open my-work, which gives them their own files
-    roles.append({"name": "user", "scopes": ["self", download.USER_SCOPE]})
+    # every user (learners and instructors) may open my-work, which gives them their own files;
+    # one "user" role (JupyterHub refuses a role defined twice): the scope joins any defined
+    _grant_users(roles, download.USER_SCOPE)
+
+
+def _grant_users(roles: list[dict], scope: str) -> None:
+    """Add ``scope`` to the ``user`` role in ``roles`` (made, with ``self``, when missing);
+    several ``user`` roles are merged into one."""
+    users = [r for r in roles if r["name"] == "user"]
+    scopes = ["self"] + [s for r in users for s in r.get("scopes", [])] + [scope]
+    merged = {**(users[0] if users else {"name": "user"}), "scopes": list(dict.fromkeys(scopes))}
+    roles[:] = [r for r in roles if r["name"] != "user"] + [merged]
 
 
 def _learner_network(c, settings: WorkshopSettings, data: Path) -> None:

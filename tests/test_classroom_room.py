@@ -198,3 +198,17 @@ def test_the_archive_has_a_folder_per_learner_and_says_who_is_missing(tmp_path):
 def test_a_bad_notebook_argument_is_refused(notebook):
     with pytest.raises(ValueError, match="NOTEBOOK must be a notebook's path"):
         collect.check_notebook(notebook)
+
+
+def test_the_users_role_is_defined_once_whoever_adds_to_it():
+    from hub.hub_config import _grant_users
+
+    roles = [
+        {"name": "board", "scopes": ["read:users"]},
+        {"name": "user", "description": "learners", "scopes": ["self", "access:services!service=board"]},
+    ]  # fmt: skip
+    _grant_users(roles, "access:services!service=my-work")
+    users = [r for r in roles if r["name"] == "user"]
+    assert users == [{"name": "user", "description": "learners", "scopes": [
+        "self", "access:services!service=board", "access:services!service=my-work"]}]  # fmt: skip
+    assert roles[0] == {"name": "board", "scopes": ["read:users"]}
