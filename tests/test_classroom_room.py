@@ -212,3 +212,40 @@ def test_the_users_role_is_defined_once_whoever_adds_to_it():
     assert users == [{"name": "user", "description": "learners", "scopes": [
         "self", "access:services!service=board", "access:services!service=my-work"]}]  # fmt: skip
     assert roles[0] == {"name": "board", "scopes": ["read:users"]}
+
+
+def test_the_hub_config_keeps_the_docker_spawners_own_hook_and_shows_the_banner(tmp_path):
+    """The Docker spawner's pre-spawn hook (home disks, GPUs) still runs before the delivery
+    is scheduled; the banner and my-work are configured in every mode."""
+    import asyncio
+    import logging
+
+    from traitlets.config import Config
+
+    from hub.credentials import load_or_create
+    from hub.hub_config import _classroom
+    from hub.settings import WorkshopSettings
+
+    settings = WorkshopSettings.load(tmp_path, overrides={"spawner": "docker"}, environ={})
+    c, ran = Config(), []
+
+    async def own_hook(spawner):
+        ran.append(spawner.user.name)
+
+    c.DockerSpawner.pre_spawn_hook = own_hook
+    services, roles = [], []
+    _classroom(c, settings, load_or_create(tmp_path, environ={}), services, roles)
+    assert [s["name"] for s in services] == ["my-work"]
+    announce.record(tmp_path, "announcement", "Lunch")
+    assert c.JupyterHub.template_vars["announcement"](None) == "Lunch"
+
+    class Stopped:  # a spawner whose start failed at once: the delivery gives up
+        user = type("User", (), {"name": "doe_jane"})()
+        ready, active, log = False, False, logging.getLogger("test")
+
+    async def start():
+        await c.DockerSpawner.pre_spawn_hook(Stopped())
+        await asyncio.sleep(1.5)  # the scheduled delivery sees the server gone and returns
+
+    asyncio.run(start())
+    assert ran == ["doe_jane"]
