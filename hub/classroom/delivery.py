@@ -33,11 +33,6 @@ def deliver_owed(server: LearnerServer, data_dir: str) -> list[str]:
     return done
 
 
-def owed(data_dir: str) -> bool:
-    """Whether anything would be delivered at all (no announcement and no push: skip)."""
-    return announce.current(data_dir) is not None or bool(push.pushes(data_dir))
-
-
 async def _when_ready(spawner, data_dir: str, token: str, timeout: float, log) -> None:
     deadline = time.monotonic() + timeout
     while not spawner.ready:
@@ -64,11 +59,10 @@ def pre_spawn_hook(data_dir: str, token: str, timeout: float, then=None):
             result = then(spawner)
             if asyncio.iscoroutine(result):
                 await result
-        if owed(data_dir):
-            task = asyncio.ensure_future(
-                _when_ready(spawner, data_dir, token, timeout, spawner.log)
-            )
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        # always: what is owed is read once the server is ready (a push made while it starts
+        # is in it; the CLI counted that server among those not running)
+        task = asyncio.ensure_future(_when_ready(spawner, data_dir, token, timeout, spawner.log))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     return hook
