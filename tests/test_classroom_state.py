@@ -118,6 +118,10 @@ def test_an_error_in_a_cell_run_out_of_order_is_placed_in_its_section(tmp_path):
         "k1", "error", "m1", {"ename": "NameError", "evalue": "name 'shallow_cnn' is not defined"}
     )
     state.kernel_message("k1", "status", "unknown-request", {"execution_state": "busy"})
+    # code run in a kernel of no notebook (workshop status, a console) is not progress
+    state.execute_requested("k2", None, "m9", None)
+    state.kernel_message("k2", "status", "m9", {"execution_state": "busy"})
+    state.kernel_message("k2", "error", "m9", {"ename": "KeyError", "evalue": "x"})
     snap = state.snapshot([{"id": "k1", "notebook": str(nb), "execution_state": "idle"}])
     assert snap["section_index"] == 2 and snap["notebook"] == "workshop_tutorial.ipynb"
     error = snap["last_error"]

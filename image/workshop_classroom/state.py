@@ -88,8 +88,13 @@ class ClassroomState:
 
     # --- kernel messages ----------------------------------------------------------------------
     def execute_requested(self, kernel_id: str, notebook: str | None, msg_id: str, cell_id):
-        """A cell was sent to ``kernel_id`` (``notebook``: the kernel's notebook path)."""
-        self._requests[msg_id] = self.cell(notebook, cell_id, kernel_id=kernel_id)
+        """A cell was sent to ``kernel_id`` (``notebook``: the kernel's notebook path). Code
+        sent to a kernel of no notebook (a console, the instructor's ``workshop status``) is
+        not the learner's progress and is not recorded."""
+        ref = self.cell(notebook, cell_id, kernel_id=kernel_id)
+        if ref.notebook is None:
+            return
+        self._requests[msg_id] = ref
         while len(self._requests) > MAX_REQUESTS:
             self._requests.popitem(last=False)
         self.died.pop(kernel_id, None)  # running cells again: the kernel is back
