@@ -11,6 +11,7 @@ instructor's, made on the hub's Token page). See ``hub/classroom/``.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import sys
@@ -176,7 +177,7 @@ def cmd_collect(args) -> int:
 
 def add_parsers(sub, common) -> None:
     """Add ``announce``, ``push`` and ``collect`` to the CLI's subparsers ``sub``."""
-    remote = __import__("argparse").ArgumentParser(add_help=False)
+    remote = argparse.ArgumentParser(add_help=False)
     remote.add_argument(
         "--hub-url",
         help=f"a hub not run from this data dir (e.g. the chart's), with {TOKEN_ENV} set",
