@@ -58,6 +58,9 @@ def own_notebooks(username: str, settings, proxy_url: str, token: str) -> dict[s
 
 
 def make_app(settings, proxy_url: str, token: str, prefix: str):
+    """The tornado application: ``GET prefix`` answers the logged-in user's zip (404 with a
+    sentence when they have no notebooks, 502 when their server fails to answer);
+    ``prefix + "oauth_callback"`` completes the hub's OAuth."""
     from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
     from tornado import web
 
