@@ -187,3 +187,8 @@ def test_a_learner_downloads_their_own_notebooks_in_one_click(room):
     theirs = other.get(room.url.rstrip("/") + link[1], timeout=120)
     with zipfile.ZipFile(io.BytesIO(theirs.content)) as archive:
         assert b"my own answer" not in archive.read(TUTORIAL)
+    # someone who never started a server is told so, in words
+    never, _ = browser_login(room.url, NEVER, WORKSHOP_PASSWORD)
+    nothing = never.get(room.url.rstrip("/") + link[1], timeout=120)
+    assert nothing.status_code == 404
+    assert "no home yet (never started a server)" in nothing.text
