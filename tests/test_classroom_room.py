@@ -143,6 +143,13 @@ def test_a_home_gives_its_notebooks_without_hidden_files_or_symlinks(tmp_path):
     assert collect.from_directory(home, TUTORIAL) == {TUTORIAL: b'{"mine": 1}'}
     with pytest.raises(collect.NotCollected, match="no link.ipynb in their home"):
         collect.from_directory(home, "link.ipynb")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.ipynb").write_bytes(b'{"not": "theirs"}')
+    os.symlink(elsewhere, home / "linked_dir")
+    with pytest.raises(collect.NotCollected, match="no linked_dir/x.ipynb in their home"):
+        collect.from_directory(home, "linked_dir/x.ipynb")
+    assert "linked_dir/x.ipynb" not in collect.from_directory(home, None)
     with pytest.raises(collect.NotCollected, match="never started a server"):
         collect.from_directory(tmp_path / "nobody", None)
 

@@ -85,7 +85,9 @@ def from_directory(home: Path, notebook: str | None) -> dict[str, bytes]:
         raise NotCollected(f"this account cannot read {home} (run as the hub's user or root)")
     if notebook:
         path = home / notebook
-        if path.is_symlink() or not path.is_file():
+        parts = PurePosixPath(notebook).parts
+        linked = any(home.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts) + 1))
+        if linked or not path.is_file():  # a link could lead out of their home
             raise NotCollected(f"no {notebook} in their home")
         return {notebook: path.read_bytes()}
     found = {}
