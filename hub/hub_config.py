@@ -8,7 +8,7 @@ from pathlib import Path
 from hub.credentials import Credentials, derived_secret, ensure_private_dir
 from hub.paths import REPO_ROOT
 from hub.roster import Roster
-from hub.settings import WorkshopSettings
+from hub.settings import ENV_PREFIX, WorkshopSettings
 
 #: purpose of the secret Caddy sends with /hub/login (hub.client_address.FRONT_HEADER)
 FRONT_SECRET_PURPOSE = "caddy-front-header"
@@ -151,8 +151,59 @@ def configure(
                 "services": [CULLER_SERVICE],
             }
         )
+    _classroom(c, settings, credentials, services, roles)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
+
+
+def _classroom(c, settings: WorkshopSettings, credentials: Credentials, services, roles) -> None:
+    """Announcements and pushes (``hub.classroom``): the banner on every hub page, read per
+    page; what a server that starts later is owed, delivered once it is ready; and ``my-work``,
+    the service a learner downloads their own notebooks from (appended to ``services`` and
+    ``roles``)."""
+    from jupyterhub.utils import random_port
+
+    from hub.classroom import announce, delivery, download
+
+    data = str(settings.data_path)
+    c.JupyterHub.template_vars = {"announcement": announce.banner(data)}
+    section = c.WorkshopLocalSpawner if settings.spawner == "local" else c.DockerSpawner
+    then = section["pre_spawn_hook"] if "pre_spawn_hook" in section else None
+    wait = settings.start_timeout + settings.http_timeout
+    section.pre_spawn_hook = delivery.pre_spawn_hook(data, credentials.api_token, wait, then)
+    services.append(
+        {
+            "name": download.SERVICE_NAME,
+            "url": f"http://127.0.0.1:{random_port()}",
+            "oauth_no_confirm": True,
+            "environment": {
+                "WORKSHOP_DATA_DIR": data,
+                "WORKSHOP_PROXY_URL": settings.local_url,
+                # what it reads homes of stopped servers with (hub.classroom.collect)
+                **{f"{ENV_PREFIX}{name.upper()}": str(getattr(settings, name))
+                   for name in ("spawner", "volume_prefix", "image")},
+            },  # fmt: skip
+            "cwd": str(REPO_ROOT),
+            # dies with the hub, like the culler
+            "command": [sys.executable, "-m", "hub.die_with_parent", sys.executable, "-m",
+                        "hub.classroom.download"],
+        }
+    )  # fmt: skip
+    roles.append(
+        {"name": "my-work", "scopes": download.SERVICE_SCOPES, "services": [download.SERVICE_NAME]}
+    )
+    # every user (learners and instructors) may open my-work, which gives them their own files;
+    # one "user" role (JupyterHub refuses a role defined twice): the scope joins any defined
+    _grant_users(roles, download.USER_SCOPE)
+
+
+def _grant_users(roles: list[dict], scope: str) -> None:
+    """Add ``scope`` to the ``user`` role in ``roles`` (made, with ``self``, when missing);
+    several ``user`` roles are merged into one."""
+    users = [r for r in roles if r["name"] == "user"]
+    scopes = ["self"] + [s for r in users for s in r.get("scopes", [])] + [scope]
+    merged = {**(users[0] if users else {"name": "user"}), "scopes": list(dict.fromkeys(scopes))}
+    roles[:] = [r for r in roles if r["name"] != "user"] + [merged]
 
 
 def _learner_network(c, settings: WorkshopSettings, data: Path) -> None:

@@ -3,6 +3,9 @@
     workshop up [--spawner local|docker] [--port 8000] [--data-dir DIR] [--https DOMAIN|internal]
     workshop down [--keep-accounts] | status | doctor | password [--admin]
     workshop warm [--at HH:MM] [--wave N]     (learners' servers started before the class)
+    workshop announce "TEXT" | --clear | --list   (banner + notification in every JupyterLab)
+    workshop push FILE [--as PATH]            (beside each learner's copy, never over it)
+    workshop collect [NOTEBOOK] [--out ARCHIVE]   (everyone's notebooks, one zip)
     workshop roster import registrations.csv [--show-password] | add FIRST LAST [--email E]
         | remove USER [--delete-home] | list [--show-password]
     workshop settings show | set NAME VALUE | z2jh | terraform
@@ -524,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.cli.image import add_parser as add_image_parser
 
     add_image_parser(sub, common)
+
+    from hub.cli.classroom import add_parsers as add_classroom_parsers
+
+    add_classroom_parsers(sub, common)
 
     from hub.cli.data import add_parser as add_data_parser
 
