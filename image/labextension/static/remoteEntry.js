@@ -329,7 +329,10 @@ var _JUPYTERLAB;
             window.setTimeout(poll, delay);
           });
         }
-        poll();
+        // a notice shown before the page is restored only counts in the bell, with no toast
+        app.restored.then(function () {
+          poll();
+        });
       }
     };
 
