@@ -151,8 +151,24 @@ def configure(
                 "services": [CULLER_SERVICE],
             }
         )
+    if settings.board:
+        _class_board(settings, data, services, roles)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
+
+
+def _class_board(settings: WorkshopSettings, data: Path, services: list, roles: list) -> None:
+    """The class board (``hub.classroom``): a service that dies with the hub, like the culler,
+    reading the room through the proxy on this machine."""
+    from hub.classroom.service import board_arguments, board_roles, board_service
+
+    args = board_arguments(settings, settings.local_url, str(data), roster_dir=str(data))
+    command = [sys.executable, "-m", "hub.die_with_parent", sys.executable]
+    command += ["-m", "hub.classroom.board", *args]
+    services.append(
+        board_service(command, f"http://127.0.0.1:{settings.board_port}", str(REPO_ROOT))
+    )
+    roles.extend(board_roles())
 
 
 def _learner_network(c, settings: WorkshopSettings, data: Path) -> None:

@@ -486,12 +486,13 @@ class HubProcess:
         import uuid
 
         self.data_dir = Path(data_dir)
-        port, hub_port, proxy_api_port = free_ports(3)
+        port, hub_port, proxy_api_port, board_port = free_ports(4)
         self.overrides = {
             "ip": "127.0.0.1",
             "port": port,
             "hub_port": hub_port,
             "proxy_api_port": proxy_api_port,
+            "board_port": board_port,
             # accounts of this hub's learners (as root) are its own, and removed by stop()
             "system_user_prefix": f"t{uuid.uuid4().hex[:6]}-",
             **(settings or {}),
