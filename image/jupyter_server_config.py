@@ -9,7 +9,8 @@ environment (the spawners pass ``WORKSHOP_KERNEL_CULL_*``).
 
 A kernel that dies (most often for lack of memory) is explained in words under the cell that was
 running, and a new kernel that would not fit beside the idle ones makes room by shutting them
-down (``workshop_kernels.py``, beside this file).
+down (``workshop_kernels.py``, beside this file). The workshop API (``workshop_classroom/``) reports
+the learner's progress, "I'm stuck" and notices to the instructor's board and the lab extension.
 """
 
 import os
@@ -30,7 +31,13 @@ c.TerminalManager.cull_interval = c.MappingKernelManager.cull_interval
 
 # "The kernel died" becomes a sentence under the running cell saying why and what to do.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-c.ServerApp.kernel_websocket_connection_class = "workshop_kernels.MemoryAwareKernelConnection"
+# ... and the same connection tells the workshop API (workshop_classroom/, beside this file) which
+# cell runs, what it printed and raised, and that the kernel died: the instructor's board reads
+# it from api/workshop/state, with "I'm stuck" and the notices the lab extension shows.
+c.ServerApp.kernel_websocket_connection_class = (
+    "workshop_classroom.connection.ClassroomKernelConnection"
+)
+c.ServerApp.jpserver_extensions.update({"workshop_classroom": True})
 # A learner's memory is sized for one notebook at its peak: opening the next notebook shuts down
 # the idle kernels of the others until the new one fits (and its first cell says so).
 c.ServerApp.kernel_manager_class = "workshop_kernels.WorkshopKernelManager"

@@ -145,9 +145,10 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
 
     def handle_incoming_message(self, incoming_msg) -> None:
         try:
-            header = self._header_of(incoming_msg)
+            header, metadata = self._request_of(incoming_msg)
             if header and header.get("msg_type") == "execute_request":
                 self._last_execute = header
+                self.execute_requested(header, metadata)
                 notice = getattr(self.multi_kernel_manager, "take_notice", None)
                 text = notice(self.kernel_id) if notice else None
                 if text:  # news, not an error: plain output, not a red box
@@ -171,19 +172,38 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
     def handle_outgoing_message(self, stream, outgoing_msg) -> None:
         try:
             if getattr(stream, "channel", stream) == "iopub":
-                self._follow_status(outgoing_msg)
+                self._read_iopub(outgoing_msg)
         except Exception:
             self.log.debug("could not read an outgoing message", exc_info=True)
         super().handle_outgoing_message(stream, outgoing_msg)
 
-    def _follow_status(self, msg_list) -> None:
-        """Remember which execute request the kernel is busy with (its iopub ``status``)."""
+    #: iopub message types :meth:`iopub_message` is given (the others are not unpacked)
+    iopub_types: frozenset[str] = frozenset({"status"})
+
+    def _read_iopub(self, msg_list) -> None:
         _, parts = self.session.feed_identities(msg_list)
-        header = self.session.unpack(parts[1])
-        if header.get("msg_type") != "status":
-            return
-        parent = self.session.unpack(parts[2])
-        state = self.session.unpack(parts[4]).get("execution_state")
+        msg_type = self.session.unpack(parts[1]).get("msg_type")
+        if msg_type in self.iopub_types:
+            self.iopub_message(
+                msg_type, self.session.unpack(parts[2]), self.session.unpack(parts[4])
+            )
+
+    def execute_requested(self, header: dict, metadata: dict) -> None:
+        """Hook: a cell was sent to run (``header`` of the ``execute_request``; ``metadata``
+        carries JupyterLab's ``cellId``). Subclasses record it; this one does nothing."""
+
+    def iopub_message(self, msg_type: str, parent: dict, content: dict) -> None:
+        """An iopub message of a type in :attr:`iopub_types` (``parent``: the header of the
+        request it answers). This class follows ``status`` to know which cell is running."""
+        if msg_type == "status":
+            self._follow_status(parent, content.get("execution_state"))
+
+    def kernel_died(self, why: str, cell: dict | None) -> None:
+        """Hook: the kernel died; ``why`` is the sentence shown under ``cell`` (the header of
+        the ``execute_request`` that was running, or None). Subclasses record it."""
+
+    def _follow_status(self, parent: dict, state: str | None) -> None:
+        """Remember which execute request the kernel is busy with (its iopub ``status``)."""
         if parent.get("msg_type") != "execute_request":
             return
         if state == "busy":
@@ -195,14 +215,23 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
         ):
             self._running = None
 
-    def _header_of(self, ws_msg) -> dict | None:
+    def _request_of(self, ws_msg) -> tuple[dict | None, dict]:
+        """The header and metadata of a shell message from the browser (None, {}: another
+        channel)."""
         if self.subprotocol == V1_PROTOCOL:
             channel, msg_list = deserialize_msg_from_ws_v1(ws_msg)
-            return self.session.unpack(msg_list[0]) if channel == "shell" else None
+            if channel != "shell":
+                return None, {}
+            header = self.session.unpack(msg_list[0])
+            if header.get("msg_type") != "execute_request":
+                return header, {}
+            return header, self.session.unpack(msg_list[2])
         if isinstance(ws_msg, bytes):
-            return None
+            return None, {}
         msg = json.loads(ws_msg)
-        return msg.get("header") if msg.get("channel", "shell") == "shell" else None
+        if msg.get("channel", "shell") != "shell":
+            return None, {}
+        return msg.get("header"), msg.get("metadata") or {}
 
     def on_kernel_restarted(self) -> None:
         try:
@@ -221,6 +250,7 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
         self.log.warning("kernel %s died (exit %s, OOM %s)", self.kernel_id, returncode, oom)
         cell = self._running or self._last_execute
         self._running = self._last_execute = None
+        self.kernel_died(text, cell)
         if cell is not None:
             self.write_stderr(text, cell)
 
@@ -277,7 +307,7 @@ class WorkshopKernelManager(AsyncMappingKernelManager):
         kernel_id = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         session_name = (kwargs.get("env") or {}).get("JPY_SESSION_NAME")
         if session_name:
-            self._notebooks[kernel_id] = os.path.basename(session_name)
+            self._notebooks[kernel_id] = session_name
         if freed:
             self._notices[kernel_id] = room_message(freed, self.kernel_need, memory_limit())
         return kernel_id
@@ -286,6 +316,10 @@ class WorkshopKernelManager(AsyncMappingKernelManager):
         self._notebooks.pop(kernel_id, None)
         self._notices.pop(kernel_id, None)
         return super().remove_kernel(kernel_id)
+
+    def notebook_of(self, kernel_id: str) -> str | None:
+        """The file path of the notebook this kernel was started for (None: not known)."""
+        return self._notebooks.get(kernel_id)
 
     def take_notice(self, kernel_id: str) -> str | None:
         """The sentence for this kernel's first cell, once."""
@@ -312,7 +346,8 @@ class WorkshopKernelManager(AsyncMappingKernelManager):
         for _, kernel_id, rss in idle:
             if held + self.kernel_need <= limit:
                 break
-            name = self._notebooks.get(kernel_id, f"kernel {kernel_id[:8]}")
+            path = self._notebooks.get(kernel_id)
+            name = os.path.basename(path) if path else f"kernel {kernel_id[:8]}"
             self.log.warning("shutting down the idle kernel of %s (%s) to make room", name, rss)
             await self.shutdown_kernel(kernel_id)
             held -= rss
