@@ -100,7 +100,10 @@ def test_row_of_a_learner_who_trained():
 
 
 def test_row_of_a_learner_with_an_error_a_dead_kernel_and_stuck():
-    died = {"why": "killed for memory (limit 4.0 GiB)", "time": ago(minutes=1)}
+    died = {
+        "why": "The kernel was killed (SIGKILL) while running this cell. Use smaller sizes.",
+        "time": ago(minutes=1),
+    }
     older = {"why": "restarted", "time": ago(minutes=9)}
     st = state(
         section="1. Simulating data",
@@ -121,7 +124,10 @@ def test_row_of_a_learner_with_an_error_a_dead_kernel_and_stuck():
     row = learner_row("roe_richard", "Richard Roe", user(), st, NOW)
     assert row["error"]["cell"] == "cell 7"
     assert row["error"]["text"] == "NameError: name 'model' is not defined"  # first line only
-    assert row["kernel_died"] == "kernel died: killed for memory (limit 4.0 GiB)"  # the latest
+    # the latest death, its first sentence
+    assert (
+        row["kernel_died"] == "kernel died: The kernel was killed (SIGKILL) while running this cell"
+    )
     assert row["stuck"]["cell"] == "cell 7"
     # no state of its own: idle time from the hub's record
     hub_only = learner_row("roe_richard", "R", user(last_activity=ago(minutes=10)), None, NOW)

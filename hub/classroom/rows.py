@@ -88,13 +88,16 @@ def error_of(state: dict) -> dict | None:
 
 
 def kernel_died(state: dict) -> str | None:
-    """Why the learner's most recent dead kernel died (``"kernel died"`` when nobody knows)."""
+    """Why the learner's most recent dead kernel died, its first sentence (``"kernel died"``
+    when nobody knows)."""
     dead = [k for k in state.get("kernels") or [] if k.get("died")]
     if not dead:
         return None
     dead.sort(key=lambda k: parse_time(k["died"].get("time")) or datetime.min.replace(tzinfo=UTC))
-    why = dead[-1]["died"].get("why")
-    return f"kernel died: {why}" if why else "kernel died"
+    why = str(dead[-1]["died"].get("why") or "").strip()
+    # the first sentence: the learner reads the whole advice under their cell
+    first = why.split(". ", 1)[0].rstrip(".")
+    return f"kernel died: {first}" if first else "kernel died"
 
 
 def memory_text(state: dict) -> str | None:

@@ -93,7 +93,8 @@ function drawQueue(queue) {
 async function refresh() {
   const status = document.getElementById("status");
   try {
-    const r = await fetch("api/room", { headers: { Accept: "application/json" } });
+    // cookie-authenticated fetches carry the XSRF token, GETs too (JupyterHub >= 4.1)
+    const r = await fetch("api/room", { headers: { "X-XSRFToken": XSRF } });
     const room = await r.json();
     if (!r.ok) throw new Error(room.error || r.statusText);
     document.getElementById("summary").textContent = room.summary.line;

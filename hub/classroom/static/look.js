@@ -2,6 +2,7 @@
 "use strict";
 const LEARNER = document.querySelector('meta[name="learner"]').content;
 const NOTEBOOK = document.querySelector('meta[name="notebook"]').content;
+const XSRF = document.querySelector('meta[name="xsrf"]').content;
 const LOOK_MS = 2000;
 let shown = null;
 
@@ -10,7 +11,7 @@ async function refresh() {
   try {
     const url = "../api/look/" + encodeURIComponent(LEARNER) +
       "?notebook=" + encodeURIComponent(NOTEBOOK);
-    const r = await fetch(url);
+    const r = await fetch(url, { headers: { "X-XSRFToken": XSRF } });
     if (!r.ok) throw new Error(await r.text());
     const look = await r.json();
     if (look.last_modified !== shown) {
