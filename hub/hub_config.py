@@ -160,11 +160,10 @@ def configure(
 def _class_board(settings: WorkshopSettings, data: Path, services: list, roles: list) -> None:
     """The class board (``hub.classroom``): a service that dies with the hub, like the culler,
     reading the room through the proxy on this machine."""
-    from hub.classroom.service import board_arguments, board_roles, board_service
+    from hub.classroom.service import board_arguments, board_command, board_roles, board_service
 
     args = board_arguments(settings, settings.local_url, str(data), roster_dir=str(data))
-    command = [sys.executable, "-m", "hub.die_with_parent", sys.executable]
-    command += ["-m", "hub.classroom.board", *args]
+    command = board_command(sys.executable, args)
     services.append(
         board_service(command, f"http://127.0.0.1:{settings.board_port}", str(REPO_ROOT))
     )

@@ -343,14 +343,19 @@ def make_app(board: Board, service_prefix: str) -> web.Application:
 
 def roster_reader(data_dir: str | None, usernames: list[str]):
     """``[(username, "First Last")]`` from the roster in ``data_dir`` (re-read each time), or
-    the fixed ``usernames`` (the chart, whose roster is its allowed users)."""
+    the fixed ``usernames`` (the chart, whose roster is its allowed users), or None (no roster:
+    every hub user but the instructors)."""
     if data_dir:
 
-        def read() -> list[tuple[str, str]]:
+        def read() -> list[tuple[str, str]] | None:
             entries = Roster.load(data_dir).entries
+            if not entries:
+                return None
             return [(e.username, f"{e.first_name} {e.last_name}".strip()) for e in entries]
 
         return read
+    if not usernames:
+        return lambda: None  # no roster: the room is whoever the hub knows
     fixed = [(u, u) for u in usernames]
     return lambda: fixed
 
@@ -362,6 +367,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--roster-dir", default="", help="data dir holding roster.csv")
     parser.add_argument("--usernames", default="", help="comma-separated (no roster file)")
     parser.add_argument("--log-dir", required=True, help="where board-access.log is kept")
+    parser.add_argument(
+        "--bind",
+        default="",
+        help="address to listen on (default: the host of JUPYTERHUB_SERVICE_URL)",
+    )
     parser.add_argument("--poll-seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args(argv)
@@ -373,6 +383,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    instructors = {u for u in args.instructors.split(",") if u}
     room = Room(
         os.environ["JUPYTERHUB_API_URL"],
         args.proxy_url,
@@ -380,14 +391,15 @@ async def serve(args: argparse.Namespace) -> None:
         roster_reader(args.roster_dir, [u for u in args.usernames.split(",") if u]),
         concurrency=args.concurrency,
         timeout=min(10.0, args.poll_seconds),
+        instructors=frozenset(instructors),
     )
     access = AccessLog(Path(args.log_dir) / ACCESS_LOG_FILENAME)
-    instructors = {u for u in args.instructors.split(",") if u}
     board = Board(room, instructors, args.poll_seconds, access)
     app = make_app(board, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/board/"))
     where = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8082"))
-    HTTPServer(app, xheaders=True).listen(where.port or 80, where.hostname)
-    log.info("board listening on %s:%s", where.hostname, where.port)
+    address = args.bind or where.hostname
+    HTTPServer(app, xheaders=True).listen(where.port or 80, address)
+    log.info("board listening on %s:%s", address, where.port)
     await board.poll_forever()
 
 

@@ -13,7 +13,6 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
@@ -33,17 +32,19 @@ class Room:
     ``hub_api``: the hub's API URL (``JUPYTERHUB_API_URL``, ending in ``/hub/api``);
     ``proxy_url``: the proxy as the board reaches it (``http://127.0.0.1:8000``); ``token``:
     the board service's API token; ``roster``: a callable returning ``[(username, "First
-    Last")]`` (read at each poll, so a roster changed mid-class shows); ``concurrency``: servers
-    read at once (>= 1); ``timeout``: seconds per request (> 0)."""
+    Last")]`` (read at each poll, so a roster changed mid-class shows), or None where there is
+    no roster (then every hub user but ``instructors`` is a row); ``concurrency``: servers read
+    at once (>= 1); ``timeout``: seconds per request (> 0)."""
 
     def __init__(
         self,
         hub_api: str,
         proxy_url: str,
         token: str,
-        roster: Callable[[], list[tuple[str, str]]],
+        roster: Callable[[], list[tuple[str, str]] | None],
         concurrency: int = 8,
         timeout: float = 5.0,
+        instructors: frozenset[str] = frozenset(),
     ):
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -53,6 +54,7 @@ class Room:
         self.proxy_url = proxy_url.rstrip("/")
         self.token = token
         self.roster = roster
+        self.instructors = frozenset(instructors)
         self.timeout = timeout
         self._slots = asyncio.Semaphore(concurrency)
         self.http = AsyncHTTPClient(max_clients=max(concurrency, 4) + 4)
@@ -123,7 +125,10 @@ class Room:
         """One look at the room: ``{"time", "rows": [row per roster entry], "summary"}``
         (see ``hub.classroom.rows``). Raises ``RoomError`` when the hub does not answer."""
         users = await self.users()
-        people = list(self.roster())
+        roster = self.roster()
+        if roster is None:  # no roster: whoever the hub knows, instructors aside
+            roster = [(n, n) for n, u in sorted(users.items()) if n not in self.instructors]
+        people = list(roster)
         states = await asyncio.gather(*(self._state(users.get(u)) for u, _ in people))
         now = datetime.now(UTC)
         rows = [
@@ -131,8 +136,3 @@ class Room:
             for (username, name), (state, why) in zip(people, states, strict=True)
         ]
         return {"time": now.isoformat(timespec="seconds"), "rows": rows, "summary": summary(rows)}
-
-
-def server_path(username: str) -> str:
-    """The default server's URL path of ``username`` when the hub's model is not at hand."""
-    return f"/user/{quote(username)}/"

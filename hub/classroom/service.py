@@ -6,7 +6,11 @@ both render these, so every mode runs the same board with the same rights.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 BOARD_SERVICE = "board"
+#: the board's module: ``python -m hub.classroom.board``
+BOARD_MODULE = "hub.classroom.board"
 BOARD_ROLE = "class-board"
 #: what the board may do in the hub: list who is there, read their servers, reach them (the
 #: state API, notices, the contents API's GET), and grant a share of a learner's server to an
@@ -73,3 +77,23 @@ def board_roles() -> list[dict]:
         {"name": BOARD_ROLE, "scopes": list(BOARD_SCOPES), "services": [BOARD_SERVICE]},
         dict(USER_ROLE, scopes=list(USER_ROLE["scopes"])),
     ]
+
+
+def board_command(python: str, args: list[str]) -> list[str]:
+    """``python -m hub.die_with_parent python -m hub.classroom.board ARGS``: the board dies
+    with the hub (a hub restarted after a crash must not find an old board on its port)."""
+    return [python, "-m", "hub.die_with_parent", python, "-m", BOARD_MODULE, *args]
+
+
+def board_code_files() -> dict[str, str]:
+    """What the board process imports and serves, as ``{path relative to the repository:
+    text}``: ``hub/__init__.py``, ``hub/die_with_parent.py``, ``hub/roster.py`` and
+    ``hub/classroom/`` with its static files. The chart mounts these into the hub pod (its
+    image has JupyterHub and tornado, nothing of this repository)."""
+    hub_dir = Path(__file__).resolve().parents[1]
+    paths = [hub_dir / "__init__.py", hub_dir / "die_with_parent.py", hub_dir / "roster.py"]
+    here = Path(__file__).resolve().parent
+    paths += sorted(here.glob("*.py")) + sorted(
+        p for p in (here / "static").iterdir() if p.is_file()
+    )
+    return {str(p.relative_to(hub_dir.parent)): p.read_text(encoding="utf-8") for p in paths}
