@@ -415,10 +415,10 @@ SIDE_BY_SIDE = [
 
 
 def print_side_by_side(summaries: list[dict]) -> None:
-    print(f"\n{'':<24}{'board off':>16}{'board on':>16}")
+    print(f"\n{'':<24}{'board off':>22}{'board on':>22}")
     for key in SIDE_BY_SIDE:
         cells = [str(s.get(key)) for s in summaries]
-        print(f"{key:<24}" + "".join(f"{c:>16}" for c in cells))
+        print(f"{key:<24}" + "".join(f"{c:>22}" for c in cells))
 
 
 def print_summary(summary: dict, users: int, out: Path) -> None:
