@@ -44,6 +44,13 @@ fi
 # learners' JupyterLab / Notebook 7 defaults (no news or update pop-ups): the image installs the
 # same file into its own environment
 install -D -m 0644 image/overrides.json .venv/share/jupyter/lab/settings/overrides.json
+# the workshop's JupyterLab / Notebook 7 extension ("I'm stuck", the instructor's notices): a
+# prebuilt extension written by hand (image/labextension/), installed as the image installs it
+LABEXT=.venv/share/jupyter/labextensions/dragonn-workshop-classroom
+rm -rf "$LABEXT"
+install -D -m 0644 image/labextension/package.json "$LABEXT/package.json"
+install -D -m 0644 image/labextension/install.json "$LABEXT/install.json"
+install -D -m 0644 image/labextension/static/remoteEntry.js "$LABEXT/static/remoteEntry.js"
 
 # configurable-http-proxy, pinned as on the cloud host (terraform/provision/provision.sh), without
 # writing package.json; it needs Node.js >= 20
