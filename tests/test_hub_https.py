@@ -60,14 +60,15 @@ def test_https_with_internal_ca_redirects_http_and_serves_login(tmp_path):
         assert hub.settings.local_url.startswith("http://127.0.0.1:")
         # the class board behind Caddy: the OAuth hand-off over HTTPS, relative URLs, 403 for
         # the learner
-        assert session.get(url + "services/board/", timeout=60).status_code == 403
+        ca = str(root_ca)  # per request: a session's verify loses to REQUESTS_CA_BUNDLE
+        assert session.get(url + "services/board/", timeout=60, verify=ca).status_code == 403
         admin, r = browser_login(url, "instructor", ADMIN_PASSWORD, verify=str(root_ca))
-        page = admin.get(url + "services/board/", timeout=60)
+        page = admin.get(url + "services/board/", timeout=60, verify=ca)
         assert page.status_code == 200 and page.url == url + "services/board/"
         assert 'src="static/board.js"' in page.text
-        board_cookie = next(c for c in admin.cookies if c.name.startswith("jupyterhub-services"))
-        assert board_cookie.secure
-        rows = admin.get(url + "services/board/api/room", timeout=60).json()["rows"]
+        board_cookie = next(c for c in admin.cookies if c.name == "service-board")
+        assert board_cookie.secure and board_cookie.path == "/services/board/"
+        rows = admin.get(url + "services/board/api/room", timeout=60, verify=ca).json()["rows"]
         assert "doe_jane" in {row["username"] for row in rows}
     finally:
         hub.stop()
