@@ -390,6 +390,11 @@ def _ready_message(settings: WorkshopSettings) -> str:
         "  attendees log in as lastname_firstname with the workshop password "
         f"(`{workshop_command('roster', 'list', '--show-password', data_dir=data)}`)",
         f"  instructors ({', '.join(settings.admin_users)}) use the admin password",
+        *(
+            [f"  class board (instructors only): {settings.public_url}services/board/"]
+            if settings.board
+            else []
+        ),
         f"  {roster_line}",
         f"  stop with Ctrl-C or `{workshop_command('down', data_dir=data)}`",
         "",

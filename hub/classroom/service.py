@@ -63,7 +63,9 @@ def board_service(command: list[str], url: str, cwd: str, environment: dict | No
         "command": command,
         "cwd": cwd,
         "oauth_no_confirm": True,
-        "display": True,
+        # not in the hub's Services menu: learners may reach the service (to answer an
+        # edit-together ask) but would only meet a 403 there; `workshop up` prints its URL
+        "display": False,
     }
     if environment:
         service["environment"] = environment

@@ -249,6 +249,7 @@ def board_values(settings, roster: list[str] | None) -> dict:
         board_code_files,
         board_command,
         board_roles,
+        board_service,
     )
 
     port = settings.board_port
@@ -259,13 +260,9 @@ def board_values(settings, roster: list[str] | None) -> dict:
         else ("http://proxy-public:80")
     )
     args = board_arguments(settings, proxy, HUB_DATA_DIR, usernames=sorted(roster or []))
-    service = {
-        "url": f"http://{HUB_SERVICE}:{port}",
-        "command": board_command("python3", [*args, "--bind=0.0.0.0"]),
-        "cwd": BOARD_CODE_DIR,
-        "oauth_no_confirm": True,
-        "display": True,
-    }
+    command = board_command("python3", [*args, "--bind=0.0.0.0"])
+    service = board_service(command, f"http://{HUB_SERVICE}:{port}", BOARD_CODE_DIR)
+    del service["name"]  # hub.services is keyed by name
     files = {
         "board-" + path.replace("/", "-"): {
             "mountPath": f"{BOARD_CODE_DIR}/{path}",
