@@ -3,7 +3,8 @@ board side): learner A runs the tutorial to its first test auROC at small sizes,
 the training cell out of order (NameError) and asks for help, learner C never logs in. The
 instructor's board shows A at its section with the auROC, B's error at the right cell and in the
 help queue (taken, then B's kernel killed shows "kernel died"), C not logged in; the read-only
-look follows B's next save and leaves the file as B saved it; B gets 403 on the board.
+look follows B's next save and leaves the file as B saved it; editing A's notebook together
+exists only after A accepts on the board's consent page, and ends; B gets 403 on the board.
 Screenshots under test-artifacts/test_board_in_chromium/.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -163,10 +165,38 @@ def test_board_in_chromium(hub, artifacts):
         look.locator("#cell-3").scroll_into_view_if_needed()
         look.screenshot(path=str(artifacts / "4-look-follows-edit.png"))
 
+        # editing together: asked from the board, accepted by A on the board's consent page
+        page.bring_to_front()
+        row[A].locator("button:text('Ask to edit together')").click()
+        row[A].locator("text=asked to edit together").wait_for()
+        told = requests.get(
+            f"{url}user/{A}/api/workshop/notices?after=0",
+            headers={"Authorization": f"token {token}"},
+            timeout=30,
+        ).json()["notices"][-1]
+        link = re.search(r"http\S+/services/board/consent/[\w-]+", told["text"]).group(0)
+        assert link.startswith(url)
+        learner_a = new_page(browser)
+        login(learner_a, url, A, WORKSHOP_PASSWORD)
+        learner_a.wait_for_url("**/user/**")
+        learner_a.goto(link)
+        learner_a.screenshot(path=str(artifacts / "5-consent-asked.png"))
+        learner_a.click("button:text('Accept')")
+        learner_a.wait_for_selector("#status:text('accepted')")
+        together = row[A].locator("a:text('Edit together')")
+        together.wait_for()
+        assert together.get_attribute("href") == f"/user/{A}/lab/tree/{NOTEBOOK}"
+        page.screenshot(path=str(artifacts / "6-edit-together.png"), full_page=True)
+        row[A].locator("button:text('End')").click()
+        row[A].locator("button:text('Ask to edit together')").wait_for()
+        log = (Path(hub.data_dir) / "board-access.log").read_text().splitlines()
+        actions = [json.loads(line)["action"] for line in log]
+        assert actions[-3:] == ["share-asked", "share-accepted", "share-ended"]
+
         learner = new_page(browser)
         login(learner, url, B, WORKSHOP_PASSWORD)
         learner.wait_for_url("**/user/**")
         answer = learner.goto(url + "services/board/")
         assert answer.status == 403
-        learner.screenshot(path=str(artifacts / "5-learner-403.png"))
+        learner.screenshot(path=str(artifacts / "7-learner-403.png"))
         browser.close()

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
-from jupyterhub.utils import url_path_join
+from jupyterhub.utils import get_browser_protocol, url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
 
@@ -261,7 +261,10 @@ class EditAPI(BoardHandler):
         await self.board.current()
         server_url = self.learner_server(username)
         notebook = self.get_argument("notebook", None) or self.board.row(username)["notebook"]
-        page = url_path_join(self.settings["service_prefix"], "consent", "{id}")
+        # the address the instructor reached the board at (through Caddy too) is one the
+        # learner's browser reaches: the notice carries a link they can open
+        origin = f"{get_browser_protocol(self.request)}://{self.request.host}"
+        page = origin + url_path_join(self.settings["service_prefix"], "consent", "{id}")
         try:
             request = await self.board.consent.ask(
                 self.current_user["name"], username, server_url, notebook, page
@@ -298,6 +301,9 @@ class ConsentPage(BoardHandler):
             instructor=request.instructor,
             notebook=request.notebook or "your notebook",
             status=request.status,
+            # which buttons apply now (the others are hidden)
+            open="" if request.status == "asked" else "hidden",
+            shared="" if request.status == "accepted" else "hidden",
         )
 
     async def post(self, request_id: str):
