@@ -3,6 +3,7 @@ terms, "I'm stuck" and notices.
 
 - sections come from the real tutorial notebook's headings, numbered as the notebook numbers them;
 - a training result line is read from what ``test_SequenceDNN`` prints (real metrics objects);
+- the progress is kept in the home, so a restarted server still reports it;
 - on a real Jupyter server with a real kernel, driven over the kernel websocket as JupyterLab
   does (``cellId`` in the request's metadata): a cell run out of order shows as the last error
   with its cell index and section, the section reached follows the running cell, a printed test
@@ -18,6 +19,8 @@ import contextlib
 import io
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -118,6 +121,10 @@ def test_an_error_in_a_cell_run_out_of_order_is_placed_in_its_section(tmp_path):
         "k1", "error", "m1", {"ename": "NameError", "evalue": "name 'shallow_cnn' is not defined"}
     )
     state.kernel_message("k1", "status", "unknown-request", {"execution_state": "busy"})
+    # code run in a kernel of no notebook (workshop status, a console) is not progress
+    state.execute_requested("k2", None, "m9", None)
+    state.kernel_message("k2", "status", "m9", {"execution_state": "busy"})
+    state.kernel_message("k2", "error", "m9", {"ename": "KeyError", "evalue": "x"})
     snap = state.snapshot([{"id": "k1", "notebook": str(nb), "execution_state": "idle"}])
     assert snap["section_index"] == 2 and snap["notebook"] == "workshop_tutorial.ipynb"
     error = snap["last_error"]
@@ -129,6 +136,11 @@ def test_an_error_in_a_cell_run_out_of_order_is_placed_in_its_section(tmp_path):
     assert snap["kernels"] == [
         {"id": "k1", "notebook": "workshop_tutorial.ipynb", "execution_state": "idle", "died": None}
     ]
+    # a restarted server (a new state on the same home) still knows the progress
+    again = ClassroomState(tmp_path / "home" / ".workshop", tmp_path / "home").snapshot([])
+    assert {k: again[k] for k in ("section", "section_index", "notebook", "last_error")} == {
+        k: snap[k] for k in ("section", "section_index", "notebook", "last_error")
+    }
     state.kernel_died("k1", "The kernel was killed (SIGKILL) while running this cell.")
     died = state.snapshot([{"id": "k1", "notebook": str(nb)}])["kernels"][0]["died"]
     assert died["why"].startswith("The kernel was killed")
@@ -163,12 +175,12 @@ def _auth() -> dict:
     return {"Authorization": f"token {TOKEN}"}
 
 
-def _start_server(home: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(home: Path, config: Path = REPO_ROOT / "image") -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
         "HOME": str(home),
-        "JUPYTER_CONFIG_PATH": str(REPO_ROOT / "image"),
+        "JUPYTER_CONFIG_PATH": str(config),
         "WORKSHOP_KERNEL_CULL_IDLE": "0",
         "JUPYTER_RUNTIME_DIR": str(home / ".runtime"),
     }
@@ -331,3 +343,81 @@ def test_notices_over_http_survive_a_server_restart(tmp_path):
                             timeout=30).json() == {"notices": []}  # fmt: skip
     finally:
         _stop(proc)
+
+
+# --- the image carries what the server config loads -------------------------------------------
+def _dockerfile_copies() -> list[tuple[list[str], str]]:
+    """``(sources, destination)`` of each COPY from the build context in image/Dockerfile."""
+    copies = []
+    for line in (REPO_ROOT / "image" / "Dockerfile").read_text("utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            copies.append((words[1:-1], words[-1]))
+    return copies
+
+
+def test_the_images_etc_jupyter_serves_the_workshop_api(tmp_path):
+    """/etc/jupyter as the Dockerfile fills it (and nothing else) loads the workshop API."""
+    etc = tmp_path / "etc-jupyter"
+    etc.mkdir()
+    for sources, dest in _dockerfile_copies():
+        if not dest.startswith("/etc/jupyter/"):
+            continue
+        target = etc / dest.removeprefix("/etc/jupyter/")
+        for source in sources:
+            src = REPO_ROOT / source
+            if src.is_dir():
+                shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(src, target / src.name if dest.endswith("/") else target)
+    home = tmp_path / "home"
+    home.mkdir()
+    proc, url = _start_server(home, config=etc)
+    try:
+        r = requests.get(f"{url}api/workshop/state", headers=_auth(), timeout=30)
+        assert r.status_code == 200 and r.json()["version"] == 1, r.text
+    finally:
+        _stop(proc)
+
+
+def test_the_image_installs_the_lab_extension_under_its_package_name():
+    name = json.loads((REPO_ROOT / "image" / "labextension" / "package.json").read_text())["name"]
+    dests = [dest for sources, dest in _dockerfile_copies() if sources == ["image/labextension/"]]
+    assert dests == [f"/opt/venv/share/jupyter/labextensions/{name}/"], dests
+    bootstrap = (REPO_ROOT / "hub" / "bootstrap.sh").read_text("utf-8")
+    assert f"LABEXT=.venv/share/jupyter/labextensions/{name}\n" in bootstrap
+
+
+SMALL_SIZES = (
+    "NUM_SEQS = 300\nSEQ_LENGTH = 200\nMAX_EPOCHS = 3\nBATCH_SIZE = None\n"
+    "LEARNING_RATE = None\nNUM_INTERPRET = 20\nSEED = 0"
+)
+
+
+@pytest.mark.slow
+def test_the_tutorials_first_training_reports_its_test_auroc(server):
+    """The tutorial's own cells, at small sizes, up to "Test performance": the state says the
+    learner is in section 2 with the test auROC the notebook printed."""
+    url, _ = server
+    cells = tutorial_cells()
+    r = requests.post(f"{url}api/sessions", headers=_auth(), timeout=120,
+                      json={"path": "workshop_tutorial.ipynb", "name": "workshop_tutorial.ipynb",
+                            "type": "notebook", "kernel": {"name": "python3"}})  # fmt: skip
+    r.raise_for_status()
+    kernel = r.json()["kernel"]["id"]
+    wanted = ["NUM_SEQS", "%matplotlib", "heterodimer_grammar_simulation_parameters",
+              "shallow_cnn_parameters", "train_SequenceDNN(shallow_cnn", "test_SequenceDNN("]  # fmt: skip
+    run = []
+    for start in wanted:
+        index = cell_index(cells, start)
+        source = SMALL_SIZES if start == "NUM_SEQS" else "".join(cells[index - 1]["source"])
+        run.append((cells[index - 1]["id"], source))
+    said = asyncio.run(_run(url, kernel, run, timeout=900))
+    state = _state(url)
+    assert state["last_error"] is None, state["last_error"]
+    printed = re.search(r"auROC: ([0-9.]+)", said[-1].split("Test performance", 1)[1])
+    assert printed, said[-1]
+    at_chance = " (at chance)" if "AT CHANCE" in said[-1] else ""
+    assert state["result"] == f"test auROC {printed.group(1)}{at_chance}", (state, said[-1])
+    assert state["section_index"] == 2 and state["notebook"] == "workshop_tutorial.ipynb"
+    print(f"\n{state['result']!r} from: {said[-1][-300:]}")

@@ -3,9 +3,9 @@ relays (``connection.py``) and the saved notebooks: the section reached, the las
 result, the last error, kernels that died, and "I'm stuck".
 
 One :class:`ClassroomState` per server; its :meth:`ClassroomState.snapshot` is the body of
-``GET api/workshop/state`` (the shape is in ``/work/notes/classroom-contract.md`` and the
-module docstring of ``handlers.py``). "I'm stuck" is kept in ``~/.workshop/stuck.json`` so that a
-restarted server still shows it.
+``GET api/workshop/state`` (the shape is in the module docstring of ``handlers.py``). "I'm
+stuck" is kept in ``~/.workshop/stuck.json`` and the progress (section, result, last error) in
+``~/.workshop/progress.json``, so that a restarted server still shows them.
 """
 
 from __future__ import annotations
@@ -65,6 +65,46 @@ class ClassroomState:
         self.last_error: dict | None = None
         self.died: dict[str, dict] = {}  # kernel id -> {"why", "time"}
         self.last_activity: str | None = None
+        self._load_progress()
+
+    # --- progress kept across restarts ---------------------------------------------------------
+    @property
+    def _progress_path(self) -> Path:
+        return self.folder / "progress.json"
+
+    def _load_progress(self) -> None:
+        try:
+            data = json.loads(self._progress_path.read_text(encoding="utf-8"))
+            cell = data.get("cell")
+            if cell:
+                section = cell.get("section")
+                self.current = CellRef(
+                    None, cell.get("notebook"), cell.get("cell_id"), cell.get("cell_index"),
+                    Section(section["title"], section.get("index")) if section else None,
+                )  # fmt: skip
+            # the file is in the learner's home: only values of the right types are taken
+            result, error, activity = (
+                data.get(k) for k in ("result", "last_error", "last_activity")
+            )
+            self.result = result if isinstance(result, str) else None
+            self.last_error = error if isinstance(error, dict) else None
+            self.last_activity = activity if isinstance(activity, str) else None
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return
+
+    def _save_progress(self) -> None:
+        ref = self.current
+        cell = None
+        if ref is not None:
+            section = ref.section and {"title": ref.section.title, "index": ref.section.index}
+            cell = {"notebook": ref.notebook, "cell_id": ref.cell_id,
+                    "cell_index": ref.cell_index, "section": section}  # fmt: skip
+        data = {"cell": cell, "result": self.result, "last_error": self.last_error,
+                "last_activity": self.last_activity}  # fmt: skip
+        try:
+            write_json(self._progress_path, data)
+        except OSError:
+            pass  # a full home must not break the kernel connection; the state is in memory
 
     # --- paths and cells ----------------------------------------------------------------------
     def relative(self, path: str | None) -> str | None:
@@ -88,8 +128,13 @@ class ClassroomState:
 
     # --- kernel messages ----------------------------------------------------------------------
     def execute_requested(self, kernel_id: str, notebook: str | None, msg_id: str, cell_id):
-        """A cell was sent to ``kernel_id`` (``notebook``: the kernel's notebook path)."""
-        self._requests[msg_id] = self.cell(notebook, cell_id, kernel_id=kernel_id)
+        """A cell was sent to ``kernel_id`` (``notebook``: the kernel's notebook path). Code
+        sent to a kernel of no notebook (a console, the instructor's ``workshop status``) is
+        not the learner's progress and is not recorded."""
+        ref = self.cell(notebook, cell_id, kernel_id=kernel_id)
+        if ref.notebook is None:
+            return
+        self._requests[msg_id] = ref
         while len(self._requests) > MAX_REQUESTS:
             self._requests.popitem(last=False)
         self.died.pop(kernel_id, None)  # running cells again: the kernel is back
@@ -105,6 +150,7 @@ class ClassroomState:
         if msg_type == "status":
             if content.get("execution_state") == "busy":
                 self.current = ref
+                self._save_progress()
             elif content.get("execution_state") == "idle":
                 self._printed.pop(parent_id, None)
         elif msg_type == "error":
@@ -115,11 +161,15 @@ class ClassroomState:
                 "evalue": evalue.splitlines()[0] if evalue else "",
                 "time": iso_utc(),
             }
+            self._save_progress()
         elif msg_type in ("stream", "execute_result"):
             text = content.get("text") or (content.get("data") or {}).get("text/plain") or ""
             printed = (self._printed.get(parent_id, "") + str(text))[-MAX_OUTPUT:]
             self._printed[parent_id] = printed
-            self.result = training_result(printed) or self.result
+            result = training_result(printed)
+            if result and result != self.result:
+                self.result = result
+                self._save_progress()
 
     def kernel_died(self, kernel_id: str, why: str) -> None:
         """``kernel_id`` died; ``why`` is the sentence shown under its cell."""

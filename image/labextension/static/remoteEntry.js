@@ -217,8 +217,12 @@ var _JUPYTERLAB;
       id: NAME + ':stuck-under-error',
       description: "Under a cell that raised, an \"I'm stuck\" button.",
       autoStart: true,
-      requires: [notebook.INotebookTracker],
+      requires: [],
+      optional: [notebook.INotebookTracker],
       activate: function (app, tracker) {
+        if (!tracker) {
+          return; // a page without notebooks (Notebook 7's file browser)
+        }
         addStyle();
         var Actions = notebook.NotebookActions;
         function removeLine(cell) {
