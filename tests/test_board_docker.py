@@ -11,6 +11,7 @@ import string
 import time
 
 import pytest
+from classroom_support import open_notebook_session, run_cells
 from docker_support import (
     docker_client,  # noqa: F401 - fixture
     remove_room_objects,
@@ -20,7 +21,7 @@ from docker_support import (
 )
 from hub_fixtures import ADMIN_PASSWORD, WORKSHOP_PASSWORD, start_hub
 
-from hub.client import browser_login, run_code_in_kernel
+from hub.client import browser_login
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(1800)]
 # container names are global to the engine: a last name of its own
@@ -56,7 +57,9 @@ def test_board_reads_a_learners_container(docker_hub):
     assert r.status_code == 302
     hub.client.start_server(USER)
     hub.client.wait_ready(USER, timeout=600)
-    results = run_code_in_kernel(f"{hub.url}user/{USER}/", hub.credentials.api_token, ["x + 1"])
+    server = f"{hub.url}user/{USER}/"
+    kernel = open_notebook_session(server, hub.credentials.api_token, "workshop_tutorial.ipynb")
+    results = run_cells(server, hub.credentials.api_token, kernel, [("", "x + 1")])
     assert results[0]["error"].startswith("NameError")
 
     instructor, r = browser_login(hub.url, "instructor", ADMIN_PASSWORD)

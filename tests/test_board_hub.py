@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from classroom_support import code_cells, open_notebook_session, run_cells
 from hub_fixtures import ADMIN_PASSWORD, WORKSHOP_PASSWORD, start_hub
 
-from hub.client import api_with_cookies, browser_login, open_user_server, run_code_in_kernel
+from hub.client import api_with_cookies, browser_login, open_user_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 LEARNER, OTHER, NEVER = "doe_jane", "roe_richard", "mustermann_max"
@@ -92,7 +93,13 @@ def test_learners_get_403_on_the_board_and_cannot_share(hub, learner):
 
 def test_error_stuck_and_the_help_queue(hub, instructor, learner):
     server = f"{hub.url}user/{LEARNER}/"
-    results = run_code_in_kernel(server, hub.credentials.api_token, ["model.fit()"])
+    kernel = open_notebook_session(server, hub.credentials.api_token, "workshop_tutorial.ipynb")
+    # a cell of the tutorial's notebook, as JupyterLab sends it (its id in the metadata)
+    nb = json.loads(
+        (Path(hub.data_dir) / "homes" / LEARNER / "workshop_tutorial.ipynb").read_text()
+    )
+    [(index, cell_id, _)] = [c for c in code_cells(nb, 1, len(nb["cells"])) if c[0] == 6]
+    results = run_cells(server, hub.credentials.api_token, kernel, [(cell_id, "model.fit()")])
     assert results[0]["status"] == "error"
     r = api_with_cookies(learner, "POST", server + "api/workshop/stuck",
                          json={"notebook": "workshop_tutorial.ipynb", "cell_index": 7})  # fmt: skip
@@ -103,6 +110,7 @@ def test_error_stuck_and_the_help_queue(hub, instructor, learner):
     mine = row(data, LEARNER)
     assert mine["phase"] == "ready"
     assert mine["error"]["text"] == "NameError: name 'model' is not defined"
+    assert mine["error"]["cell"] == f"cell {index}"
     assert mine["stuck"]["cell"] == "cell 7"
     assert [(e["username"], e["status"]) for e in data["queue"]] == [(LEARNER, "waiting")]
     assert data["summary"]["stuck"] == 1
