@@ -129,6 +129,11 @@ def test_row_of_a_learner_with_an_error_a_dead_kernel_and_stuck():
         row["kernel_died"] == "kernel died: The kernel was killed (SIGKILL) while running this cell"
     )
     assert row["stuck"]["cell"] == "cell 7"
+    # a server that answered but ran nothing yet: idle since it started (the hub's activity
+    # would count the board's own reads)
+    fresh = user(last_activity=ago(seconds=1))
+    fresh["servers"][""]["started"] = ago(minutes=5)
+    assert learner_row("roe_richard", "R", fresh, state(), NOW)["idle_seconds"] == 300
     # no state of its own: idle time from the hub's record
     hub_only = learner_row("roe_richard", "R", user(last_activity=ago(minutes=10)), None, NOW)
     assert hub_only["idle_seconds"] == 600 and hub_only["progress"] is None

@@ -141,12 +141,14 @@ def stuck_of(state: dict) -> dict | None:
 
 
 def idle_seconds(state: dict, user: dict | None, now: datetime) -> float | None:
-    """Seconds since the learner last did something: their server's own record when it has
-    one, else the hub's (coarser: the hub updates it every few minutes)."""
-    last = parse_time(state.get("last_activity"))
-    if last is None and user:
-        server = (user.get("servers") or {}).get("") or {}
-        last = parse_time(server.get("last_activity") or user.get("last_activity"))
+    """Seconds since the learner last did something. From a server that answered: its own
+    record (what the learner last ran), else since it started; the hub's activity would count
+    the board's own reads. From no state (stopped, not answering): the hub's record."""
+    server = ((user or {}).get("servers") or {}).get("") or {}
+    if state:
+        last = parse_time(state.get("last_activity")) or parse_time(server.get("started"))
+    else:
+        last = parse_time(server.get("last_activity") or (user or {}).get("last_activity"))
     return None if last is None else max(0.0, (now - last).total_seconds())
 
 
