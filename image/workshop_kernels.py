@@ -107,6 +107,20 @@ def _gib(nbytes: int) -> str:
     return f"{nbytes / 2**30:.1f} GiB"
 
 
+def death_cause(returncode: int | None, oom_killed: bool) -> str:
+    """A few words for a kernel that exited with ``returncode``: "out of memory", "killed
+    (SIGKILL)", "crashed (SIGSEGV)" or "exited (code 1)" (the instructor's board shows them)."""
+    if oom_killed:
+        return "out of memory"
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"killed ({name})" if -returncode == signal.SIGKILL else f"crashed ({name})"
+    return f"exited (code {'unknown' if returncode is None else returncode})"
+
+
 def death_message(returncode: int | None, oom_killed: bool, limit: int | None) -> str:
     """The sentence shown under the cell for a kernel that exited with ``returncode``."""
     if oom_killed:
@@ -198,9 +212,10 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
         if msg_type == "status":
             self._follow_status(parent, content.get("execution_state"))
 
-    def kernel_died(self, why: str, cell: dict | None) -> None:
+    def kernel_died(self, why: str, cause: str, cell: dict | None) -> None:
         """Hook: the kernel died; ``why`` is the sentence shown under ``cell`` (the header of
-        the ``execute_request`` that was running, or None). Subclasses record it."""
+        the ``execute_request`` that was running, or None), ``cause`` its few words
+        (:func:`death_cause`). Subclasses record it."""
 
     def _follow_status(self, parent: dict, state: str | None) -> None:
         """Remember which execute request the kernel is busy with (its iopub ``status``)."""
@@ -250,7 +265,7 @@ class MemoryAwareKernelConnection(ZMQChannelsWebsocketConnection):
         self.log.warning("kernel %s died (exit %s, OOM %s)", self.kernel_id, returncode, oom)
         cell = self._running or self._last_execute
         self._running = self._last_execute = None
-        self.kernel_died(text, cell)
+        self.kernel_died(text, death_cause(returncode, oom), cell)
         if cell is not None:
             self.write_stderr(text, cell)
 

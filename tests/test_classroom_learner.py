@@ -247,7 +247,7 @@ def test_a_learner_is_seen_stuck_told_and_kept_apart(hub, artifacts):
             what="the kernel to be reported dead",
         )
         died = state["kernels"][0]["died"]
-        assert "killed (SIGKILL)" in died["why"], died
+        assert "killed (SIGKILL)" in died["why"] and died["cause"] == "killed (SIGKILL)", died
         # B's tab was reloaded since the last cell ran: no cell to explain it under, so what B
         # sees is JupyterLab's own word that the kernel died
         page.locator(".jp-Dialog", has_text="died").wait_for(timeout=60_000)

@@ -317,6 +317,7 @@ def test_a_real_kernel_reports_progress_errors_stuck_and_death(server):
     while not (died := _state(url)["kernels"][0]["died"]) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert died and "killed (SIGKILL)" in died["why"], _state(url)
+    assert died["cause"] == "killed (SIGKILL)"
 
 
 def test_notices_over_http_survive_a_server_restart(tmp_path):

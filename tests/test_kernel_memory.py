@@ -85,6 +85,13 @@ def test_v2_container_root_and_unlimited(tmp_path, monkeypatch):
     assert workshop_kernels.oom_kills(found) == 1
 
 
+def test_a_deaths_few_words():
+    assert workshop_kernels.death_cause(-9, oom_killed=True) == "out of memory"
+    assert workshop_kernels.death_cause(-9, oom_killed=False) == "killed (SIGKILL)"
+    assert workshop_kernels.death_cause(-11, oom_killed=False) == "crashed (SIGSEGV)"
+    assert workshop_kernels.death_cause(1, oom_killed=False) == "exited (code 1)"
+
+
 def test_the_room_sentence_names_what_was_shut_down():
     text = workshop_kernels.room_message([("workshop_tutorial.ipynb", 2 * 2**30)], NEED, LIMIT)
     assert "workshop_tutorial.ipynb (2.0 GiB)" in text and "1.5 GiB" in text

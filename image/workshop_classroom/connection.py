@@ -37,7 +37,7 @@ class ClassroomKernelConnection(MemoryAwareKernelConnection):
         if state is not None:
             state.kernel_message(self.kernel_id, msg_type, parent.get("msg_id"), content)
 
-    def kernel_died(self, why: str, cell: dict | None) -> None:
+    def kernel_died(self, why: str, cause: str, cell: dict | None) -> None:
         state = self.classroom
         if state is not None:
-            state.kernel_died(self.kernel_id, why)
+            state.kernel_died(self.kernel_id, why, cause)

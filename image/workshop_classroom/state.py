@@ -63,7 +63,7 @@ class ClassroomState:
         self.current: CellRef | None = None  # the cell last seen running
         self.result: str | None = None
         self.last_error: dict | None = None
-        self.died: dict[str, dict] = {}  # kernel id -> {"why", "time"}
+        self.died: dict[str, dict] = {}  # kernel id -> {"why", "cause", "time"}
         self.last_activity: str | None = None
         self._load_progress()
 
@@ -171,9 +171,10 @@ class ClassroomState:
                 self.result = result
                 self._save_progress()
 
-    def kernel_died(self, kernel_id: str, why: str) -> None:
-        """``kernel_id`` died; ``why`` is the sentence shown under its cell."""
-        self.died[kernel_id] = {"why": why, "time": iso_utc()}
+    def kernel_died(self, kernel_id: str, why: str, cause: str | None = None) -> None:
+        """``kernel_id`` died; ``why`` is the sentence shown under its cell, ``cause`` its few
+        words ("out of memory", "killed (SIGKILL)", ...)."""
+        self.died[kernel_id] = {"why": why, "cause": cause, "time": iso_utc()}
         self.last_activity = iso_utc()
 
     # --- I'm stuck ----------------------------------------------------------------------------
