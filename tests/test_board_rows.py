@@ -124,10 +124,12 @@ def test_row_of_a_learner_with_an_error_a_dead_kernel_and_stuck():
     row = learner_row("roe_richard", "Richard Roe", user(), st, NOW)
     assert row["error"]["cell"] == "cell 7"
     assert row["error"]["text"] == "NameError: name 'model' is not defined"  # first line only
-    # the latest death, its first sentence
+    # the latest death, its first sentence, or its few words where the server gives them
     assert (
         row["kernel_died"] == "kernel died: The kernel was killed (SIGKILL) while running this cell"
     )
+    st["kernels"][1]["died"] = {**died, "cause": "out of memory"}
+    assert learner_row("r", "R", user(), st, NOW)["kernel_died"] == "kernel died: out of memory"
     assert row["stuck"]["cell"] == "cell 7"
     # a server that answered but ran nothing yet: idle since it started (the hub's activity
     # would count the board's own reads)

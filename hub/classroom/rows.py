@@ -88,14 +88,17 @@ def error_of(state: dict) -> dict | None:
 
 
 def kernel_died(state: dict) -> str | None:
-    """Why the learner's most recent dead kernel died, its first sentence (``"kernel died"``
-    when nobody knows)."""
+    """Why the learner's most recent dead kernel died: ``"kernel died: out of memory"`` (the
+    server's ``cause``, else the first sentence of its ``why``; ``"kernel died"`` when nobody
+    knows)."""
     dead = [k for k in state.get("kernels") or [] if k.get("died")]
     if not dead:
         return None
     dead.sort(key=lambda k: parse_time(k["died"].get("time")) or datetime.min.replace(tzinfo=UTC))
-    why = str(dead[-1]["died"].get("why") or "").strip()
-    # the first sentence: the learner reads the whole advice under their cell
+    died = dead[-1]["died"]
+    # the server's few words ("out of memory"), else the first sentence of what the learner
+    # reads under their cell
+    why = str(died.get("cause") or died.get("why") or "").strip()
     first = why.split(". ", 1)[0].rstrip(".")
     return f"kernel died: {first}" if first else "kernel died"
 
