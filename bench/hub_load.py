@@ -9,6 +9,13 @@ successful API answer.
 
     .venv/bin/python bench/hub_load.py                      # 50 users, local spawner
     .venv/bin/python bench/hub_load.py --spawner docker     # 20 users, one container each
+    .venv/bin/python bench/hub_load.py --board both         # the class board off, then on
+
+With the class board on (the default, as in ``workshop up``), an instructor has it open for the
+whole room: logged in, fetching its ``api/room`` every 3 s as the page does, so the board reads
+every running server while the room logs in. ``--board both`` runs the room twice, board off
+then on, and prints the two side by side (time-to-ready, login time, the board's own CPU and
+how long one reading of the room took).
 
 Before the room, one probe attendee starts a server alone, and its CPU time from spawn to ready
 is measured (the server's processes, or its container). The floor this machine allows for the
@@ -153,11 +160,11 @@ def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
 
 
 def cpu_by_role(root_pid: int) -> dict[str, float]:
-    """CPU seconds so far of the hub's own processes (hub, proxy) and of the local servers
-    below it (user + system of each process itself)."""
+    """CPU seconds so far of the hub's own processes (hub, proxy), its class board and the
+    local servers below it (user + system of each process itself)."""
     import psutil
 
-    out = {"hub": 0.0, "servers": 0.0}
+    out = {"hub": 0.0, "servers": 0.0, "board": 0.0}
     try:
         root = psutil.Process(root_pid)
         procs = [root, *root.children(recursive=True)]
@@ -165,7 +172,9 @@ def cpu_by_role(root_pid: int) -> dict[str, float]:
         return out
     for proc in procs:
         try:
-            role = "servers" if "jupyterhub.singleuser" in " ".join(proc.cmdline()) else "hub"
+            cmdline = " ".join(proc.cmdline())
+            role = "servers" if "jupyterhub.singleuser" in cmdline else "hub"
+            role = "board" if "hub.classroom.board" in cmdline else role
             out[role] += sum(proc.cpu_times()[:2])
         except psutil.Error:
             pass
@@ -187,8 +196,41 @@ def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
     return removed
 
 
+#: seconds between two fetches of the board's api/room (the page's refresh)
+BOARD_REFRESH_S = 3.0
+
+
+def watch_board(url: str, stop: threading.Event, out: dict) -> None:
+    """An instructor with the class board open until ``stop``: logs in, opens the board (the
+    OAuth hand-off), fetches ``api/room`` every ``BOARD_REFRESH_S``. Fills ``out`` with the
+    answers' times (s), the board's own reading times of the room (s) and the errors."""
+    out.update(fetch_s=[], reading_s=[], errors=[])
+    session, r = browser_login(url, "instructor", ADMIN_PASSWORD, timeout=120)
+    page = session.get(f"{url}services/board/", timeout=120)
+    if r.status_code != 302 or page.status_code != 200:
+        out["errors"].append(f"board not opened: login {r.status_code}, page {page.status_code}")
+        return
+    while not stop.wait(BOARD_REFRESH_S):
+        t0 = time.monotonic()
+        try:
+            answer = api_with_cookies(session, "GET", f"{url}services/board/api/room", timeout=60)
+        except Exception as err:  # the bench reports it; the room goes on
+            out["errors"].append(str(err)[:200])
+            continue
+        out["fetch_s"].append(time.monotonic() - t0)
+        if answer.status_code == 200:
+            out["reading_s"].append(answer.json()["poll_seconds"])
+        else:
+            out["errors"].append(f"api/room answered {answer.status_code}")
+
+
 def run(
-    users: int, spawner: str, timeout: float, keep: bool = False, extra: dict | None = None
+    users: int,
+    spawner: str,
+    timeout: float,
+    keep: bool = False,
+    extra: dict | None = None,
+    board: bool = True,
 ) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="hub-load-"))
     roster = Roster()
@@ -202,6 +244,7 @@ def run(
         "idle_timeout": 0,
         "start_timeout": int(timeout),
         "http_timeout": int(min(timeout, 3600)),
+        "board": board,
     }
     if spawner == "docker":  # names of its own: never touch a real workshop's volumes
         settings.update(docker_network="hub-load-bench", volume_prefix="hub-load-bench")
@@ -227,12 +270,19 @@ def run(
     cpu_before = cpu_by_role(hub.process.pid)
     t_start = time.monotonic()
     deadline = t_start + timeout
+    watching, board_seen = threading.Event(), {}
+    watcher = threading.Thread(target=watch_board, args=(hub.url, watching, board_seen))
+    if board:
+        watcher.start()
     try:
         with ThreadPoolExecutor(max_workers=users) as pool:
             results = list(pool.map(lambda n: attendee(hub.url, n, deadline, stats, lock), names))
         wall = time.monotonic() - t_start
         cpu_after = cpu_by_role(hub.process.pid)
     finally:
+        watching.set()
+        if board:
+            watcher.join(timeout=120)
         t_stop = time.monotonic()
         hub.stop(timeout=300)
         stop_s = time.monotonic() - t_stop
@@ -242,7 +292,9 @@ def run(
                 remove_docker_leftovers(hub.settings.volume_prefix, hub.settings.docker_network)
     ready = [r["ready_s"] for r in results if r["ok"]]
     failures = [r for r in results if not r["ok"]]
+    fetches, readings = board_seen.get("fetch_s", []), board_seen.get("reading_s", [])
     summary = {
+        "board": board,
         "spawner": spawner,
         "users": users,
         "ok": len(ready),
@@ -267,6 +319,12 @@ def run(
         # what our own processes got of the machine while the room started (the rest went to
         # whatever else runs here): local servers only; containers are not below the hub
         "hub_cpu_s": round(cpu_after["hub"] - cpu_before["hub"], 1),
+        "board_cpu_s": round(cpu_after["board"] - cpu_before["board"], 1),
+        "board_fetches": len(fetches),
+        "board_fetch_p95_s": round(percentile(fetches, 95), 3) if fetches else None,
+        "board_reading_median_s": round(statistics.median(readings), 3) if readings else None,
+        "board_reading_max_s": round(max(readings), 3) if readings else None,
+        "board_errors": board_seen.get("errors", [])[:5],
         "servers_cpu_s": round(cpu_after["servers"] - cpu_before["servers"], 1),
         "our_share_of_cores": round(
             (sum(cpu_after.values()) - sum(cpu_before.values())) / (wall * cores), 2
@@ -302,7 +360,14 @@ def main(argv=None) -> int:
         metavar="NAME=VALUE",
         help="hub setting, e.g. --set image=dragonn-workshop:test",
     )
+    parser.add_argument(
+        "--board",
+        default="on",
+        help="the class board during the room: on (default, an instructor has it open), off, "
+        "or both (off, then on, side by side)",
+    )
     args = parser.parse_args(argv)
+    board = check_choice("--board", args.board, ["on", "off", "both"])
     spawner = check_choice("--spawner", args.spawner, ["local", "docker"])
     users = check_int(
         "--users", args.users or (50 if spawner == "local" else 20), min_value=1, max_value=500
@@ -314,19 +379,49 @@ def main(argv=None) -> int:
         if not sep:
             raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
         extra[name] = value
-    load_before = [round(v, 2) for v in os.getloadavg()]
-    print(f"load average before: {load_before}", flush=True)
-    summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra)
-    summary["load_before"] = load_before
-    summary["load_after"] = [round(v, 2) for v in os.getloadavg()]
+    summaries = []
+    for board_on in {"on": [True], "off": [False], "both": [False, True]}[board]:
+        load_before = [round(v, 2) for v in os.getloadavg()]
+        print(
+            f"board {'on' if board_on else 'off'}; load average before: {load_before}", flush=True
+        )
+        summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra, board=board_on)
+        summary["load_before"] = load_before
+        summary["load_after"] = [round(v, 2) for v in os.getloadavg()]
+        summaries.append(summary)
+    suffix = "" if board == "on" else f"-board-{board}"
     out = (
         Path(args.output)
         if args.output
-        else (REPO_ROOT / "bench" / "results" / f"hub_load-{spawner}-{users}.json")
+        else (REPO_ROOT / "bench" / "results" / f"hub_load-{spawner}-{users}{suffix}.json")
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    out.write_text(json.dumps(summaries if len(summaries) > 1 else summaries[0], indent=2) + "\n")
+    for summary in summaries:
+        print(json.dumps(summary, indent=2))
+        print_summary(summary, users, out)
+    if len(summaries) > 1:
+        print_side_by_side(summaries)
+    return 0 if all(s["failures"] == 0 for s in summaries) else 1
+
+
+#: the figures ``--board both`` prints side by side
+SIDE_BY_SIDE = [
+    "ok", "failures", "login_median_s", "ready_median_s", "ready_p95_s", "ready_max_s",
+    "hub_cpu_s", "board_cpu_s", "servers_cpu_s", "our_share_of_cores",
+    "board_fetch_p95_s", "board_reading_median_s", "board_reading_max_s", "load_before",
+    "load_after",
+]  # fmt: skip
+
+
+def print_side_by_side(summaries: list[dict]) -> None:
+    print(f"\n{'':<24}{'board off':>22}{'board on':>22}")
+    for key in SIDE_BY_SIDE:
+        cells = [str(s.get(key)) for s in summaries]
+        print(f"{key:<24}" + "".join(f"{c:>22}" for c in cells))
+
+
+def print_summary(summary: dict, users: int, out: Path) -> None:
     print(
         f"\n{summary['ok']}/{users} ready; time-to-ready median {summary['ready_median_s']} s, "
         f"p95 {summary['ready_p95_s']} s; floor {summary['floor_s']} s "
@@ -335,9 +430,9 @@ def main(argv=None) -> int:
         f"{summary['servers_cpu_s']} CPU-s, share of the cores {summary['our_share_of_cores']} "
         f"(p95/floor at that share {summary['p95_over_floor_at_our_share']}); "
         f"{summary['failures']} failures; load "
-        f"{summary['load_before'][0]} -> {summary['load_after'][0]}  ({out})"
+        f"{summary['load_before'][0]} -> {summary['load_after'][0]}; board "
+        f"{'on' if summary['board'] else 'off'} ({summary['board_cpu_s']} CPU-s)  ({out})"
     )
-    return 0 if summary["failures"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -151,6 +151,9 @@ def configure(
                 "services": [CULLER_SERVICE],
             }
         )
+    if settings.board:
+        _class_board(settings, data, services, roles)
+    # after the board: both grant the "user" role a service, merged here into one role
     _classroom(c, settings, credentials, services, roles)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
@@ -204,6 +207,19 @@ def _grant_users(roles: list[dict], scope: str) -> None:
     scopes = ["self"] + [s for r in users for s in r.get("scopes", [])] + [scope]
     merged = {**(users[0] if users else {"name": "user"}), "scopes": list(dict.fromkeys(scopes))}
     roles[:] = [r for r in roles if r["name"] != "user"] + [merged]
+
+
+def _class_board(settings: WorkshopSettings, data: Path, services: list, roles: list) -> None:
+    """The class board (``hub.classroom``): a service that dies with the hub, like the culler,
+    reading the room through the proxy on this machine."""
+    from hub.classroom.service import board_arguments, board_command, board_roles, board_service
+
+    args = board_arguments(settings, settings.local_url, str(data), roster_dir=str(data))
+    command = board_command(sys.executable, args)
+    services.append(
+        board_service(command, f"http://127.0.0.1:{settings.board_port}", str(REPO_ROOT))
+    )
+    roles.extend(board_roles())
 
 
 def _learner_network(c, settings: WorkshopSettings, data: Path) -> None:

@@ -390,6 +390,11 @@ def _ready_message(settings: WorkshopSettings) -> str:
         "  attendees log in as lastname_firstname with the workshop password "
         f"(`{workshop_command('roster', 'list', '--show-password', data_dir=data)}`)",
         f"  instructors ({', '.join(settings.admin_users)}) use the admin password",
+        *(
+            [f"  class board (instructors only): {settings.public_url}services/board/"]
+            if settings.board
+            else []
+        ),
         f"  {roster_line}",
         f"  stop with Ctrl-C or `{workshop_command('down', data_dir=data)}`",
         "",
@@ -486,12 +491,13 @@ class HubProcess:
         import uuid
 
         self.data_dir = Path(data_dir)
-        port, hub_port, proxy_api_port = free_ports(3)
+        port, hub_port, proxy_api_port, board_port = free_ports(4)
         self.overrides = {
             "ip": "127.0.0.1",
             "port": port,
             "hub_port": hub_port,
             "proxy_api_port": proxy_api_port,
+            "board_port": board_port,
             # accounts of this hub's learners (as root) are its own, and removed by stop()
             "system_user_prefix": f"t{uuid.uuid4().hex[:6]}-",
             **(settings or {}),

@@ -215,6 +215,28 @@ class WorkshopSettings(Configurable):
         f"interface (/lab/tree/{TUTORIAL_NOTEBOOK} or /notebooks/{TUTORIAL_NOTEBOOK})."
     ).tag(config=True)
 
+    # --- the class board (hub/classroom/): instructors see the room --------------------------
+    board = Bool(
+        True,
+        help="Run the class board, a hub service at /services/board/ for instructors: one row "
+        "per attendee (server, section reached, last error, stuck), the help queue and the "
+        "read-only look. It reads each running server while an instructor has it open; turn "
+        "it off if that costs (bench/hub_load.py --board on|off measures it).",
+    ).tag(config=True)
+    board_port = Int(8082, help="Port of the class board service (bound to 127.0.0.1).").tag(
+        config=True
+    )
+    board_poll_seconds = Int(
+        5,
+        help="Seconds between two readings of the room by the board (each running server's "
+        "state, through the proxy), while an instructor has the board open.",
+    ).tag(config=True)
+    board_concurrency = Int(
+        8,
+        help="Learners' servers the board reads at once; each reading times out after "
+        "min(board_poll_seconds, 10) seconds, so a slow server never holds up the others.",
+    ).tag(config=True)
+
     # --- docker spawner (read by hub/spawners/docker.py) ------------------------------------------
     image = Unicode(
         "dragonn-workshop:latest", help="Per-user container image (built from image/)."
@@ -337,9 +359,17 @@ class WorkshopSettings(Configurable):
 
     # ---------------------------------------------------------------------------------------------
     # validation on set (messages name the setting and its allowed range)
-    @validate("port", "hub_port", "proxy_api_port", "https_port", "http_port")
+    @validate("port", "hub_port", "proxy_api_port", "https_port", "http_port", "board_port")
     def _valid_port(self, proposal):
         return check_int(proposal.trait.name, proposal.value, min_value=1, max_value=65535)
+
+    @validate("board_poll_seconds")
+    def _valid_board_poll(self, proposal):
+        return check_int("board_poll_seconds", proposal.value, min_value=1, max_value=300)
+
+    @validate("board_concurrency")
+    def _valid_board_concurrency(self, proposal):
+        return check_int("board_concurrency", proposal.value, min_value=1, max_value=200)
 
     @validate("datasets")
     def _check_datasets(self, proposal):

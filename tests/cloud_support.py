@@ -160,6 +160,7 @@ def user_data_values(**overrides) -> dict:
         "pids_limit": 2048,
         "disk_limit": "10G",
         "gpu": "auto",
+        "board": "true",
         "concurrent_spawn_limit": 0,
         "start_timeout": 300,
         "idle_timeout": 3600,

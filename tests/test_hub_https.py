@@ -7,7 +7,7 @@ import time
 
 import pytest
 import requests
-from hub_fixtures import WORKSHOP_PASSWORD, start_hub
+from hub_fixtures import ADMIN_PASSWORD, WORKSHOP_PASSWORD, start_hub
 
 from hub.caddy import caddy_root_ca
 from hub.client import browser_login
@@ -58,6 +58,18 @@ def test_https_with_internal_ca_redirects_http_and_serves_login(tmp_path):
         assert login_cookie.secure
         # the hub's own port is on loopback only: the room reaches it through Caddy
         assert hub.settings.local_url.startswith("http://127.0.0.1:")
+        # the class board behind Caddy: the OAuth hand-off over HTTPS, relative URLs, 403 for
+        # the learner
+        ca = str(root_ca)  # per request: a session's verify loses to REQUESTS_CA_BUNDLE
+        assert session.get(url + "services/board/", timeout=60, verify=ca).status_code == 403
+        admin, r = browser_login(url, "instructor", ADMIN_PASSWORD, verify=str(root_ca))
+        page = admin.get(url + "services/board/", timeout=60, verify=ca)
+        assert page.status_code == 200 and page.url == url + "services/board/"
+        assert 'src="static/board.js"' in page.text
+        board_cookie = next(c for c in admin.cookies if c.name == "service-board")
+        assert board_cookie.secure and board_cookie.path == "/services/board/"
+        rows = admin.get(url + "services/board/api/room", timeout=60, verify=ca).json()["rows"]
+        assert "doe_jane" in {row["username"] for row in rows}
     finally:
         hub.stop()
     assert not (hub.data_dir / "workshop.pid").exists()

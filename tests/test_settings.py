@@ -91,6 +91,10 @@ def test_set_and_save_keeps_only_explicit_values(tmp_path):
         ("admin_users", ["bad name!"], ValueError, "admin_users"),
         ("docker_network", "Bad Net", ValueError, "docker_network"),
         ("default_url", "lab", ValueError, "default_url must start"),
+        ("board_poll_seconds", 0, ValueError, r"board_poll_seconds must be in \[1, 300\]"),
+        ("board_concurrency", 500, ValueError, r"board_concurrency must be in \[1, 200\]"),
+        ("board_port", 0, ValueError, r"board_port must be in \[1, 65535\]"),
+        ("board", "maybe", TypeError, "board"),
         ("no_such_setting", 1, ValueError, "setting must be one of"),
     ],
 )
@@ -246,6 +250,17 @@ def test_configure_applies_settings_to_jupyterhub_config(tmp_path):
     culler = [sv for sv in c.JupyterHub.services if sv["name"] == "idle-culler"][0]
     assert "--timeout=1800" in culler["command"]
     assert c.JupyterHub.db_url.startswith("sqlite:///")
+    # the class board: on by default, dies with the hub, its rights and none to learners
+    board = [sv for sv in c.JupyterHub.services if sv["name"] == "board"][0]
+    assert board["command"][1:3] == ["-m", "hub.die_with_parent"]
+    assert board["url"] == f"http://127.0.0.1:{s.board_port}"
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert "access:servers" in roles["class-board"]["scopes"]
+    assert not any("shares" in scope for scope in roles["user"]["scopes"])
+    off = Config()
+    configure(off, load(tmp_path, {"board": False}), creds)
+    assert "board" not in {sv["name"] for sv in off.JupyterHub.services}
+    assert "user" not in {r["name"] for r in off.JupyterHub.load_roles}
 
 
 def test_caddyfile_for_domain_and_internal(tmp_path):

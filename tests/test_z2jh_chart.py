@@ -201,6 +201,51 @@ def check_https(hub: dict, objects: list[dict], settings) -> None:
         assert ("Deployment", "autohttps") not in kinds
 
 
+def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
+    """The class board runs in the hub pod from its mounted code, the proxy reaches it on the
+    hub Service's extra port (the network policy lets it in), and it reads learners' servers
+    through a proxy Service that exists; its roles are the local hub's."""
+    from hub.classroom.board import parse_args
+    from hub.classroom.service import BOARD_SCOPES, board_code_files
+
+    service = hub["hub"]["services"]["board"]
+    command = service["command"]
+    assert command[:5] == ["python3", "-m", "hub.die_with_parent", "python3", "-m"]
+    assert command[5] == "hub.classroom.board"
+    args = parse_args(command[6:])
+    assert args.instructors.split(",") == list(settings.admin_users)
+    assert sorted(filter(None, args.usernames.split(","))) == sorted(roster or [])
+    assert (args.poll_seconds, args.concurrency) == (
+        settings.board_poll_seconds,
+        settings.board_concurrency,
+    )
+    proxy_host, proxy_port = args.proxy_url.removeprefix("http://").split(":")
+    proxy_service = find(objects, "Service", proxy_host)
+    assert int(proxy_port) in {p["port"] for p in proxy_service["spec"]["ports"]}
+    host, port = service["url"].removeprefix("http://").split(":")
+    hub_service = find(objects, "Service", host)
+    assert int(port) == settings.board_port
+    assert int(port) in {p["port"] for p in hub_service["spec"]["ports"]}, "no port for the board"
+    pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    for path in board_code_files():
+        assert f"{service['cwd']}/{path}" in mounts, path
+    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
+    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
+    assert any(
+        {p["port"] for p in rule.get("ports", [])} == {int(port)}
+        and any(
+            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
+            for src in rule.get("from", [])
+        )
+        for rule in policy
+    ), "the proxy may not reach the board"
+    roles = hub["hub"]["loadRoles"]
+    assert roles["class-board"]["scopes"] == BOARD_SCOPES
+    assert roles["class-board"]["services"] == ["board"]
+    assert not any("shares" in scope for scope in roles["user"]["scopes"]), "learners may share"
+
+
 CHECKS_FOR_CASE = [
     ("login", lambda s, r, hub, objs: check_login(hub, s, r)),
     ("secrets", lambda s, r, hub, objs: check_no_passwords_in_values(hub, objs)),
@@ -210,6 +255,7 @@ CHECKS_FOR_CASE = [
     ("culling", lambda s, r, hub, objs: check_culling(hub, s)),
     ("scheduling", lambda s, r, hub, objs: check_scheduling(hub, objs)),
     ("https", lambda s, r, hub, objs: check_https(hub, objs, s)),
+    ("board", lambda s, r, hub, objs: check_board(hub, objs, s, r)),
 ]
 
 
@@ -361,3 +407,15 @@ def test_images_are_the_releases_pinned_tags_unless_given(rendered):
     assert not any(ref.endswith(":latest") for ref in images.values())
     settings = rendered["roster"][0]
     assert z2jh.learner_images(settings) == {"cpu": "ghcr.io/x/ws:1.2", "gpu": "ghcr.io/x/ws:1.2"}
+
+
+def test_board_check_fails_without_the_port_and_board_can_be_off(rendered, tmp_path):
+    settings, values, _ = rendered["roster"]
+    no_port = copy.deepcopy(values)
+    no_port["hub"]["service"]["extraPorts"] = []
+    objects = render(no_port)
+    with pytest.raises(AssertionError, match="no port for the board"):
+        check_board(hub_values(objects), objects, settings, ROSTER)
+    off = WorkshopSettings.load(tmp_path, overrides={**CASES["roster"], "board": False})
+    hub = z2jh.chart_values(off, roster=ROSTER)["hub"]
+    assert "services" not in hub and "extraFiles" not in hub and "loadRoles" not in hub

@@ -68,6 +68,7 @@ def user_data_bindings() -> dict:
         "pids_limit": str(defaults.pids_limit),
         "disk_limit": defaults.disk_limit,
         "gpu": {"Ref": "Gpu"},
+        "board": str(defaults.board).lower(),
         "concurrent_spawn_limit": "0",
         "start_timeout": str(defaults.start_timeout),
         "idle_timeout": {"Ref": "IdleTimeout"},

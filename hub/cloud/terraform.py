@@ -198,6 +198,7 @@ def settings_variables(settings: WorkshopSettings) -> dict:
         "pids_limit": settings.pids_limit,
         "disk_limit": settings.disk_limit,
         "gpu": settings.gpu,
+        "board": settings.board,
         "concurrent_spawn_limit": settings.concurrent_spawn_limit,
         "start_timeout": settings.start_timeout,
         "idle_timeout": settings.idle_timeout,

@@ -26,7 +26,10 @@ like the local and single-host hubs) with the same login rules, limits and culli
   priority lets the image puller and users pre-empt placeholders, the spawn limit and the
   active-server cap come from the settings, images are pre-pulled on every new node;
 * HTTPS: Let's Encrypt for ``https = <domain>`` (Traefik in the chart), ``offload`` for
-  ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise.
+  ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise;
+* the class board (``board``, :func:`board_values`): the same service as on a local hub, run
+  in the hub pod from its code mounted there (``hub.extraFiles``), reached by the proxy on the
+  hub Service's extra port, reading learners' servers through the proxy's own Service.
 
 Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
 Terraform module that installs the chart adds them (``terraform/aws-eks``).
@@ -69,6 +72,13 @@ USER_TAINT = {
 #: up to 2 cores; what a pod is guaranteed, and the scheduler packs on, is ``learner_cpu``
 CLUSTER_CPU_LIMIT = 2.0
 METADATA_IP = "169.254.169.254"
+#: where the board's code is mounted in the hub pod (its working directory), and the hub's
+#: data dir there (the chart's sqlite PVC), where board-access.log is kept
+BOARD_CODE_DIR = "/usr/local/etc/workshop-board"
+HUB_DATA_DIR = "/srv/jupyterhub"
+#: the chart's Services (names for a release without fullnameOverride): the hub's, and the
+#: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS)
+HUB_SERVICE = "hub"
 
 # Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
 _PASSWORD_CONFIG = """\
@@ -161,7 +171,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
     else:
         auth["allow_all"] = True
     cull_every = max(60, (settings.idle_timeout or 3600) // 6)
-    return {
+    values = {
         "hub": {
             "baseUrl": "/",
             "config": {
@@ -222,6 +232,63 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
             "continuous": {"enabled": True},
             "hook": {"enabled": True},
             "extraTolerations": [GPU_TAINT],
+        },
+    }
+    if settings.board:
+        values["hub"].update(board_values(settings, roster))
+    return values
+
+
+def board_values(settings, roster: list[str] | None) -> dict:
+    """The class board's part of ``hub`` values: the service (``hub.services.board``), its
+    roles (``hub.loadRoles``), its code (``hub.extraFiles``), the hub Service's extra port the
+    proxy reaches it on, and the network policy rule that lets the proxy in on that port."""
+    from hub.classroom.service import (
+        BOARD_SERVICE,
+        board_arguments,
+        board_code_files,
+        board_command,
+        board_roles,
+        board_service,
+    )
+
+    port = settings.board_port
+    # the proxy as the hub pod reaches it: Traefik's Service would redirect to HTTPS
+    proxy = (
+        "http://proxy-http:8000"
+        if _https(settings).get("type") == "letsencrypt"
+        else ("http://proxy-public:80")
+    )
+    args = board_arguments(settings, proxy, HUB_DATA_DIR, usernames=sorted(roster or []))
+    command = board_command("python3", [*args, "--bind=0.0.0.0"])
+    service = board_service(command, f"http://{HUB_SERVICE}:{port}", BOARD_CODE_DIR)
+    del service["name"]  # hub.services is keyed by name
+    files = {
+        "board-" + path.replace("/", "-"): {
+            "mountPath": f"{BOARD_CODE_DIR}/{path}",
+            "stringData": text,
+        }
+        for path, text in board_code_files().items()
+    }
+    return {
+        "services": {BOARD_SERVICE: service},
+        "loadRoles": {role["name"]: role for role in board_roles()},
+        "extraFiles": files,
+        "service": {"extraPorts": [{"name": "board", "port": port, "targetPort": port}]},
+        "networkPolicy": {
+            "enabled": True,
+            "ingress": [
+                {
+                    "ports": [{"port": port}],
+                    "from": [
+                        {
+                            "podSelector": {
+                                "matchLabels": {"app": "jupyterhub", "component": "proxy"}
+                            }
+                        }
+                    ],
+                }
+            ],
         },
     }
 

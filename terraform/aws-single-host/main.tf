@@ -143,6 +143,7 @@ resource "aws_instance" "host" {
     pids_limit             = var.pids_limit
     disk_limit             = var.disk_limit
     gpu                    = var.gpu
+    board                  = var.board
     concurrent_spawn_limit = var.concurrent_spawn_limit
     start_timeout          = var.start_timeout
     idle_timeout           = var.idle_timeout

@@ -196,6 +196,13 @@ variable "gpu" {
   }
 }
 
+variable "board" {
+  description = "Run the class board (/services/board/, instructors only)."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
 variable "concurrent_spawn_limit" {
   description = "Servers allowed to start at once; 0: computed on the instance from its cores."
   type        = number

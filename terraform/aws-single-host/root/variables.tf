@@ -116,6 +116,12 @@ variable "gpu" {
   default     = null
 }
 
+variable "board" {
+  description = "Run the class board (/services/board/, instructors only)."
+  type        = bool
+  default     = null
+}
+
 variable "concurrent_spawn_limit" {
   description = "Servers allowed to start at once; 0: computed on the instance from its cores."
   type        = number
