@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 import uuid
 
@@ -113,3 +115,13 @@ def code_cells(notebook: dict, first: int, last: int) -> list[tuple[int, str, st
         for i, c in enumerate(notebook["cells"], start=1)
         if first <= i <= last and c["cell_type"] == "code"
     ]
+
+
+def workshop_cli(hub, *args) -> subprocess.CompletedProcess:
+    """``workshop ARGS --data-dir <hub's>`` run as the instructor runs it; output echoed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli.main", *args, "--data-dir", str(hub.data_dir)],
+        capture_output=True, text=True, timeout=300, env=hub.env,
+    )  # fmt: skip
+    print(done.stdout, done.stderr)
+    return done

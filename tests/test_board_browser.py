@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser import launch, login, new_page
-from classroom_support import code_cells, open_notebook_session, run_cells
+from browser import launch, login, new_page, wait_for_lab
+from classroom_support import code_cells, open_notebook_session, run_cells, workshop_cli
 from hub_fixtures import ADMIN_PASSWORD, WORKSHOP_PASSWORD, start_hub
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -66,7 +66,7 @@ def kill_kernel(kernel_id: str) -> None:
     raise AssertionError(f"no process for kernel {kernel_id}")
 
 
-def test_board_in_chromium(hub, artifacts):
+def test_board_in_chromium(hub, artifacts, tmp_path):
     token, url = hub.credentials.api_token, hub.url
     for name in (A, B):
         hub.client.start_server(name)
@@ -199,4 +199,22 @@ def test_board_in_chromium(hub, artifacts):
         answer = learner.goto(url + "services/board/")
         assert answer.status == 403
         learner.screenshot(path=str(artifacts / "7-learner-403.png"))
+
+        # a word and a fix for everyone: the announcement shows inside A's JupyterLab, and the
+        # pushed notebook arrives beside A's copy, which keeps its bytes
+        learner_a.goto(f"{url}user/{A}/lab/tree/{NOTEBOOK}")
+        wait_for_lab(learner_a)
+        said = workshop_cli(hub, "announce", "Section 3 starts at 11:00")
+        assert said.returncode == 0, said.stderr
+        learner_a.get_by_text("Section 3 starts at 11:00").wait_for(timeout=60_000)
+        mine = (Path(hub.data_dir) / "homes" / A / NOTEBOOK).read_bytes()
+        fixed = tmp_path / NOTEBOOK
+        fixed.write_bytes(mine)
+        pushed = workshop_cli(hub, "push", str(fixed))
+        assert pushed.returncode == 0, pushed.stderr
+        learner_a.get_by_text("An updated notebook has arrived").wait_for(timeout=60_000)
+        target = pushed.stdout.split(" as '", 1)[1].split("'", 1)[0]
+        assert (Path(hub.data_dir) / "homes" / A / target).is_file()
+        assert (Path(hub.data_dir) / "homes" / A / NOTEBOOK).read_bytes() == mine
+        learner_a.screenshot(path=str(artifacts / "8-announce-and-push.png"))
         browser.close()

@@ -7,11 +7,9 @@ the learner's copy in JupyterLab's file browser. Screenshots in test-artifacts/.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from browser import launch, login, new_page, wait_for_lab
+from classroom_support import workshop_cli
 from hub_fixtures import WORKSHOP_PASSWORD, start_hub
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -20,10 +18,7 @@ TUTORIAL = "workshop_tutorial.ipynb"
 
 
 def cli(hub, *args) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli.main", *args, "--data-dir", str(hub.data_dir)],
-        capture_output=True, text=True, timeout=300, env=hub.env,
-    )  # fmt: skip
+    done = workshop_cli(hub, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -24,6 +24,7 @@ import zipfile
 
 import nbformat
 import pytest
+from classroom_support import workshop_cli as cli
 from hub_fixtures import WORKSHOP_PASSWORD, start_hub
 
 from hub.classroom.learner_servers import LearnerServer
@@ -46,15 +47,6 @@ def room(tmp_path_factory):
         yield hub
     finally:
         hub.stop()
-
-
-def cli(hub, *args) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli.main", *args, "--data-dir", str(hub.data_dir)],
-        capture_output=True, text=True, timeout=300, env=hub.env,
-    )  # fmt: skip
-    print(done.stdout, done.stderr)
-    return done
 
 
 def server(hub, name) -> LearnerServer:

@@ -260,7 +260,9 @@ def test_configure_applies_settings_to_jupyterhub_config(tmp_path):
     off = Config()
     configure(off, load(tmp_path, {"board": False}), creds)
     assert "board" not in {sv["name"] for sv in off.JupyterHub.services}
-    assert "user" not in {r["name"] for r in off.JupyterHub.load_roles}
+    (user,) = [r for r in off.JupyterHub.load_roles if r["name"] == "user"]  # my-work's grant
+    assert not any("service=board" in scope for scope in user["scopes"])
+    assert "class-board" not in {r["name"] for r in off.JupyterHub.load_roles}
 
 
 def test_caddyfile_for_domain_and_internal(tmp_path):
