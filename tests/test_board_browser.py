@@ -165,7 +165,13 @@ def test_board_in_chromium(hub, artifacts, tmp_path):
         look.locator("#cell-3").scroll_into_view_if_needed()
         look.screenshot(path=str(artifacts / "4-look-follows-edit.png"))
 
-        # editing together: asked from the board, accepted by A on the board's consent page
+        # editing together: asked from the board, reaching A in JupyterLab as a notification whose
+        # button opens the board's consent page, where A accepts
+        learner_a = new_page(browser)
+        login(learner_a, url, A, WORKSHOP_PASSWORD)
+        learner_a.wait_for_url("**/user/**")
+        learner_a.goto(f"{url}user/{A}/lab")
+        wait_for_lab(learner_a)
         page.bring_to_front()
         row[A].locator("button:text('Ask to edit together')").click()
         row[A].locator("text=asked to edit together").wait_for()
@@ -176,13 +182,16 @@ def test_board_in_chromium(hub, artifacts, tmp_path):
         ).json()["notices"][-1]
         link = re.search(r"http\S+/services/board/consent/[\w-]+", told["text"]).group(0)
         assert link.startswith(url)
-        learner_a = new_page(browser)
-        login(learner_a, url, A, WORKSHOP_PASSWORD)
-        learner_a.wait_for_url("**/user/**")
-        learner_a.goto(link)
-        learner_a.screenshot(path=str(artifacts / "5-consent-asked.png"))
-        learner_a.click("button:text('Accept')")
-        learner_a.wait_for_selector("#status:text('accepted')")
+        learner_a.bring_to_front()
+        learner_a.get_by_text("asks to edit").first.wait_for(timeout=60_000)
+        with learner_a.context.expect_page() as opened:
+            learner_a.get_by_role("button", name="Open the link").first.click()
+        consent = opened.value
+        consent.wait_for_load_state()
+        assert consent.url == link
+        consent.screenshot(path=str(artifacts / "5-consent-asked.png"))
+        consent.click("button:text('Accept')")
+        consent.wait_for_selector("#status:text('accepted')")
         together = row[A].locator("a:text('Edit together')")
         together.wait_for()
         assert together.get_attribute("href") == f"/user/{A}/lab/tree/{NOTEBOOK}"

@@ -300,8 +300,19 @@ var _JUPYTERLAB;
               });
             }
           }];
+          // a link in the notice (the board's consent page) opens from a button: a notification's
+          // text is plain, and a truncated address cannot be copied
+          var link = /https?:\/\/\S+/.exec(notice.text);
+          if (link) {
+            actions.unshift({
+              label: 'Open the link',
+              callback: function () {
+                window.open(link[0], '_blank', 'noopener');
+              }
+            });
+          }
           if (notice.kind === 'access') {
-            Notification.warning(notice.text, { autoClose: 20000, actions: actions });
+            Notification.warning(notice.text, { autoClose: link ? false : 20000, actions: actions });
           } else {
             shown.push(Notification.info(notice.text, { autoClose: false, actions: actions }));
           }
