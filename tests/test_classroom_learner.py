@@ -103,15 +103,20 @@ def _kernel_processes(user: str) -> list[psutil.Process]:
     return found
 
 
-def _server_token(user: str) -> str:
-    """The hub API token of ``user``'s server process (its kernels inherit its environment)."""
+def _server_token(hub, user: str) -> str:
+    """The hub API token of ``user``'s server process of ``hub`` (its kernels inherit its
+    environment). Told apart by its home: another hub on this machine (another test, CI) may
+    have a learner of the same name."""
+    home = (Path(hub.data_dir) / "homes" / user).resolve()
     for proc in psutil.process_iter(["cmdline"]):
         try:
             cmdline = " ".join(proc.info["cmdline"] or [])
             env = proc.environ()
         except psutil.Error:
             continue
-        if env.get("JUPYTERHUB_USER") == user and "ipykernel" not in cmdline:
+        if env.get("JUPYTERHUB_USER") != user or "ipykernel" in cmdline:
+            continue
+        if Path(env.get("HOME", "/nonexistent")).resolve() == home:
             if env.get("JUPYTERHUB_API_TOKEN"):
                 return env["JUPYTERHUB_API_TOKEN"]
     raise AssertionError(f"no server process of {user} found")
@@ -227,7 +232,7 @@ def test_a_learner_is_seen_stuck_told_and_kept_apart(hub, artifacts):
         page_a = _open_learner(browser, hub, A)
         assert _status_from(page_a, f"/user/{A}/api/workshop/state") == 200
         assert _status_from(page_a, f"/user/{B}/api/workshop/state") in (403, 404)
-        a_token = _server_token(A)  # what A's kernels inherit, so what A's code can read
+        a_token = _server_token(hub, A)  # what A's kernels inherit, so what A's code can read
         # a live token (the hub knows it as A's server), refused on B's server
         me = requests.get(
             f"{hub.url}hub/api/user", headers={"Authorization": f"token {a_token}"}, timeout=60
