@@ -172,24 +172,47 @@ def run_code_in_kernel(
 
     ``server_url``: ``http://host:port/user/NAME/``; ``token`` must have ``access:servers``.
     Returns one ``{"status", "stdout", "error"}`` dict per cell; stops at the first error.
+    Raises ``HubError`` when the kernel dies under a cell.
     """
-    return asyncio.run(_run_cells(server_url, token, cells, timeout))
-
-
-async def _run_cells(server_url: str, token: str, cells: list[str], timeout: float):
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
     headers = {"Authorization": f"token {token}"}
     r = requests.post(f"{server_url}api/kernels", headers=headers, json={}, timeout=60)
     _raise_for(r, "start kernel")
     kernel_id = r.json()["id"]
-    ws_url = server_url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels"
-    results: list[dict] = []
     try:
-        conn = await websocket_connect(HTTPRequest(ws_url, headers=headers, request_timeout=60))
-        session = uuid.uuid4().hex
-        for code in cells:
+        results = execute_cells(server_url, token, kernel_id, [(None, c) for c in cells], timeout)
+    finally:
+        requests.delete(f"{server_url}api/kernels/{kernel_id}", headers=headers, timeout=30)
+    if results and results[-1]["status"] == "died":
+        # the kernel died mid-cell (the server explains why on stderr, if it can)
+        raise HubError(f"the kernel died: {results[-1]['stdout'][-600:].strip()}")
+    return results
+
+
+def execute_cells(
+    server_url: str,
+    token: str,
+    kernel_id: str,
+    cells: list[tuple[str | None, str]],
+    timeout: float = 300.0,
+) -> list[dict]:
+    """Run ``cells`` (``(cell_id, source)``) in order on the running kernel ``kernel_id`` of a
+    user's server, as JupyterLab sends them (a cell's id in the request's metadata, None for
+    none); stops at the first error. One ``{"status", "stdout", "error"}`` dict per cell run;
+    ``status`` is ``"died"`` for a cell whose kernel died under it (then the last one).
+    Raises ``TimeoutError`` when a cell runs longer than ``timeout`` seconds."""
+    return asyncio.run(_execute(server_url, token, kernel_id, cells, timeout))
+
+
+async def _execute(server_url, token, kernel_id, cells, timeout) -> list[dict]:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    headers = {"Authorization": f"token {token}"}
+    ws_url = server_url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels"
+    conn = await websocket_connect(HTTPRequest(ws_url, headers=headers, request_timeout=60))
+    session, results = uuid.uuid4().hex, []
+    try:
+        for cell_id, code in cells:
             msg_id = uuid.uuid4().hex
             request = {
                 "header": {
@@ -201,7 +224,7 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
                     "date": "",
                 },
                 "parent_header": {},
-                "metadata": {},
+                "metadata": {"cellId": cell_id} if cell_id else {},
                 "channel": "shell",
                 "buffers": [],
                 "content": {
@@ -215,6 +238,7 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
             }
             await conn.write_message(json.dumps(request))
             result = {"status": None, "stdout": "", "error": ""}
+            results.append(result)
             deadline = time.monotonic() + timeout
             idle = False  # outputs (iopub) may arrive after the reply (shell): wait for both
             while result["status"] is None or not idle:
@@ -227,8 +251,8 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
                 msg = json.loads(raw)
                 kind, content = msg["msg_type"], msg["content"]
                 if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
-                    # the kernel died mid-cell (the server explains why on stderr, if it can)
-                    raise HubError(f"the kernel died: {result['stdout'][-600:].strip()}")
+                    result["status"] = "died"
+                    return results
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 if kind == "stream":
@@ -239,10 +263,8 @@ async def _run_cells(server_url: str, token: str, cells: list[str], timeout: flo
                     result["status"] = content["status"]
                 elif kind == "status" and content.get("execution_state") == "idle":
                     idle = True
-            results.append(result)
             if result["status"] != "ok":
                 break
-        conn.close()
     finally:
-        requests.delete(f"{server_url}api/kernels/{kernel_id}", headers=headers, timeout=30)
+        conn.close()
     return results

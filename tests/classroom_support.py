@@ -6,16 +6,12 @@ sections exactly as for a person clicking Run.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import subprocess
 import sys
-import time
-import uuid
 
 import requests
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
+
+from hub.client import execute_cells
 
 
 def open_notebook_session(server_url: str, token: str, notebook: str) -> str:
@@ -38,74 +34,10 @@ def open_notebook_session(server_url: str, token: str, notebook: str) -> str:
 def run_cells(
     server_url: str, token: str, kernel_id: str, cells: list[tuple[str, str]], timeout=600.0
 ) -> list[dict]:
-    """Run ``cells`` (``(cell_id, source)``) in order on ``kernel_id``; stops at the first
-    error. One ``{"status", "stdout", "error"}`` per cell run; ``status`` is ``"died"`` for
-    a cell whose kernel died under it (the last one then)."""
-    return asyncio.run(_run(server_url, token, kernel_id, cells, timeout))
-
-
-async def _run(server_url, token, kernel_id, cells, timeout):
-    headers = {"Authorization": f"token {token}"}
-    ws_url = server_url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels"
-    conn = await websocket_connect(HTTPRequest(ws_url, headers=headers, request_timeout=60))
-    session, results = uuid.uuid4().hex, []
-    try:
-        for cell_id, code in cells:
-            msg_id = uuid.uuid4().hex
-            await conn.write_message(
-                json.dumps(
-                    {
-                        "header": {
-                            "msg_id": msg_id,
-                            "msg_type": "execute_request",
-                            "session": session,
-                            "username": "",
-                            "version": "5.3",
-                            "date": "",
-                        },
-                        "parent_header": {},
-                        "metadata": {"cellId": cell_id},
-                        "channel": "shell",
-                        "buffers": [],
-                        "content": {
-                            "code": code,
-                            "silent": False,
-                            "store_history": True,
-                            "user_expressions": {},
-                            "allow_stdin": False,
-                            "stop_on_error": True,
-                        },
-                    }  # fmt: skip
-                )
-            )
-            result, idle = {"status": None, "stdout": "", "error": ""}, False
-            deadline = time.monotonic() + timeout
-            while result["status"] is None or not idle:
-                raw = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
-                if raw is None:
-                    raise RuntimeError("kernel connection closed")
-                msg = json.loads(raw)
-                kind, content = msg["msg_type"], msg["content"]
-                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
-                    result["status"] = "died"  # killed mid-cell: the server says why, if it can
-                    results.append(result)
-                    return results
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                if kind == "stream":
-                    result["stdout"] += content.get("text", "")
-                elif kind == "error":
-                    result["error"] = f"{content.get('ename')}: {content.get('evalue')}"
-                elif kind == "execute_reply":
-                    result["status"] = content["status"]
-                elif kind == "status" and content.get("execution_state") == "idle":
-                    idle = True
-            results.append(result)
-            if result["status"] != "ok":
-                break
-    finally:
-        conn.close()
-    return results
+    """Run ``cells`` (``(cell_id, source)``) in order on ``kernel_id`` as JupyterLab does
+    (``hub.client.execute_cells``); stops at the first error. ``status`` is ``"died"`` for a
+    cell whose kernel died under it."""
+    return execute_cells(server_url, token, kernel_id, cells, timeout)
 
 
 def code_cells(notebook: dict, first: int, last: int) -> list[tuple[int, str, str]]:
