@@ -771,6 +771,27 @@ SPECS = [
         },
     ),
     Spec(
+        "spacing_summary",
+        lambda c: tu.spacing_summary,
+        lambda c: dict(
+            curve=tu.spacing_curve(
+                c.dnn, "SPI1_known4", "IRF_known20", range(0, 13), num_backgrounds=2
+            ),
+            far_from=8,
+        ),
+        {
+            "curve": [("None", None), ("dict", {"a": 1}), ("str", "curve")],
+            "trained_spacing": [
+                ("None", None),
+                ("str", "2-5"),
+                ("short", (2,)),
+                ("min > max", (5, 2)),
+                ("negative", (-1, 5)),
+            ],
+            "far_from": [*_WRONG_INT, ("None", None), ("inside the trained spacing", 4)],
+        },
+    ),
+    Spec(
         "plot_spacing_curves",
         lambda c: tu.plot_spacing_curves,
         lambda c: dict(curves={}),
@@ -790,6 +811,19 @@ SPECS = [
         lambda c: tu.plot_convolution_schematic,
         lambda c: dict(),
         {"motif": MOTIF_NAME, "length": POSITIVE, "pool_width": POSITIVE, "seed": SEED},
+    ),
+    Spec(
+        "plot_cooperative_binding_schematic",
+        lambda c: tu.plot_cooperative_binding_schematic,
+        lambda c: dict(),
+        {
+            "motif1": MOTIF_NAME,
+            "motif2": MOTIF_NAME,
+            "length": POSITIVE,
+            "spacing": [*_WRONG_INT, ("None", None), ("outside 2-5", 9), ("negative", -1)],
+            "far_spacing": [*_WRONG_INT, ("None", None), ("inside 2-5", 4), ("too long", 10**6)],
+            "seed": SEED,
+        },
     ),
     Spec(
         "plot_sequence_filters",

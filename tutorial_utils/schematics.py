@@ -166,13 +166,16 @@ def cooperative_binding_example(
     ValueError naming the parameter when a spacing lies outside 0..length - m1 - m2, or when
     ``spacing`` is outside [min_spacing, max_spacing] or ``far_spacing`` inside it.
     """
-    from tutorial_utils.motifs import Motif, get_motif
+    from tutorial_utils.motifs import Motif, UnknownMotifError, get_motif
 
     found = []
     for name, motif in (("motif1", motif1), ("motif2", motif2)):
         if not isinstance(motif, (str, Motif)):
             raise TypeError(f"{name} must be a motif name or a Motif, got {motif!r}")
-        found.append(get_motif(motif) if isinstance(motif, str) else motif)
+        try:
+            found.append(get_motif(motif) if isinstance(motif, str) else motif)
+        except UnknownMotifError as err:
+            raise UnknownMotifError(f"{name}: {err}") from None
     pssms = [f.log_odds() for f in found]
     m1, m2 = (len(p) for p in pssms)
     length = check_int("length", length, min_value=m1 + m2 + 2)

@@ -190,7 +190,23 @@ def spacing_summary(curve: pd.DataFrame, trained_spacing=(2, 5), far_from: int =
     ------
     ValueError naming ``curve`` when it lacks an orientation, the trained or the far spacings.
     """
+    columns = {"orientation", "spacing", "mean_logit"}
+    if not isinstance(curve, pd.DataFrame) or not columns <= set(curve.columns):
+        raise TypeError(
+            f"curve must be a table from spacing_curve (columns {sorted(columns)}), got "
+            f"{type(curve).__name__}"
+        )
+    if (
+        isinstance(trained_spacing, (str, bytes))
+        or not hasattr(trained_spacing, "__len__")
+        or len(trained_spacing) != 2
+    ):
+        raise TypeError(f"trained_spacing must be (min, max) in bp, got {trained_spacing!r}")
     lo, hi = (check_int("trained_spacing[]", v, min_value=0) for v in trained_spacing)
+    if lo > hi:
+        raise ValueError(
+            f"trained_spacing must be (min, max) with min <= max, got {trained_spacing!r}"
+        )
     far_from = check_int("far_from", far_from, min_value=hi + 1)
     strands = {}
     for orientation in ORIENTATIONS:
