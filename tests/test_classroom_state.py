@@ -14,7 +14,6 @@ terms, "I'm stuck" and notices.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
@@ -25,7 +24,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -221,41 +219,13 @@ def server(tmp_path):
     _stop(proc)
 
 
-async def _run(url: str, kernel_id: str, cells: list[tuple[str, str]], timeout=120) -> list[str]:
-    """Send ``(cell id, code)`` pairs as JupyterLab's Run All does (``cellId`` in the metadata);
-    each cell's printed text, until every one is answered or the kernel restarts."""
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
+def _run(url: str, kernel_id: str, cells: list[tuple[str, str]], timeout=120) -> list[str]:
+    """Run ``(cell id, code)`` pairs as JupyterLab does (``cellId`` in the metadata,
+    ``hub.client.execute_cells``); each cell's printed text, up to the first error or a kernel
+    that died under it."""
+    from hub.client import execute_cells
 
-    ws = url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels"
-    conn = await websocket_connect(HTTPRequest(ws, headers=_auth(), request_timeout=60))
-    session, ids = uuid.uuid4().hex, []
-    for cell_id, code in cells:
-        ids.append(uuid.uuid4().hex)
-        header = {"msg_id": ids[-1], "msg_type": "execute_request", "session": session,
-                  "username": "", "version": "5.3", "date": ""}  # fmt: skip
-        content = {"code": code, "silent": False, "store_history": True,
-                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}  # fmt: skip
-        await conn.write_message(json.dumps({"header": header, "parent_header": {},
-                                             "metadata": {"cellId": cell_id}, "channel": "shell",
-                                             "content": content, "buffers": []}))  # fmt: skip
-    texts, replied = ["" for _ in cells], set()
-    deadline = time.monotonic() + timeout
-    while len(replied) < len(cells):
-        raw = await asyncio.wait_for(conn.read_message(), deadline - time.monotonic())
-        if raw is None:
-            break
-        msg = json.loads(raw)
-        parent = msg.get("parent_header", {}).get("msg_id")
-        if parent in ids and msg["msg_type"] == "stream":
-            texts[ids.index(parent)] += msg["content"]["text"]
-        if msg["msg_type"] == "execute_reply" and parent in ids:
-            replied.add(parent)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "restarting":
-            await asyncio.sleep(1)
-            break
-    conn.close()
-    return texts
+    return [r["stdout"] for r in execute_cells(url, TOKEN, kernel_id, cells, timeout)]
 
 
 def _state(url: str) -> dict:
@@ -276,7 +246,7 @@ def test_a_real_kernel_reports_progress_errors_stuck_and_death(server):
     kernel = r.json()["kernel"]["id"]
     # the training cell run before the cells that define the model: NameError
     code = "".join(cells[training - 1]["source"])
-    asyncio.run(_run(url, kernel, [(cells[training - 1]["id"], code)]))
+    _run(url, kernel, [(cells[training - 1]["id"], code)])
     state = _state(url)
     assert state["last_error"]["ename"] == "NameError", state
     assert state["last_error"]["cell_index"] == training
@@ -288,7 +258,7 @@ def test_a_real_kernel_reports_progress_errors_stuck_and_death(server):
         "y = np.arange(200) % 2 == 0\nprint('Test performance:')\n"
         "print(ClassificationResult(y, np.where(y, 0.8, 0.2)))"
     )
-    asyncio.run(_run(url, kernel, [(cells[testing - 1]["id"], printer)]))
+    _run(url, kernel, [(cells[testing - 1]["id"], printer)])
     state = _state(url)
     assert state["result"] == "test auROC 1.000", state
     assert state["kernels"][0]["notebook"] == "workshop_tutorial.ipynb"
@@ -311,7 +281,7 @@ def test_a_real_kernel_reports_progress_errors_stuck_and_death(server):
     assert requests.get(f"{url}api/workshop/state", headers=other, timeout=30).status_code == 403
 
     # the kernel killed: died, with the sentence under the cell
-    said = asyncio.run(_run(url, kernel, [(cells[2]["id"], "import os\nos.kill(os.getpid(), 9)")]))
+    said = _run(url, kernel, [(cells[2]["id"], "import os\nos.kill(os.getpid(), 9)")])
     assert "killed (SIGKILL)" in said[0]
     deadline = time.monotonic() + 60
     while not (died := _state(url)["kernels"][0]["died"]) and time.monotonic() < deadline:
@@ -413,7 +383,7 @@ def test_the_tutorials_first_training_reports_its_test_auroc(server):
         index = cell_index(cells, start)
         source = SMALL_SIZES if start == "NUM_SEQS" else "".join(cells[index - 1]["source"])
         run.append((cells[index - 1]["id"], source))
-    said = asyncio.run(_run(url, kernel, run, timeout=900))
+    said = _run(url, kernel, run, timeout=900)
     state = _state(url)
     assert state["last_error"] is None, state["last_error"]
     printed = re.search(r"auROC: ([0-9.]+)", said[-1].split("Test performance", 1)[1])
