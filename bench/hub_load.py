@@ -57,6 +57,8 @@ from hub.roster import Roster  # noqa: E402
 from tutorial_utils._validation import check_choice, check_int  # noqa: E402
 
 PASSWORD = "bench-room-password"
+#: the bench's Docker network and volume prefix (never a real workshop's)
+DOCKER_NAMES = "hub-load-bench"
 ADMIN_PASSWORD = "bench-admin-" + "k9" * 16
 
 
@@ -345,7 +347,9 @@ def run(
         "board": board,
     }
     if spawner == "docker":  # names of its own: never touch a real workshop's volumes
-        settings.update(docker_network="hub-load-bench", volume_prefix="hub-load-bench")
+        settings.update(docker_network=DOCKER_NAMES, volume_prefix=DOCKER_NAMES)
+        # an earlier run's volumes bind homes of a data dir that is gone: start clean
+        remove_docker_leftovers(DOCKER_NAMES, DOCKER_NAMES)
     settings.update(extra or {})
     env = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
     hub = HubProcess(tmp, settings=settings, env=env)

@@ -26,6 +26,9 @@ from tutorial_utils._validation import check_choice, check_float, check_int
 SETTINGS_FILENAME = "settings.json"
 TUTORIAL_NOTEBOOK = "workshop_tutorial.ipynb"
 ENV_PREFIX = "WORKSHOP_"
+#: the most threads the Docker spawner calls the engine from: the Docker SDK's client keeps 10
+#: connections per host (docker.constants.DEFAULT_MAX_POOL_SIZE); more threads would wait
+MAX_DOCKER_API_THREADS = 10
 
 _MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]?)$")
 _MEM_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -244,6 +247,12 @@ class WorkshopSettings(Configurable):
     docker_network = Unicode(
         "dragonn-workshop", help="User-defined Docker bridge network for hub and containers."
     ).tag(config=True)
+    docker_api_threads = Int(
+        8,
+        help="Threads the Docker spawner calls the engine from (DockerSpawner alone uses one "
+        "for the whole hub, so a room's starts queue behind each other's calls; "
+        "bench/hub_load.py --compare docker_api_threads=1 measures it). 1 to 10.",
+    ).tag(config=True)
     volume_prefix = Unicode(
         "dragonn-workshop-user",
         help="Prefix of each user's named home volume: <prefix>-<escaped username>.",
@@ -394,6 +403,12 @@ class WorkshopSettings(Configurable):
     @validate("concurrent_spawn_limit")
     def _valid_spawn_limit(self, proposal):
         return check_int("concurrent_spawn_limit", proposal.value, min_value=1, max_value=1000)
+
+    @validate("docker_api_threads")
+    def _valid_docker_api_threads(self, proposal):
+        return check_int(
+            "docker_api_threads", proposal.value, min_value=1, max_value=MAX_DOCKER_API_THREADS
+        )
 
     @validate("start_timeout", "http_timeout")
     def _valid_timeouts(self, proposal):

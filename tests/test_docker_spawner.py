@@ -85,14 +85,16 @@ def test_image_requirements_leave_tensorflow_to_the_variant():
 # --- against a real engine -------------------------------------------------------------------------
 @pytest.mark.docker
 def test_configure_and_create_a_user_container(docker_client):  # noqa: F811 - fixture
-    from dockerspawner import DockerSpawner
     from jupyterhub.objects import Hub
     from traitlets.config import Config
+
+    from hub.spawners.docker_api import WorkshopDockerSpawner
 
     network = unique("wstest-cfg")
     settings = _settings(
         docker_network=network, volume_prefix="wstest-home", mem_limit="1G", cpu_limit=0.5,
         shm_size="256M", image="workshop-standin-base:bookworm", gpu="all",
+        docker_api_threads=3,
     )  # fmt: skip
     c = Config()
     try:
@@ -106,11 +108,13 @@ def test_configure_and_create_a_user_container(docker_client):  # noqa: F811 - f
         assert d.volumes == {"wstest-home-{username}": "/home/jovyan"}
         assert d.remove is True and d.use_internal_ip is True
         assert c.JupyterHub.concurrent_spawn_limit == settings.concurrent_spawn_limit
+        assert c.JupyterHub.spawner_class == "hub.spawners.docker_api.WorkshopDockerSpawner"
+        assert c.WorkshopDockerSpawner.api_threads == 3
 
         user = SimpleNamespace(
             name="doe_jane", id=1, url="/user/doe_jane/", escaped_name="doe_jane"
         )
-        spawner = DockerSpawner(config=c, user=user, hub=Hub())
+        spawner = WorkshopDockerSpawner(config=c, user=user, hub=Hub())
         spawner.workshop_gpu = GpuSpreader(["0", "1"]).assign("doe_jane", running={"x": "0"})
         container = asyncio.run(spawner.create_object())
         try:
@@ -147,3 +151,29 @@ def test_configure_reuses_network_and_rejects_non_bridge(docker_client):  # noqa
             n.remove()
     with pytest.raises(ValueError, match="docker_network 'host'.*bridge"):
         configure(Config(), _settings(docker_network="host", gpu="none"), client=docker_client)
+
+
+def test_engine_calls_run_on_a_pool_of_threads(monkeypatch):
+    """DockerSpawner's one thread for the whole hub becomes docker_api_threads: calls that
+    each wait 0.3 s (as the engine does under a room's load) finish together, not one by one;
+    with one thread (DockerSpawner's own) they queue (the control)."""
+    import time
+
+    from traitlets.config import Config
+
+    from hub.spawners.docker_api import WorkshopDockerSpawner
+
+    def wall_of_six_calls(threads: int) -> float:
+        monkeypatch.setattr(WorkshopDockerSpawner, "_pool", None)
+        c = Config()
+        c.WorkshopDockerSpawner.api_threads = threads
+        spawner = WorkshopDockerSpawner(config=c)
+        start = time.monotonic()
+        futures = [spawner.executor.submit(time.sleep, 0.3) for _ in range(6)]
+        for future in futures:
+            future.result()
+        spawner.executor.shutdown()
+        return time.monotonic() - start
+
+    assert wall_of_six_calls(8) < 0.9
+    assert wall_of_six_calls(1) >= 1.8

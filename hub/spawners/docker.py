@@ -285,13 +285,14 @@ def configure(c, settings, client=None, gpu_ids: list[str] | None = None) -> Non
     network = ensure_network(client, settings.docker_network)
     gateway = network_gateway(network)
 
-    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    c.JupyterHub.spawner_class = "hub.spawners.docker_api.WorkshopDockerSpawner"
     # the hub API listens on the bridge's gateway: reachable from the containers and the host,
     # not from the room
     c.JupyterHub.hub_ip = gateway
     c.JupyterHub.hub_connect_ip = gateway
 
     d = c.DockerSpawner
+    c.WorkshopDockerSpawner.api_threads = settings.docker_api_threads
     d.image = settings.image
     d.pull_policy = "ifnotpresent"  # production pre-pulls; a pull inside start() would time out
     d.network_name = settings.docker_network
