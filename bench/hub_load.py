@@ -31,6 +31,22 @@ container created (the home disk and the engine's queue), started, its server li
 time stamp of its "is running at" log line); the hub seeing it ready; the server opened.
 ``--compare NAME=VALUE`` runs the room as set and again with one setting changed (an older
 image, say), side by side.
+
+Measured 2026-12-06 on 2 cores (board off; the load averages are mostly the room's own), before
+-> after the servers stopped importing rfc3987-syntax (pyproject.toml's removed-packages; Docker:
+``--compare image=<the image with it>``, one run; local: back to back):
+
+    spawner  learners  server start-up CPU  median ready   p95 ready    p95/floor (with the engine)
+    docker   20        2.03 -> 1.06 s       27.3 -> 17.1   29.0 -> 19.7  1.43 -> 1.85 (1.23 -> 1.45)
+    docker   50        2.27 -> 0.97 s       70.3 -> 41.2   72.8 -> 44.5  1.28 -> 1.84 (1.12 -> 1.44)
+    local    20        2.06 -> 1.17 s       32.7 -> 20.6   34.7 -> 22.8  1.69 -> 1.95 (at our share 1.26 -> 1.23)
+    local    50        2.20 -> 1.58 s       85.1 -> 54.4   89.1 -> 58.8  1.62 -> 1.49 (at our share 1.25 -> 1.00)
+
+The ratio to the container-only floor rises because the floor halved: what is left per learner
+is the engine (0.3 CPU-s a start; the container created and started in 1.3-4.4 s and 2.3-3.1 s
+under a room), the hub seeing the server (1-1.5 s) and logging in (0.4-1.2 s).
+``--compare docker_api_threads=1`` (20 learners): created 2.63 -> 1.34 s and seen ready 1.83 ->
+0.96 s with 8 threads, p95 unchanged (20.9 vs 21.9 s: on 2 cores the room is CPU-bound).
 """
 
 from __future__ import annotations
