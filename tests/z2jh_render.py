@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,46 @@ def hub_values(objects: list[dict]) -> dict:
     chart mounts at /usr/local/etc/jupyterhub/secret and its jupyterhub_config.py reads."""
     secret = find(objects, "Secret", "hub")
     return yaml.safe_load(base64.b64decode(secret["data"]["values.yaml"]))
+
+
+def hub_secret_value(objects: list[dict], key: str) -> str:
+    """A value of the chart's ``hub`` Secret (e.g. a service's generated ``apiToken``)."""
+    return base64.b64decode(find(objects, "Secret", "hub")["data"][key]).decode()
+
+
+def hub_config(
+    objects: list[dict], relocate: dict[str, str] | None = None, environ: dict | None = None
+):
+    """The traitlets ``Config`` the hub pod would load, for the parts of the chart's
+    ``jupyterhub_config.py`` (files/hub/) the workshop sets: ``hub.config``, ``templateVars``,
+    ``services`` (with the tokens the chart generated into its Secret), ``loadRoles``, then every
+    ``hub.extraConfig`` snippet ``exec``'d with ``c``, in the chart's order. ``relocate``: text
+    replaced in the values first (pod paths and Service addresses -> this machine's);
+    ``environ``: the hub's environment variables the snippets read (the passwords)."""
+    import os
+    from unittest.mock import patch
+
+    from traitlets.config import Config
+
+    values = hub_values(objects)
+    for old, new in (relocate or {}).items():
+        values = json.loads(json.dumps(values).replace(old, new))
+    hub = values["hub"]
+    c = Config()
+    c.JupyterHub.services = []
+    c.JupyterHub.load_roles = []
+    if hub.get("templateVars"):
+        c.JupyterHub.template_vars = hub["templateVars"]
+    for key, service in hub.get("services", {}).items():
+        service.setdefault("name", key)
+        service["api_token"] = hub_secret_value(objects, f"hub.services.{key}.apiToken")
+        c.JupyterHub.services.append(service)
+    for key, role in hub.get("loadRoles", {}).items():
+        role.setdefault("name", key)
+        c.JupyterHub.load_roles.append(role)
+    for section, cfg in hub.get("config", {}).items():
+        c[section].update(cfg)
+    with patch.dict(os.environ, environ or {}):
+        for _, snippet in sorted(hub.get("extraConfig", {}).items()):
+            exec(snippet, {"c": c})
+    return c
