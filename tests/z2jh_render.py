@@ -102,44 +102,63 @@ def hub_values(objects: list[dict]) -> dict:
     return yaml.safe_load(base64.b64decode(secret["data"]["values.yaml"]))
 
 
-def hub_secret_value(objects: list[dict], key: str) -> str:
-    """A value of the chart's ``hub`` Secret (e.g. a service's generated ``apiToken``)."""
-    return base64.b64decode(find(objects, "Secret", "hub")["data"][key]).decode()
-
-
 def hub_config(
     objects: list[dict], relocate: dict[str, str] | None = None, environ: dict | None = None
 ):
-    """The traitlets ``Config`` the hub pod would load, for the parts of the chart's
-    ``jupyterhub_config.py`` (files/hub/) the workshop sets: ``hub.config``, ``templateVars``,
-    ``services`` (with the tokens the chart generated into its Secret), ``loadRoles``, then every
-    ``hub.extraConfig`` snippet ``exec``'d with ``c``, in the chart's order. ``relocate``: text
-    replaced in the values first (pod paths and Service addresses -> this machine's);
-    ``environ``: the hub's environment variables the snippets read (the passwords)."""
+    """The traitlets ``Config`` the hub pod would load (:func:`apply_chart_config`) for the
+    rendered ``objects``. ``relocate``: text replaced in the values first (pod paths and
+    Service addresses -> this machine's, :func:`relocated`); ``environ``: the hub's environment
+    variables the snippets read (the passwords)."""
     import os
     from unittest.mock import patch
 
     from traitlets.config import Config
 
-    values = hub_values(objects)
-    for old, new in (relocate or {}).items():
-        values = json.loads(json.dumps(values).replace(old, new))
-    hub = values["hub"]
     c = Config()
+    with patch.dict(os.environ, environ or {}):
+        apply_chart_config(c, relocated(hub_values(objects), relocate), service_tokens(objects))
+    return c
+
+
+def relocated(values: dict, relocate: dict[str, str] | None) -> dict:
+    """``values`` with each key of ``relocate`` replaced by its value, wherever it occurs."""
+    text = json.dumps(values)
+    for old, new in (relocate or {}).items():
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+def service_tokens(objects: list[dict]) -> dict[str, str]:
+    """``{service: API token}``: what the chart generated into its ``hub`` Secret."""
+    data = find(objects, "Secret", "hub")["data"]
+    prefix, suffix = "hub.services.", ".apiToken"
+    return {
+        key[len(prefix) : -len(suffix)]: base64.b64decode(value).decode()
+        for key, value in data.items()
+        if key.startswith(prefix) and key.endswith(suffix)
+    }
+
+
+def apply_chart_config(c, values: dict, tokens: dict[str, str]) -> None:
+    """Do to ``c`` what the chart's ``jupyterhub_config.py`` (files/hub/) does with the parts
+    of ``values`` the workshop sets, in its order: ``templateVars``, ``services`` (with the
+    chart's generated ``tokens``), ``loadRoles``, ``hub.config``, then every ``hub.extraConfig``
+    snippet ``exec``'d with ``c``. Imports nothing of the repository: a hub process run with
+    only the mounted code on its path calls it from its config file."""
+    hub = values["hub"]
     c.JupyterHub.services = []
     c.JupyterHub.load_roles = []
     if hub.get("templateVars"):
         c.JupyterHub.template_vars = hub["templateVars"]
     for key, service in hub.get("services", {}).items():
         service.setdefault("name", key)
-        service["api_token"] = hub_secret_value(objects, f"hub.services.{key}.apiToken")
+        service.pop("apiToken", None)
+        service["api_token"] = tokens[key]
         c.JupyterHub.services.append(service)
     for key, role in hub.get("loadRoles", {}).items():
         role.setdefault("name", key)
         c.JupyterHub.load_roles.append(role)
     for section, cfg in hub.get("config", {}).items():
         c[section].update(cfg)
-    with patch.dict(os.environ, environ or {}):
-        for _, snippet in sorted(hub.get("extraConfig", {}).items()):
-            exec(snippet, {"c": c})
-    return c
+    for _, snippet in sorted(hub.get("extraConfig", {}).items()):
+        exec(snippet, {"c": c})

@@ -6,7 +6,10 @@
 
 They talk to the hub running for ``--data-dir`` with the CLI's token, or to the hub at
 ``--hub-url`` (the chart, a hub elsewhere) with a token in ``WORKSHOP_HUB_TOKEN`` (an
-instructor's, made on the hub's Token page). See ``hub/classroom/``.
+instructor's, made on the hub's Token page). With ``--hub-url``, announcements and pushes are
+kept by that hub (its ``my-work`` service), which shows the banner and delivers to servers
+that start later as a hub run here does; only collect is limited there (``REMOTE_LIMITS``).
+See ``hub/classroom/``.
 """
 
 from __future__ import annotations
