@@ -202,6 +202,20 @@ def check_https(hub: dict, objects: list[dict], settings) -> None:
         assert ("Deployment", "autohttps") not in kinds
 
 
+def proxy_may_reach(objects: list[dict], port: int) -> bool:
+    """Whether the hub's network policy lets the proxy's pods in on ``port``."""
+    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
+    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
+    return any(
+        {p["port"] for p in rule.get("ports", [])} == {port}
+        and any(
+            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
+            for src in rule.get("from", [])
+        )
+        for rule in policy
+    )
+
+
 def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
     """The class board runs in the hub pod from its mounted code, the proxy reaches it on the
     hub Service's extra port (the network policy lets it in), and it reads learners' servers
@@ -231,16 +245,7 @@ def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
     mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
     for path in classroom_code_files():
         assert f"{service['cwd']}/{path}" in mounts, path
-    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
-    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
-    assert any(
-        {p["port"] for p in rule.get("ports", [])} == {int(port)}
-        and any(
-            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
-            for src in rule.get("from", [])
-        )
-        for rule in policy
-    ), "the proxy may not reach the board"
+    assert proxy_may_reach(objects, int(port)), "the proxy may not reach the board"
     roles = hub["hub"]["loadRoles"]
     assert roles["class-board"]["scopes"] == BOARD_SCOPES
     assert roles["class-board"]["services"] == ["board"]
@@ -276,16 +281,7 @@ def check_classroom(hub: dict, objects: list[dict], settings) -> None:
     assert int(port) != settings.board_port
     for path in classroom_code_files():
         assert f"{service['cwd']}/{path}" in mounts, path
-    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
-    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
-    assert any(
-        {p["port"] for p in rule.get("ports", [])} == {int(port)}
-        and any(
-            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
-            for src in rule.get("from", [])
-        )
-        for rule in policy
-    ), "the proxy may not reach my-work"
+    assert proxy_may_reach(objects, int(port)), "the proxy may not reach my-work"
     roles = hub["hub"]["loadRoles"]
     assert roles["my-work"]["scopes"] == download.SERVICE_SCOPES
     assert roles["my-work"]["services"] == [download.SERVICE_NAME]

@@ -127,7 +127,7 @@ def make_push(
     taken: set[str] = frozenset(),
 ) -> Push:  # fmt: skip
     """The push of ``notebook`` (from a file named ``source_name``), kept nowhere (``stored``
-    is ``""``); ``taken``: targets of earlier pushes. See :func:`record_push`."""
+    is ``""``); ``taken``: targets of earlier pushes. See :func:`record_notebook`."""
     copy = check_copy_path(copy if copy is not None else source_name)
     when = when or dt.datetime.now()
     return Push(
@@ -141,15 +141,6 @@ def make_push(
 
 def _text(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-
-
-def prepare_push(
-    source: str | os.PathLike, copy: str | None = None, when: dt.datetime | None = None,
-    taken: set[str] = frozenset(),
-) -> tuple[Push, dict]:  # fmt: skip
-    """The push of the notebook ``source`` (validated) and the notebook, kept nowhere."""
-    notebook = read_notebook(source)
-    return make_push(notebook, Path(source).name, copy, when, taken), notebook
 
 
 def record_push(

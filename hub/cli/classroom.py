@@ -26,7 +26,7 @@ from hub.classroom.download import Records
 TOKEN_ENV = "WORKSHOP_HUB_TOKEN"
 #: what --hub-url (a hub whose data dir is elsewhere: the chart) cannot do; announcements and
 #: pushes are kept by that hub's my-work service (``hub.classroom.download.Records``), so only
-#: collect is limited there. docs/eks.md and the runbook quote it (tests/test_classroom_chart.py)
+#: collect is limited there. docs/eks.md and the runbook quote it (tests/test_classroom_chart_hub.py)
 REMOTE_LIMITS = (
     "a stopped server's home is not on this machine, and JupyterHub's API reads only running "
     "servers (on the chart a home is a volume that only a pod mounting it can read): "
@@ -138,10 +138,9 @@ def cmd_push(args) -> int:
     from hub.classroom import push
     from hub.classroom.learner_servers import running_servers
 
-    push.read_notebook(args.file)  # a bad FILE is said before anything else
+    notebook = push.read_notebook(args.file)  # a bad FILE is said before anything else
     access = hub_access(args)
     if access.data_dir is None:  # kept by that hub, which delivers it to later starts
-        notebook = push.read_notebook(args.file)
         record = Records(access.client.url, access.token).push(
             notebook, Path(args.file).name, args.copy
         )

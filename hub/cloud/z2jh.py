@@ -29,7 +29,11 @@ like the local and single-host hubs) with the same login rules, limits and culli
   ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise;
 * the class board (``board``, :func:`board_values`): the same service as on a local hub, run
   in the hub pod from its code mounted there (``hub.extraFiles``), reached by the proxy on the
-  hub Service's extra port, reading learners' servers through the proxy's own Service.
+  hub Service's extra port, reading learners' servers through the proxy's own Service;
+* the classroom (:func:`classroom_values`, always): the same code mounted, the ``my-work``
+  service (a learner's zip; announcements and pushes kept on the hub's volume, written by
+  ``workshop announce|push --hub-url``) and the extraConfig that gives the hub the banner, the
+  home page's link and the delivery to servers that start later (``hub.classroom.chart_hub``).
 
 Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
 Terraform module that installs the chart adds them (``terraform/aws-eks``).
