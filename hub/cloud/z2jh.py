@@ -29,7 +29,11 @@ like the local and single-host hubs) with the same login rules, limits and culli
   ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise;
 * the class board (``board``, :func:`board_values`): the same service as on a local hub, run
   in the hub pod from its code mounted there (``hub.extraFiles``), reached by the proxy on the
-  hub Service's extra port, reading learners' servers through the proxy's own Service.
+  hub Service's extra port, reading learners' servers through the proxy's own Service;
+* the classroom (:func:`classroom_values`, always): the same code mounted, the ``my-work``
+  service (a learner's zip; announcements and pushes kept on the hub's volume, written by
+  ``workshop announce|push --hub-url``) and the extraConfig that gives the hub the banner, the
+  home page's link and the delivery to servers that start later (``hub.classroom.chart_hub``).
 
 Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
 Terraform module that installs the chart adds them (``terraform/aws-eks``).
@@ -79,6 +83,9 @@ HUB_DATA_DIR = "/srv/jupyterhub"
 #: the chart's Services (names for a release without fullnameOverride): the hub's, and the
 #: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS)
 HUB_SERVICE = "hub"
+#: the port of the ``my-work`` service in the hub pod (and on the hub Service); the next one
+#: when the settings' board_port takes it
+MY_WORK_PORT = 8090
 
 # Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
 _PASSWORD_CONFIG = """\
@@ -234,62 +241,131 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
             "extraTolerations": [GPU_TAINT],
         },
     }
+    parts = [classroom_values(settings)]
     if settings.board:
-        values["hub"].update(board_values(settings, roster))
+        parts.append(board_values(settings, roster))
+    values["hub"] = _merge_hub_parts([values["hub"], *parts])
     return values
+
+
+def _merge_hub_parts(parts: list[dict]) -> dict:
+    """``hub`` values of several parts as one: dicts merged key by key (``services``,
+    ``loadRoles``), lists joined (ports, ingress rules, the ``user`` role's scopes)."""
+    out: dict = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = _merge_hub_parts([out[key], value])
+            elif isinstance(value, list) and isinstance(out.get(key), list):
+                out[key] = out[key] + [item for item in value if item not in out[key]]
+            else:
+                out[key] = value
+    return out
+
+
+def _proxy_url(settings) -> str:
+    """The proxy as the hub pod reaches it: Traefik's Service would redirect to HTTPS."""
+    if _https(settings).get("type") == "letsencrypt":
+        return "http://proxy-http:8000"
+    return "http://proxy-public:80"
+
+
+def _proxy_may_reach(port: int, name: str) -> tuple[dict, dict]:
+    """The hub Service's extra port ``port`` and the network policy rule letting the proxy in."""
+    proxy = {"podSelector": {"matchLabels": {"app": "jupyterhub", "component": "proxy"}}}
+    return (
+        {"name": name, "port": port, "targetPort": port},
+        {"ports": [{"port": port}], "from": [proxy]},
+    )
+
+
+def classroom_values(settings) -> dict:
+    """Announcements, pushes and "my work" in the hub pod, as on a local hub
+    (``hub.classroom.chart_hub``): the repository's classroom code mounted
+    (``hub.extraFiles``, :func:`classroom_files`); the ``my-work`` service (a learner's zip,
+    and the instructors' records API that ``workshop announce|push --hub-url`` write through)
+    with its role, on the hub Service's port ``MY_WORK_PORT``, keeping its state in the hub's
+    data dir (``HUB_DATA_DIR``, the hub's volume); and the ``hub.extraConfig`` snippet that
+    gives the hub the banner, the home page's link and the delivery to later starts."""
+    from hub.classroom import download
+    from hub.classroom.chart_hub import EXTRA_CONFIG_NAME, extra_config
+    from hub.classroom.service import service_command
+
+    port = MY_WORK_PORT if settings.board_port != MY_WORK_PORT else MY_WORK_PORT + 1
+    command = service_command("python3", download.SERVICE_MODULE, [])
+    service = {
+        "url": f"http://{HUB_SERVICE}:{port}",
+        "command": command,
+        "cwd": BOARD_CODE_DIR,
+        "oauth_no_confirm": True,
+        "environment": {
+            "WORKSHOP_DATA_DIR": HUB_DATA_DIR,
+            "WORKSHOP_PROXY_URL": _proxy_url(settings) + "/",
+            "WORKSHOP_BIND": "0.0.0.0",
+            download.HOMES_ELSEWHERE_ENV: "1",
+        },
+    }
+    extra_port, ingress = _proxy_may_reach(port, "my-work")
+    wait = settings.start_timeout + settings.http_timeout
+    return {
+        "services": {download.SERVICE_NAME: service},
+        "loadRoles": {
+            "my-work": {
+                "scopes": list(download.SERVICE_SCOPES),
+                "services": [download.SERVICE_NAME],
+            },
+            "user": {"scopes": ["self", download.USER_SCOPE]},
+        },
+        "extraFiles": classroom_files(),
+        "extraConfig": {EXTRA_CONFIG_NAME: extra_config(BOARD_CODE_DIR, HUB_DATA_DIR, wait)},
+        "service": {"extraPorts": [extra_port]},
+        "networkPolicy": {"enabled": True, "ingress": [ingress]},
+    }
+
+
+def classroom_files() -> dict:
+    """``hub.extraFiles``: every file of ``classroom_code_files`` at its path under
+    ``BOARD_CODE_DIR``."""
+    from hub.classroom.service import classroom_code_files
+
+    return {
+        "board-" + path.replace("/", "-"): {
+            "mountPath": f"{BOARD_CODE_DIR}/{path}",
+            "stringData": text,
+        }
+        for path, text in classroom_code_files().items()
+    }
 
 
 def board_values(settings, roster: list[str] | None) -> dict:
     """The class board's part of ``hub`` values: the service (``hub.services.board``), its
-    roles (``hub.loadRoles``), its code (``hub.extraFiles``), the hub Service's extra port the
-    proxy reaches it on, and the network policy rule that lets the proxy in on that port."""
+    roles (``hub.loadRoles``), the hub Service's extra port the proxy reaches it on, and the
+    network policy rule that lets the proxy in on that port. Its code is mounted by
+    :func:`classroom_values`."""
     from hub.classroom.service import (
         BOARD_SERVICE,
         board_arguments,
-        board_code_files,
         board_command,
         board_roles,
         board_service,
     )
 
     port = settings.board_port
-    # the proxy as the hub pod reaches it: Traefik's Service would redirect to HTTPS
-    proxy = (
-        "http://proxy-http:8000"
-        if _https(settings).get("type") == "letsencrypt"
-        else ("http://proxy-public:80")
+    args = board_arguments(
+        settings, _proxy_url(settings), HUB_DATA_DIR, usernames=sorted(roster or [])
     )
-    args = board_arguments(settings, proxy, HUB_DATA_DIR, usernames=sorted(roster or []))
     command = board_command("python3", [*args, "--bind=0.0.0.0"])
     service = board_service(command, f"http://{HUB_SERVICE}:{port}", BOARD_CODE_DIR)
     del service["name"]  # hub.services is keyed by name
-    files = {
-        "board-" + path.replace("/", "-"): {
-            "mountPath": f"{BOARD_CODE_DIR}/{path}",
-            "stringData": text,
-        }
-        for path, text in board_code_files().items()
-    }
+    extra_port, ingress = _proxy_may_reach(port, "board")
+    roles = {}
+    for role in board_roles():
+        roles[role["name"]] = {k: v for k, v in role.items() if k != "name"}
     return {
         "services": {BOARD_SERVICE: service},
-        "loadRoles": {role["name"]: role for role in board_roles()},
-        "extraFiles": files,
-        "service": {"extraPorts": [{"name": "board", "port": port, "targetPort": port}]},
-        "networkPolicy": {
-            "enabled": True,
-            "ingress": [
-                {
-                    "ports": [{"port": port}],
-                    "from": [
-                        {
-                            "podSelector": {
-                                "matchLabels": {"app": "jupyterhub", "component": "proxy"}
-                            }
-                        }
-                    ],
-                }
-            ],
-        },
+        "loadRoles": roles,
+        "service": {"extraPorts": [extra_port]},
+        "networkPolicy": {"enabled": True, "ingress": [ingress]},
     }
 
 
