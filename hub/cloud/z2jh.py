@@ -4,9 +4,13 @@
 deployment installs: values for the z2jh chart ``CHART_VERSION`` (JupyterHub 5.5,
 like the local and single-host hubs) with the same login rules, limits and culling:
 
-* login: JupyterHub's shared-password authenticator, the attendee username pattern, the
-  instructors as admins; with a roster only its usernames may log in (``allowed_users``,
-  ``allow_existing_users`` off), without one anyone matching the pattern who has the password;
+* login: the workshop's authenticator (``hub.auth.WorkshopAuthenticator``, :func:`login_values`),
+  its code mounted into the hub pod (``hub.extraFiles``), the attendee username pattern, the
+  instructors as admins, and the local hub's failed-login limits per client address and per
+  (username, address) from the settings; the client address is believed from
+  ``X-Forwarded-For`` only when the chart's own proxy pods sent it (``hub.client_address``).
+  With a roster only its usernames may log in (``allowed_users``, ``allow_existing_users``
+  off), without one anyone matching the pattern who has the password;
 * passwords: never in the values. The hub reads them from the Kubernetes Secret
   ``PASSWORD_SECRET`` (keys ``PASSWORD_KEYS``) through environment variables
   (``hub.extraEnv`` ``secretKeyRef``) and one ``hub.extraConfig`` snippet;
@@ -32,7 +36,10 @@ like the local and single-host hubs) with the same login rules, limits and culli
   hub Service's extra port, reading learners' servers through the proxy's own Service.
 
 Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
-Terraform module that installs the chart adds them (``terraform/aws-eks``).
+Terraform module that installs the chart adds them (``terraform/aws-eks``). The limits need the
+learners' own addresses at the proxy: on AWS a Network Load Balancer and a Service with
+``externalTrafficPolicy: Local`` (:data:`KEEP_CLIENT_ADDRESSES`, which ``workshop cloud up``
+patches in: the chart's values cannot set it).
 """
 
 from __future__ import annotations
@@ -76,15 +83,31 @@ METADATA_IP = "169.254.169.254"
 #: data dir there (the chart's sqlite PVC), where board-access.log is kept
 BOARD_CODE_DIR = "/usr/local/etc/workshop-board"
 HUB_DATA_DIR = "/srv/jupyterhub"
-#: the chart's Services (names for a release without fullnameOverride): the hub's, and the
-#: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS)
+#: where the workshop's login code (``hub.auth.CHART_FILES``) is mounted in the hub pod; the
+#: hub process imports ``hub.auth`` from there
+LOGIN_CODE_DIR = "/usr/local/etc/workshop-login"
+AUTHENTICATOR_CLASS = "hub.auth.WorkshopAuthenticator"
+#: the chart's Services (names for a release without fullnameOverride): the hub's, the
+#: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS) and the
+#: public one, which the load balancer is made for
 HUB_SERVICE = "hub"
+PUBLIC_SERVICE = "proxy-public"
+#: what the public Service needs beyond the chart's values for the hub to see learners' own
+#: addresses: nodes hand load-balancer traffic only to their own pods, without replacing the
+#: source address (Kubernetes, "Preserving the client source IP"); the chart's schema has no
+#: field for it, so ``workshop cloud up --target eks`` patches it in after the chart
+KEEP_CLIENT_ADDRESSES = {"spec": {"externalTrafficPolicy": "Local"}}
 
 # Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
 _PASSWORD_CONFIG = """\
 import os
-c.SharedPasswordAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
-c.SharedPasswordAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+c.WorkshopAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
+c.WorkshopAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+"""
+# ... and the authenticator's code is importable (JupyterHub imports it after the config)
+_LOGIN_CODE_CONFIG = f"""\
+import sys
+sys.path.insert(0, {LOGIN_CODE_DIR!r})
 """
 
 
@@ -160,10 +183,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
     images = learner_images(settings)
     name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
     pod = learner_resources(settings)
-    auth = {
-        "admin_users": list(settings.admin_users),
-        "username_pattern": login_pattern(settings.admin_users),
-    }
+    auth = login_values(settings)
     if roster:
         # admins listed too: the hub adds them at start-up, but say it where it is read
         allowed = sorted(set(roster) | set(settings.admin_users))
@@ -175,14 +195,18 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
         "hub": {
             "baseUrl": "/",
             "config": {
-                "JupyterHub": {"authenticator_class": "shared-password", "admin_access": True},
-                "SharedPasswordAuthenticator": auth,
+                "JupyterHub": {"authenticator_class": AUTHENTICATOR_CLASS, "admin_access": True},
+                "WorkshopAuthenticator": auth,
             },
             "extraEnv": {
                 env: {"valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": key}}}
                 for env, key in PASSWORD_KEYS.items()
             },
-            "extraConfig": {"workshop-passwords": _PASSWORD_CONFIG},
+            "extraConfig": {
+                "workshop-login-code": _LOGIN_CODE_CONFIG,
+                "workshop-passwords": _PASSWORD_CONFIG,
+            },
+            "extraFiles": login_code_files(),
             "concurrentSpawnLimit": settings.concurrent_spawn_limit,
             "activeServerLimit": settings.class_size + len(settings.admin_users),
             "templateVars": {"announcement_login": login_announcement()},
@@ -235,8 +259,39 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
         },
     }
     if settings.board:
-        values["hub"].update(board_values(settings, roster))
+        board = board_values(settings, roster)
+        values["hub"]["extraFiles"].update(board.pop("extraFiles"))
+        values["hub"].update(board)
     return values
+
+
+def login_values(settings) -> dict:
+    """The ``WorkshopAuthenticator`` section of the hub's config: the attendee pattern, the
+    instructors, the failed-login limits of the settings, and the chart's proxy pods as the
+    only ones whose ``X-Forwarded-For`` is believed (roster: :func:`chart_values`)."""
+    from hub.auth import LIMITS
+    from hub.client_address import PROXY_POD_SELECTOR
+
+    return {
+        "admin_users": list(settings.admin_users),
+        "username_pattern": login_pattern(settings.admin_users),
+        **{name: getattr(settings, name) for name in LIMITS},
+        "proxy_pod_selector": PROXY_POD_SELECTOR,
+    }
+
+
+def login_code_files() -> dict:
+    """``hub.extraFiles`` entries mounting ``hub.auth.CHART_FILES`` under ``LOGIN_CODE_DIR``."""
+    from hub.auth import CHART_FILES
+    from hub.paths import REPO_ROOT
+
+    return {
+        "login-" + path.replace("/", "-"): {
+            "mountPath": f"{LOGIN_CODE_DIR}/{path}",
+            "stringData": (REPO_ROOT / path).read_text(encoding="utf-8"),
+        }
+        for path in CHART_FILES
+    }
 
 
 def board_values(settings, roster: list[str] | None) -> dict:
