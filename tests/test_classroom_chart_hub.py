@@ -65,7 +65,7 @@ def chart(tmp_path: Path, board: bool = False) -> tuple[dict, list[dict]]:
 def mount_files(objects: list[dict], code_dir: Path) -> None:
     """Write ``hub.extraFiles`` where the hub pod mounts them, under ``code_dir``."""
     for item in hub_values(objects)["hub"]["extraFiles"].values():
-        path = code_dir / Path(item["mountPath"]).relative_to(z2jh.BOARD_CODE_DIR)
+        path = code_dir / Path(item["mountPath"]).relative_to(z2jh.HUB_CODE_DIR)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(item["stringData"], encoding="utf-8")
 
@@ -136,7 +136,7 @@ def chart_hub(tmp_path_factory):
     local = relocated(
         hub_values(objects),
         {
-            z2jh.BOARD_CODE_DIR: str(code),
+            z2jh.HUB_CODE_DIR: str(code),
             z2jh.HUB_DATA_DIR: str(data),
             service_url: f"http://127.0.0.1:{my_work}",
             "http://proxy-public:80": url.rstrip("/"),

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from z2jh_render import find, hub_config, hub_values, render, validate_all
 
+from hub.auth import CHART_FILES
 from hub.cloud import z2jh
 from hub.settings import WorkshopSettings, parse_memory
 
@@ -68,8 +69,10 @@ def rendered(tmp_path_factory):
 
 # --- checks, each usable on any rendering ------------------------------------------------------
 def check_login(hub: dict, settings, roster) -> None:
-    auth = hub["hub"]["config"]["SharedPasswordAuthenticator"]
-    assert hub["hub"]["config"]["JupyterHub"]["authenticator_class"] == "shared-password"
+    auth = hub["hub"]["config"]["WorkshopAuthenticator"]
+    assert hub["hub"]["config"]["JupyterHub"]["authenticator_class"] == (
+        "hub.auth.WorkshopAuthenticator"
+    )
     assert auth["admin_users"] == list(settings.admin_users)
     pattern = re.compile(auth["username_pattern"])
     for name in [*settings.admin_users, "doe_jane", "smith_john_2"]:
@@ -82,6 +85,25 @@ def check_login(hub: dict, settings, roster) -> None:
         assert "allow_all" not in auth
     else:
         assert auth["allow_all"] is True
+
+
+def check_login_limits(hub: dict, objects: list[dict], settings) -> None:
+    """The local hub's failed-login limits, from the settings, by the address the chart's proxy
+    pods saw; the authenticator's code is mounted in the hub pod and importable there."""
+    from hub.auth import CHART_FILES
+
+    auth = hub["hub"]["config"]["WorkshopAuthenticator"]
+    for name in ("login_failures_per_user", "login_failures_per_ip", "login_lockout_seconds"):
+        assert auth[name] == getattr(settings, name), f"{name} is not the setting's"
+    assert auth["proxy_pod_selector"] == "app=jupyterhub,component in (proxy,autohttps)"
+    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
+    assert proxy_labels["app"] == "jupyterhub" and proxy_labels["component"] == "proxy"
+    pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    for path in CHART_FILES:
+        assert f"{z2jh.HUB_CODE_DIR}/{path}" in mounts, f"{path} is not mounted"
+    snippets = "".join(hub["hub"]["extraConfig"].values())
+    assert f"sys.path.insert(0, {z2jh.HUB_CODE_DIR!r})" in snippets
 
 
 def check_no_passwords_in_values(hub: dict, objects: list[dict]) -> None:
@@ -263,7 +285,7 @@ def check_classroom(hub: dict, objects: list[dict], settings) -> None:
 
     service = hub["hub"]["services"][download.SERVICE_NAME]
     assert service["command"] == service_command("python3", download.SERVICE_MODULE, [])
-    assert service["cwd"] == z2jh.BOARD_CODE_DIR
+    assert service["cwd"] == z2jh.HUB_CODE_DIR
     env = service["environment"]
     pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
     mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
@@ -300,6 +322,7 @@ def check_classroom(hub: dict, objects: list[dict], settings) -> None:
 
 CHECKS_FOR_CASE = [
     ("login", lambda s, r, hub, objs: check_login(hub, s, r)),
+    ("login limits", lambda s, r, hub, objs: check_login_limits(hub, objs, s)),
     ("secrets", lambda s, r, hub, objs: check_no_passwords_in_values(hub, objs)),
     ("metadata", lambda s, r, hub, objs: check_metadata_blocked(hub, objs)),
     ("resources", lambda s, r, hub, objs: check_resources(hub, s)),
@@ -357,15 +380,17 @@ def test_gpu_pods_request_a_gpu_and_cpu_pods_none(rendered):
 
 
 def test_the_hub_logs_in_with_the_secret_passwords(rendered, monkeypatch):
-    """The rendered hub config, with the extraConfig snippet run as the chart runs it and the
-    Secret's values in the environment, gives a real SharedPasswordAuthenticator that lets the
-    roster in with the workshop password and nobody else."""
-    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+    """The rendered hub config, with the extraConfig snippets run as the chart runs them and the
+    Secret's values in the environment, gives a real WorkshopAuthenticator that lets the
+    roster in with the workshop password and nobody else. (The mounted copy of its code, on its
+    own, is in test_z2jh_login.py.)"""
+    from hub.auth import WorkshopAuthenticator
 
     monkeypatch.setenv("WORKSHOP_PASSWORD", PASSWORD)
     monkeypatch.setenv("WORKSHOP_ADMIN_PASSWORD", ADMIN_PASSWORD)
     c = hub_config(rendered["roster"][2])  # extraConfig run as the chart's config runs it
-    auth = SharedPasswordAuthenticator(config=c)
+    assert c.JupyterHub.authenticator_class == "hub.auth.WorkshopAuthenticator"
+    auth = WorkshopAuthenticator(config=c)
 
     async def login(name, password):
         return await auth.get_authenticated_user(None, {"username": name, "password": password})
@@ -404,9 +429,23 @@ def test_login_and_profile_checks_fail_on_wrong_values(rendered):
     with pytest.raises(KeyError):
         check_profiles(hub_values(render(no_gpu)), settings)
     anyone = copy.deepcopy(rendered["roster"][1])
-    anyone["hub"]["config"]["SharedPasswordAuthenticator"]["allow_existing_users"] = True
+    anyone["hub"]["config"]["WorkshopAuthenticator"]["allow_existing_users"] = True
     with pytest.raises(AssertionError):
         check_login(hub_values(render(anyone)), rendered["roster"][0], ROSTER)
+
+
+def test_login_limits_check_fails_on_other_limits_or_unmounted_code(rendered):
+    settings, values, _ = rendered["cpu-only"]
+    looser = copy.deepcopy(values)
+    looser["hub"]["config"]["WorkshopAuthenticator"]["login_failures_per_ip"] += 1
+    objects = render(looser)
+    with pytest.raises(AssertionError, match="login_failures_per_ip"):
+        check_login_limits(hub_values(objects), objects, settings)
+    unmounted = copy.deepcopy(values)
+    del unmounted["hub"]["extraFiles"]["code-hub-client_address.py"]
+    objects = render(unmounted)
+    with pytest.raises(AssertionError, match="client_address.py is not mounted"):
+        check_login_limits(hub_values(objects), objects, settings)
 
 
 def test_kubernetes_validation_rejects_a_broken_object(rendered):
@@ -470,6 +509,8 @@ def test_board_check_fails_without_the_port_and_board_can_be_off(rendered, tmp_p
     hub = values["hub"]
     assert "board" not in hub["services"] and "class-board" not in hub["loadRoles"]
     assert hub["loadRoles"]["user"]["scopes"] == ["self", "access:services!service=my-work"]
+    mounted = {f["mountPath"] for f in hub["extraFiles"].values()}
+    assert {f"{z2jh.HUB_CODE_DIR}/{path}" for path in CHART_FILES} <= mounted  # the login's code
     objects = render(values)  # announcements, pushes and my work stay, without the board
     validate_all(objects)
     check_classroom(hub_values(objects), objects, off)
