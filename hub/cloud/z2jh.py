@@ -370,7 +370,10 @@ def hub_code_files() -> dict:
     files = {path: (REPO_ROOT / path).read_text(encoding="utf-8") for path in CHART_FILES}
     files.update(classroom_code_files())
     return {
-        "code-" + path.replace("/", "-"): {"mountPath": f"{HUB_CODE_DIR}/{path}", "stringData": text}
+        "code-" + path.replace("/", "-"): {
+            "mountPath": f"{HUB_CODE_DIR}/{path}",
+            "stringData": text,
+        }
         for path, text in sorted(files.items())
     }
 
