@@ -11,6 +11,11 @@
   a storm of wrong passwords from elsewhere never keeps a learner with the right one out;
 * the shared passwords compared as typed (Unicode NFC on both sides, so an accent typed as one
   or two code points matches), and any form input answered with a 4xx and a message, never 500.
+
+The limits have no defaults here: the hub's configuration sets them from the settings of the same
+names (``hub.settings``), locally (``hub.hub_config``) and in the chart (``hub.cloud.z2jh``).
+This module imports only the standard library, JupyterHub, tornado, traitlets and the modules of
+:data:`CHART_FILES`, which the chart mounts into the hub pod (whose image has nothing of ours).
 """
 
 from __future__ import annotations
@@ -25,13 +30,23 @@ from pathlib import Path
 from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 from jupyterhub.handlers.login import LoginHandler
 from tornado import web
-from traitlets import Int, Unicode
+from traitlets import Int, TraitError, Unicode, validate
 
-from hub.client_address import client_address, rate_key
+from hub.client_address import PROXY_POD_SELECTOR, ProxyPods, client_address, rate_key
 from hub.roster import ROSTER_FILENAME, Roster, is_valid_username, normalize_login
-from hub.settings import WorkshopSettings
 
-_SETTING = WorkshopSettings.class_traits()
+#: this module and what it imports of the repository (paths relative to it): what the hub pod
+#: of the Zero to JupyterHub chart needs to run this authenticator
+CHART_FILES = (
+    "hub/__init__.py",
+    "hub/auth.py",
+    "hub/client_address.py",
+    "hub/isolation/__init__.py",
+    "hub/isolation/sockets.py",
+    "hub/roster.py",
+)
+#: the configurable limits (each set from the setting of the same name)
+LIMITS = ("login_failures_per_user", "login_failures_per_ip", "login_lockout_seconds")
 
 FORMAT_HINT = (
     "Usernames look like lastname_firstname, e.g. vanderberg_jeanluc "
@@ -114,20 +129,48 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
     """Shared-password login limited to the workshop roster, with failed-login rate limits."""
 
     roster_dir = Unicode(
-        help="Directory holding roster.csv (the hub's data dir); re-read when the file changes."
+        help="Directory holding roster.csv (the hub's data dir); re-read when the file changes. "
+        "'' (the chart's hub): allowed_users / allow_all decide, as for any authenticator."
     ).tag(config=True)
-    # defaults and meaning: the settings of the same names, which configure these
-    login_failures_per_user = Int(_SETTING["login_failures_per_user"].default_value).tag(
-        config=True
-    )
-    login_failures_per_ip = Int(_SETTING["login_failures_per_ip"].default_value).tag(config=True)
-    login_lockout_seconds = Int(_SETTING["login_lockout_seconds"].default_value).tag(config=True)
+    # required: the hub's configuration sets them from the settings of the same names
+    login_failures_per_user = Int(
+        0, help="Setting login_failures_per_user: failures per (username, address) per window."
+    ).tag(config=True)
+    login_failures_per_ip = Int(
+        0, help="Setting login_failures_per_ip: failures per client address per window."
+    ).tag(config=True)
+    login_lockout_seconds = Int(
+        0, help="Setting login_lockout_seconds: the window, and the lockout, in seconds."
+    ).tag(config=True)
     front_secret = Unicode(
         help="Value of the header Caddy adds to /hub/login requests ('' without HTTPS)."
     ).tag(config=True)
+    proxy_pod_selector = Unicode(
+        help="On Kubernetes (the Zero to JupyterHub chart): label selector of the chart's proxy "
+        f"pods, e.g. {PROXY_POD_SELECTOR!r}; X-Forwarded-For is believed only from their "
+        "current addresses (hub.client_address.ProxyPods). '' on one machine, where the proxy "
+        "is a socket of the hub's own account."
+    ).tag(config=True)
+
+    @validate(*LIMITS)
+    def _valid_limit(self, proposal):
+        value = proposal.value
+        if value < 1:
+            raise TraitError(
+                f"WorkshopAuthenticator.{proposal.trait.name} must be at least 1, got {value!r}"
+            )
+        return value
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        missing = [name for name in LIMITS if getattr(self, name) < 1]
+        if missing:
+            raise ValueError(
+                f"WorkshopAuthenticator needs {', '.join(missing)} in the hub's configuration "
+                "(from the workshop settings of the same names; hub.hub_config and "
+                "hub.cloud.z2jh set them)"
+            )
+        self._proxy_pods = ProxyPods(self.proxy_pod_selector) if self.proxy_pod_selector else None
         self._roster_cache: tuple[float, frozenset] = (-1.0, frozenset())
         self._per_pair = FailureWindow(self.login_failures_per_user, self.login_lockout_seconds)
         self._per_ip = FailureWindow(self.login_failures_per_ip, self.login_lockout_seconds)
@@ -157,17 +200,25 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
         return self._roster_cache[1]
 
     def check_allowed(self, username, authentication=None):
-        return username in self.admin_users or username in self.roster_usernames()
+        if username in self.admin_users:
+            return True
+        if not self.roster_dir:
+            return super().check_allowed(username, authentication)
+        return username in self.roster_usernames()
 
     def any_allow_config(self):
         return True  # the roster is the allow list, even when it is still empty
 
     # --- login -------------------------------------------------------------------------------
-    def login_address(self, handler) -> str:
+    async def login_address(self, handler) -> str:
         """Rate-limit bucket of the request's source (``hub.client_address``)."""
         if handler is None:
             return "unknown"
-        return rate_key(client_address(handler.request, self.front_secret))
+        proxies = None
+        if self._proxy_pods is not None:
+            peer = getattr(handler.request.connection.context, "address", ("",))[0]
+            proxies = await self._proxy_pods.addresses(peer)
+        return rate_key(client_address(handler.request, self.front_secret, proxies))
 
     async def authenticate(self, handler, data):
         typed_name, password = data.get("username"), data.get("password")
@@ -180,7 +231,7 @@ class WorkshopAuthenticator(SharedPasswordAuthenticator):
                 f"{MAX_PASSWORD_INPUT}.",
             )
         username = self.normalize_username(typed_name)
-        address = self.login_address(handler)
+        address = await self.login_address(handler)
         keys = ((self._per_ip, f"ip:{address}"), (self._per_pair, f"pair:{username}|{address}"))
         for window, key in keys:
             wait = window.retry_after(key)

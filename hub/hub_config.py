@@ -167,6 +167,7 @@ def _classroom(c, settings: WorkshopSettings, credentials: Credentials, services
     from jupyterhub.utils import random_port
 
     from hub.classroom import announce, delivery, download
+    from hub.classroom.service import service_command
 
     data = str(settings.data_path)
     c.JupyterHub.template_vars = {"announcement": announce.banner(data)}
@@ -188,8 +189,7 @@ def _classroom(c, settings: WorkshopSettings, credentials: Credentials, services
             },  # fmt: skip
             "cwd": str(REPO_ROOT),
             # dies with the hub, like the culler
-            "command": [sys.executable, "-m", "hub.die_with_parent", sys.executable, "-m",
-                        "hub.classroom.download"],
+            "command": service_command(sys.executable, download.SERVICE_MODULE, []),
         }
     )  # fmt: skip
     roles.append(

@@ -157,6 +157,11 @@ def test_up_runs_three_steps_and_passes_the_passwords_only_through_stdin(tmp_pat
     assert "install_apps=true" in steps[2]
     (secret_call,) = [c for c in calls if c["argv"][0] == "kubectl" and "apply" in c["argv"]]
     assert argv.index(" ".join(secret_call["argv"])) < argv.index(steps[2])
+    # after the chart: the public Service keeps learners' addresses (the login limits need them)
+    (patch,) = [c["argv"] for c in calls if c["argv"][0] == "kubectl" and "patch" in c["argv"]]
+    assert argv.index(" ".join(patch)) > argv.index(steps[2])
+    assert patch[patch.index("patch") + 1 :][:2] == ["service", "proxy-public"]
+    assert json.loads(patch[-1]) == {"spec": {"externalTrafficPolicy": "Local"}}
     secret = json.loads(secret_call["stdin"])
     creds = load_or_create(data)
     assert base64.b64decode(secret["data"]["workshop-password"]).decode() == creds.workshop_password

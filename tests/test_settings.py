@@ -149,7 +149,7 @@ def test_z2jh_values_reject_what_the_chart_rejects(tmp_path):
 
 def test_z2jh_values_carry_the_same_login_rules(tmp_path):
     values = chart_values(load(tmp_path, {"admin_users": ["teacher"]}))
-    auth = values["hub"]["config"]["SharedPasswordAuthenticator"]
+    auth = values["hub"]["config"]["WorkshopAuthenticator"]
     assert auth["admin_users"] == ["teacher"]
     assert "user_password" not in auth  # no secrets unless asked
     import re

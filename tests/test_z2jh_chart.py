@@ -15,13 +15,15 @@ import re
 
 import pytest
 import yaml
-from z2jh_render import find, hub_values, render, validate_all
+from z2jh_render import find, hub_config, hub_values, render, validate_all
 
+from hub.auth import CHART_FILES
 from hub.cloud import z2jh
 from hub.settings import WorkshopSettings, parse_memory
 
 ROSTER = ["doe_jane", "vanderberg_jeanluc", "smith_john_2"]
 PASSWORD, ADMIN_PASSWORD = "k7fm-2qzp-8rtx", "a" * 20 + "-admin-password-x" * 2
+SECRET_ENV = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
 
 CASES = {
     "cpu-only": {"gpu": "none", "class_size": 40},
@@ -67,8 +69,10 @@ def rendered(tmp_path_factory):
 
 # --- checks, each usable on any rendering ------------------------------------------------------
 def check_login(hub: dict, settings, roster) -> None:
-    auth = hub["hub"]["config"]["SharedPasswordAuthenticator"]
-    assert hub["hub"]["config"]["JupyterHub"]["authenticator_class"] == "shared-password"
+    auth = hub["hub"]["config"]["WorkshopAuthenticator"]
+    assert hub["hub"]["config"]["JupyterHub"]["authenticator_class"] == (
+        "hub.auth.WorkshopAuthenticator"
+    )
     assert auth["admin_users"] == list(settings.admin_users)
     pattern = re.compile(auth["username_pattern"])
     for name in [*settings.admin_users, "doe_jane", "smith_john_2"]:
@@ -81,6 +85,25 @@ def check_login(hub: dict, settings, roster) -> None:
         assert "allow_all" not in auth
     else:
         assert auth["allow_all"] is True
+
+
+def check_login_limits(hub: dict, objects: list[dict], settings) -> None:
+    """The local hub's failed-login limits, from the settings, by the address the chart's proxy
+    pods saw; the authenticator's code is mounted in the hub pod and importable there."""
+    from hub.auth import CHART_FILES
+
+    auth = hub["hub"]["config"]["WorkshopAuthenticator"]
+    for name in ("login_failures_per_user", "login_failures_per_ip", "login_lockout_seconds"):
+        assert auth[name] == getattr(settings, name), f"{name} is not the setting's"
+    assert auth["proxy_pod_selector"] == "app=jupyterhub,component in (proxy,autohttps)"
+    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
+    assert proxy_labels["app"] == "jupyterhub" and proxy_labels["component"] == "proxy"
+    pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    for path in CHART_FILES:
+        assert f"{z2jh.HUB_CODE_DIR}/{path}" in mounts, f"{path} is not mounted"
+    snippets = "".join(hub["hub"]["extraConfig"].values())
+    assert f"sys.path.insert(0, {z2jh.HUB_CODE_DIR!r})" in snippets
 
 
 def check_no_passwords_in_values(hub: dict, objects: list[dict]) -> None:
@@ -201,12 +224,26 @@ def check_https(hub: dict, objects: list[dict], settings) -> None:
         assert ("Deployment", "autohttps") not in kinds
 
 
+def proxy_may_reach(objects: list[dict], port: int) -> bool:
+    """Whether the hub's network policy lets the proxy's pods in on ``port``."""
+    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
+    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
+    return any(
+        {p["port"] for p in rule.get("ports", [])} == {port}
+        and any(
+            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
+            for src in rule.get("from", [])
+        )
+        for rule in policy
+    )
+
+
 def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
     """The class board runs in the hub pod from its mounted code, the proxy reaches it on the
     hub Service's extra port (the network policy lets it in), and it reads learners' servers
     through a proxy Service that exists; its roles are the local hub's."""
     from hub.classroom.board import parse_args
-    from hub.classroom.service import BOARD_SCOPES, board_code_files
+    from hub.classroom.service import BOARD_SCOPES, classroom_code_files
 
     service = hub["hub"]["services"]["board"]
     command = service["command"]
@@ -228,26 +265,64 @@ def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
     assert int(port) in {p["port"] for p in hub_service["spec"]["ports"]}, "no port for the board"
     pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
     mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
-    for path in board_code_files():
+    for path in classroom_code_files():
         assert f"{service['cwd']}/{path}" in mounts, path
-    policy = find(objects, "NetworkPolicy", "hub")["spec"]["ingress"]
-    proxy_labels = find(objects, "Deployment", "proxy")["spec"]["template"]["metadata"]["labels"]
-    assert any(
-        {p["port"] for p in rule.get("ports", [])} == {int(port)}
-        and any(
-            src.get("podSelector", {}).get("matchLabels", {}).items() <= proxy_labels.items()
-            for src in rule.get("from", [])
-        )
-        for rule in policy
-    ), "the proxy may not reach the board"
+    assert proxy_may_reach(objects, int(port)), "the proxy may not reach the board"
     roles = hub["hub"]["loadRoles"]
     assert roles["class-board"]["scopes"] == BOARD_SCOPES
     assert roles["class-board"]["services"] == ["board"]
     assert not any("shares" in scope for scope in roles["user"]["scopes"]), "learners may share"
 
 
+def check_classroom(hub: dict, objects: list[dict], settings) -> None:
+    """Announcements, pushes and "my work" as on a local hub: the ``my-work`` service runs in
+    the hub pod from the mounted code, keeps its state on the hub's volume, the proxy reaches
+    it; the hub's extraConfig, run as the chart runs it, gives the banner, the home page with
+    the link and the delivery hook with the service's token."""
+    from hub.classroom import download
+    from hub.classroom.chart_hub import EXTRA_CONFIG_NAME
+    from hub.classroom.service import classroom_code_files, service_command
+
+    service = hub["hub"]["services"][download.SERVICE_NAME]
+    assert service["command"] == service_command("python3", download.SERVICE_MODULE, [])
+    assert service["cwd"] == z2jh.HUB_CODE_DIR
+    env = service["environment"]
+    pod = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    data = mounts[env["WORKSHOP_DATA_DIR"]]  # the state survives the hub pod: its volume
+    assert "persistentVolumeClaim" in volumes[data["name"]], "the hub's data dir is no volume"
+    assert env[download.HOMES_ELSEWHERE_ENV] and env["WORKSHOP_BIND"] == "0.0.0.0"
+    proxy_host, proxy_port = env["WORKSHOP_PROXY_URL"].removeprefix("http://").strip("/").split(":")
+    assert int(proxy_port) in {
+        p["port"] for p in find(objects, "Service", proxy_host)["spec"]["ports"]
+    }
+    host, port = service["url"].removeprefix("http://").split(":")
+    ports = {p["port"] for p in find(objects, "Service", host)["spec"]["ports"]}
+    assert int(port) in ports, "no port for my-work"
+    assert int(port) != settings.board_port
+    for path in classroom_code_files():
+        assert f"{service['cwd']}/{path}" in mounts, path
+    assert proxy_may_reach(objects, int(port)), "the proxy may not reach my-work"
+    roles = hub["hub"]["loadRoles"]
+    assert roles["my-work"]["scopes"] == download.SERVICE_SCOPES
+    assert roles["my-work"]["services"] == [download.SERVICE_NAME]
+    assert download.USER_SCOPE in roles["user"]["scopes"] and "self" in roles["user"]["scopes"]
+    if settings.board:
+        assert "access:services!service=board" in roles["user"]["scopes"]
+    assert EXTRA_CONFIG_NAME in hub["hub"]["extraConfig"], "no classroom extraConfig"
+    c = hub_config(objects, environ=SECRET_ENV)
+    banner = c.JupyterHub.template_vars["announcement"]
+    assert callable(banner) and banner(None) == ""  # no announcement file: no banner
+    assert c.JupyterHub.template_vars["announcement_login"]  # the chart's own are kept
+    templates = c.JupyterHub.template_paths[0]
+    assert f"{templates}/home.html" in mounts
+    assert callable(c.Spawner.pre_spawn_hook), "no delivery to servers that start later"
+
+
 CHECKS_FOR_CASE = [
     ("login", lambda s, r, hub, objs: check_login(hub, s, r)),
+    ("login limits", lambda s, r, hub, objs: check_login_limits(hub, objs, s)),
     ("secrets", lambda s, r, hub, objs: check_no_passwords_in_values(hub, objs)),
     ("metadata", lambda s, r, hub, objs: check_metadata_blocked(hub, objs)),
     ("resources", lambda s, r, hub, objs: check_resources(hub, s)),
@@ -256,6 +331,7 @@ CHECKS_FOR_CASE = [
     ("scheduling", lambda s, r, hub, objs: check_scheduling(hub, objs)),
     ("https", lambda s, r, hub, objs: check_https(hub, objs, s)),
     ("board", lambda s, r, hub, objs: check_board(hub, objs, s, r)),
+    ("classroom", lambda s, r, hub, objs: check_classroom(hub, objs, s)),
 ]
 
 
@@ -304,21 +380,17 @@ def test_gpu_pods_request_a_gpu_and_cpu_pods_none(rendered):
 
 
 def test_the_hub_logs_in_with_the_secret_passwords(rendered, monkeypatch):
-    """The rendered hub config, with the extraConfig snippet run as the chart runs it and the
-    Secret's values in the environment, gives a real SharedPasswordAuthenticator that lets the
-    roster in with the workshop password and nobody else."""
-    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
-    from traitlets.config import Config
+    """The rendered hub config, with the extraConfig snippets run as the chart runs them and the
+    Secret's values in the environment, gives a real WorkshopAuthenticator that lets the
+    roster in with the workshop password and nobody else. (The mounted copy of its code, on its
+    own, is in test_z2jh_login.py.)"""
+    from hub.auth import WorkshopAuthenticator
 
-    hub = hub_values(rendered["roster"][2])
-    c = Config()
-    for section, cfg in hub["hub"]["config"].items():
-        c[section].update(cfg)
     monkeypatch.setenv("WORKSHOP_PASSWORD", PASSWORD)
     monkeypatch.setenv("WORKSHOP_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    for snippet in hub["hub"]["extraConfig"].values():
-        exec(snippet, {"c": c})  # what the chart's jupyterhub_config.py does with extraConfig
-    auth = SharedPasswordAuthenticator(config=c)
+    c = hub_config(rendered["roster"][2])  # extraConfig run as the chart's config runs it
+    assert c.JupyterHub.authenticator_class == "hub.auth.WorkshopAuthenticator"
+    auth = WorkshopAuthenticator(config=c)
 
     async def login(name, password):
         return await auth.get_authenticated_user(None, {"username": name, "password": password})
@@ -357,9 +429,23 @@ def test_login_and_profile_checks_fail_on_wrong_values(rendered):
     with pytest.raises(KeyError):
         check_profiles(hub_values(render(no_gpu)), settings)
     anyone = copy.deepcopy(rendered["roster"][1])
-    anyone["hub"]["config"]["SharedPasswordAuthenticator"]["allow_existing_users"] = True
+    anyone["hub"]["config"]["WorkshopAuthenticator"]["allow_existing_users"] = True
     with pytest.raises(AssertionError):
         check_login(hub_values(render(anyone)), rendered["roster"][0], ROSTER)
+
+
+def test_login_limits_check_fails_on_other_limits_or_unmounted_code(rendered):
+    settings, values, _ = rendered["cpu-only"]
+    looser = copy.deepcopy(values)
+    looser["hub"]["config"]["WorkshopAuthenticator"]["login_failures_per_ip"] += 1
+    objects = render(looser)
+    with pytest.raises(AssertionError, match="login_failures_per_ip"):
+        check_login_limits(hub_values(objects), objects, settings)
+    unmounted = copy.deepcopy(values)
+    del unmounted["hub"]["extraFiles"]["code-hub-client_address.py"]
+    objects = render(unmounted)
+    with pytest.raises(AssertionError, match="client_address.py is not mounted"):
+        check_login_limits(hub_values(objects), objects, settings)
 
 
 def test_kubernetes_validation_rejects_a_broken_object(rendered):
@@ -416,6 +502,29 @@ def test_board_check_fails_without_the_port_and_board_can_be_off(rendered, tmp_p
     objects = render(no_port)
     with pytest.raises(AssertionError, match="no port for the board"):
         check_board(hub_values(objects), objects, settings, ROSTER)
+    with pytest.raises(AssertionError, match="no port for my-work"):
+        check_classroom(hub_values(objects), objects, settings)
     off = WorkshopSettings.load(tmp_path, overrides={**CASES["roster"], "board": False})
-    hub = z2jh.chart_values(off, roster=ROSTER)["hub"]
-    assert "services" not in hub and "extraFiles" not in hub and "loadRoles" not in hub
+    values = z2jh.chart_values(off, roster=ROSTER)
+    hub = values["hub"]
+    assert "board" not in hub["services"] and "class-board" not in hub["loadRoles"]
+    assert hub["loadRoles"]["user"]["scopes"] == ["self", "access:services!service=my-work"]
+    mounted = {f["mountPath"] for f in hub["extraFiles"].values()}
+    assert {f"{z2jh.HUB_CODE_DIR}/{path}" for path in CHART_FILES} <= mounted  # the login's code
+    objects = render(values)  # announcements, pushes and my work stay, without the board
+    validate_all(objects)
+    check_classroom(hub_values(objects), objects, off)
+
+
+def test_classroom_check_fails_without_the_snippet_or_the_volume(rendered):
+    settings, values, _ = rendered["cpu-only"]
+    no_snippet = copy.deepcopy(values)
+    del no_snippet["hub"]["extraConfig"]["workshop-classroom"]
+    objects = render(no_snippet)
+    with pytest.raises(AssertionError, match="no classroom extraConfig"):
+        check_classroom(hub_values(objects), objects, settings)
+    no_volume = copy.deepcopy(values)
+    no_volume["hub"]["db"] = {"type": "sqlite-memory"}
+    objects = render(no_volume)
+    with pytest.raises((AssertionError, KeyError)):
+        check_classroom(hub_values(objects), objects, settings)

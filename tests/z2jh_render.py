@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,65 @@ def hub_values(objects: list[dict]) -> dict:
     chart mounts at /usr/local/etc/jupyterhub/secret and its jupyterhub_config.py reads."""
     secret = find(objects, "Secret", "hub")
     return yaml.safe_load(base64.b64decode(secret["data"]["values.yaml"]))
+
+
+def hub_config(
+    objects: list[dict], relocate: dict[str, str] | None = None, environ: dict | None = None
+):
+    """The traitlets ``Config`` the hub pod would load (:func:`apply_chart_config`) for the
+    rendered ``objects``. ``relocate``: text replaced in the values first (pod paths and
+    Service addresses -> this machine's, :func:`relocated`); ``environ``: the hub's environment
+    variables the snippets read (the passwords)."""
+    import os
+    from unittest.mock import patch
+
+    from traitlets.config import Config
+
+    c = Config()
+    with patch.dict(os.environ, environ or {}):
+        apply_chart_config(c, relocated(hub_values(objects), relocate), service_tokens(objects))
+    return c
+
+
+def relocated(values: dict, relocate: dict[str, str] | None) -> dict:
+    """``values`` with each key of ``relocate`` replaced by its value, wherever it occurs."""
+    text = json.dumps(values)
+    for old, new in (relocate or {}).items():
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+def service_tokens(objects: list[dict]) -> dict[str, str]:
+    """``{service: API token}``: what the chart generated into its ``hub`` Secret."""
+    data = find(objects, "Secret", "hub")["data"]
+    prefix, suffix = "hub.services.", ".apiToken"
+    return {
+        key[len(prefix) : -len(suffix)]: base64.b64decode(value).decode()
+        for key, value in data.items()
+        if key.startswith(prefix) and key.endswith(suffix)
+    }
+
+
+def apply_chart_config(c, values: dict, tokens: dict[str, str]) -> None:
+    """Do to ``c`` what the chart's ``jupyterhub_config.py`` (files/hub/) does with the parts
+    of ``values`` the workshop sets, in its order: ``templateVars``, ``services`` (with the
+    chart's generated ``tokens``), ``loadRoles``, ``hub.config``, then every ``hub.extraConfig``
+    snippet ``exec``'d with ``c``. Imports nothing of the repository: a hub process run with
+    only the mounted code on its path calls it from its config file."""
+    hub = values["hub"]
+    c.JupyterHub.services = []
+    c.JupyterHub.load_roles = []
+    if hub.get("templateVars"):
+        c.JupyterHub.template_vars = hub["templateVars"]
+    for key, service in hub.get("services", {}).items():
+        service.setdefault("name", key)
+        service.pop("apiToken", None)
+        service["api_token"] = tokens[key]
+        c.JupyterHub.services.append(service)
+    for key, role in hub.get("loadRoles", {}).items():
+        role.setdefault("name", key)
+        c.JupyterHub.load_roles.append(role)
+    for section, cfg in hub.get("config", {}).items():
+        c[section].update(cfg)
+    for _, snippet in sorted(hub.get("extraConfig", {}).items()):
+        exec(snippet, {"c": c})

@@ -14,5 +14,7 @@ environment (the chart's hub image too) and gets its figures on its command line
 A word and a fix for everyone: ``announce`` (the banner and its history), ``push`` (a notebook
 beside each learner's copy), ``collect`` (the room's notebooks into one archive), ``delivery``
 (what a server that starts later is owed), ``download`` (``my-work``: a learner's own zip),
-``learner_servers`` (the notices route and the contents API of one learner's server).
+``learner_servers`` (the notices route and the contents API of one learner's server),
+``chart_hub`` (the banner, the home page's link and the delivery in the chart's hub, from its
+extraConfig; ``my-work`` keeps announcements and pushes there, written with ``--hub-url``).
 """

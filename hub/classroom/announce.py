@@ -5,7 +5,9 @@ record decides what is shown. The hub shows the current text as the banner of it
 ``announcement`` variable of JupyterHub's templates, read from the file on every page, so it
 changes without a restart: :func:`banner`), and every running server gets it as a notice
 (``api/workshop/notices``), which the learner's JupyterLab shows as a notification. Servers
-that start later get the current one from the hub (``hub.classroom.delivery``).
+that start later get the current one from the hub (``hub.classroom.delivery``). On the chart
+the file is in the hub's data dir on its volume, written by its ``my-work`` service
+(``workshop announce --hub-url``), read by the hub as here (``hub.classroom.chart_hub``).
 
 The file: ``<data-dir>/classroom/announcements.json``, ``[{"time", "kind", "text"}, ...]``,
 oldest first; ``time`` is ISO-8601 UTC.

@@ -4,8 +4,9 @@ A running server is read through Jupyter Server's contents API (the saved file: 
 learner's disk, in every mode: local, Docker, the cloud host, the chart). A stopped server's home
 is read where this machine holds it: the home directory (local spawner) or the home volume
 (Docker, through a container that is created and never started, as ``roster remove`` does). On
-the chart, homes of stopped servers are volumes in the cluster: they are listed as not collected
-(``workshop cloud export --target eks`` archives them).
+the chart, homes of stopped servers are volumes in the cluster, which JupyterHub's API cannot
+read: they are listed as not collected, and ``workshop collect --hub-url`` says why and what to
+do instead (``hub.cli.classroom.REMOTE_LIMITS``).
 
 The archive is a zip: one folder per learner (``<username>/<path in the home>``) and
 ``collect-report.txt`` saying who was collected, from where, and who was not and why.

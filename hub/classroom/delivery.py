@@ -1,9 +1,9 @@
 """What a server that starts later is owed: the current announcement and every pushed notebook.
 
-The hub runs this for every start, in every mode whose hub configuration is ours (local,
-Docker, the cloud host): :func:`pre_spawn_hook` (``Spawner.pre_spawn_hook``) leaves a task
-that waits until the server is ready, then delivers through the server's REST API with the
-CLI's token, exactly as ``workshop announce`` and ``workshop push`` do for running servers.
+The hub runs this for every start, in every mode: local, Docker and the cloud host
+(``hub/hub_config.py``, with the CLI's token), and the chart (``hub.classroom.chart_hub``, from
+its extraConfig, with the ``my-work`` service's token): :func:`pre_spawn_hook` (``Spawner.pre_spawn_hook``) leaves a task
+that waits until the server is ready, then delivers through the server's REST API, exactly as ``workshop announce`` and ``workshop push`` do for running servers.
 Delivery is idempotent: a notice already there is not posted twice, a file already there is
 left alone (``hub.classroom.push.deliver``).
 """

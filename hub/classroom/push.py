@@ -109,24 +109,38 @@ def stored_notebook(data_dir: str | os.PathLike, push: Push) -> dict:
     return json.loads((classroom_dir(data_dir) / push.stored).read_text(encoding="utf-8"))
 
 
-def prepare_push(
-    source: str | os.PathLike, copy: str | None = None, when: dt.datetime | None = None,
+def check_notebook_json(notebook) -> dict:
+    """``notebook`` (a notebook's JSON as a dict) when it looks like an nbformat 4 notebook;
+    ``ValueError`` otherwise. The hub's side of a push (no nbformat there: the CLI validated
+    the file with :func:`read_notebook`)."""
+    if (
+        not isinstance(notebook, dict)
+        or notebook.get("nbformat") != 4
+        or not isinstance(notebook.get("cells"), list)
+    ):
+        raise ValueError("the pushed notebook is not an nbformat 4 notebook")
+    return notebook
+
+
+def make_push(
+    notebook: dict, source_name: str, copy: str | None = None, when: dt.datetime | None = None,
     taken: set[str] = frozenset(),
-) -> tuple[Push, dict]:  # fmt: skip
-    """The push of the notebook ``source`` (validated) and the notebook, kept nowhere
-    (``stored`` is ``""``); ``taken``: targets of earlier pushes. See :func:`record_push`."""
-    notebook = read_notebook(source)
-    copy = check_copy_path(copy if copy is not None else Path(source).name)
+) -> Push:  # fmt: skip
+    """The push of ``notebook`` (from a file named ``source_name``), kept nowhere (``stored``
+    is ``""``); ``taken``: targets of earlier pushes. See :func:`record_notebook`."""
+    copy = check_copy_path(copy if copy is not None else source_name)
     when = when or dt.datetime.now()
-    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    entry = Push(
+    return Push(
         time=when.astimezone(dt.UTC).isoformat(timespec="seconds"),
-        source=Path(source).name,
+        source=source_name,
         target=updated_name(copy, when, taken),
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=hashlib.sha256(_text(notebook).encode()).hexdigest(),
         stored="",
     )
-    return entry, notebook
+
+
+def _text(notebook: dict) -> str:
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def record_push(
@@ -136,20 +150,29 @@ def record_push(
     """Validate the notebook ``source``, keep it in the data dir and record the push; returns
     the record and the notebook. ``copy``: the learner's copy it goes beside (default: the
     file's own name in the home); ``when``: the push's local time (default now)."""
+    notebook = read_notebook(source)
+    return record_notebook(data_dir, notebook, Path(source).name, copy, when), notebook
+
+
+def record_notebook(
+    data_dir: str | os.PathLike, notebook: dict, source_name: str, copy: str | None = None,
+    when: dt.datetime | None = None,
+) -> Push:  # fmt: skip
+    """Keep ``notebook`` (already validated) in the data dir and record its push; the hub's
+    side of ``workshop push --hub-url`` (``hub.classroom.download``) and :func:`record_push`."""
     earlier = pushes(data_dir)
-    entry, notebook = prepare_push(source, copy, when, {p.target for p in earlier})
-    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    entry = make_push(notebook, source_name, copy, when, {p.target for p in earlier})
     folder = classroom_dir(data_dir)
     (folder / PUSHED_DIRNAME).mkdir(mode=0o700, parents=True, exist_ok=True)
     stored = f"{PUSHED_DIRNAME}/{len(earlier) + 1:03d}-{entry.sha256[:12]}.ipynb"
-    (folder / stored).write_text(text, encoding="utf-8")
+    (folder / stored).write_text(_text(notebook), encoding="utf-8")
     entry = dataclasses.replace(entry, stored=stored)
     store = folder / STORE_FILENAME
     tmp = store.with_suffix(".tmp")
     records = [asdict(p) for p in earlier] + [asdict(entry)]
     tmp.write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, store)
-    return entry, notebook
+    return entry
 
 
 def notice_text(push: Push) -> str:

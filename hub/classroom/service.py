@@ -81,21 +81,30 @@ def board_roles() -> list[dict]:
     ]
 
 
+def service_command(python: str, module: str, args: list[str]) -> list[str]:
+    """``python -m hub.die_with_parent python -m MODULE ARGS``: a service that dies with the
+    hub (a hub restarted after a crash must not find an old one on its port)."""
+    return [python, "-m", "hub.die_with_parent", python, "-m", module, *args]
+
+
 def board_command(python: str, args: list[str]) -> list[str]:
-    """``python -m hub.die_with_parent python -m hub.classroom.board ARGS``: the board dies
-    with the hub (a hub restarted after a crash must not find an old board on its port)."""
-    return [python, "-m", "hub.die_with_parent", python, "-m", BOARD_MODULE, *args]
+    """The board's :func:`service_command`."""
+    return service_command(python, BOARD_MODULE, args)
 
 
-def board_code_files() -> dict[str, str]:
-    """What the board process imports and serves, as ``{path relative to the repository:
-    text}``: ``hub/__init__.py``, ``hub/die_with_parent.py``, ``hub/roster.py`` and
-    ``hub/classroom/`` with its static files. The chart mounts these into the hub pod (its
-    image has JupyterHub and tornado, nothing of this repository)."""
+def classroom_code_files() -> dict[str, str]:
+    """What the classroom's processes in the chart's hub pod import and serve, as ``{path
+    relative to the repository: text}``: ``hub/__init__.py``, ``hub/die_with_parent.py``,
+    ``hub/roster.py``, ``hub/client.py``, ``hub/classroom/`` with its static files (the board,
+    the ``my-work`` service, and what the hub itself runs: the banner and the delivery to later
+    starts, ``hub.classroom.chart_hub``) and ``hub/templates/home.html`` (the "my work" link).
+    The chart mounts these into the hub pod (its image has JupyterHub and tornado, nothing of
+    this repository)."""
     hub_dir = Path(__file__).resolve().parents[1]
-    paths = [hub_dir / "__init__.py", hub_dir / "die_with_parent.py", hub_dir / "roster.py"]
+    paths = [hub_dir / name for name in ("__init__.py", "die_with_parent.py", "roster.py", "client.py")]  # fmt: skip
     here = Path(__file__).resolve().parent
     paths += sorted(here.glob("*.py")) + sorted(
         p for p in (here / "static").iterdir() if p.is_file()
     )
+    paths.append(hub_dir / "templates" / "home.html")
     return {str(p.relative_to(hub_dir.parent)): p.read_text(encoding="utf-8") for p in paths}

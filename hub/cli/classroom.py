@@ -6,7 +6,10 @@
 
 They talk to the hub running for ``--data-dir`` with the CLI's token, or to the hub at
 ``--hub-url`` (the chart, a hub elsewhere) with a token in ``WORKSHOP_HUB_TOKEN`` (an
-instructor's, made on the hub's Token page). See ``hub/classroom/``.
+instructor's, made on the hub's Token page). With ``--hub-url``, announcements and pushes are
+kept by that hub (its ``my-work`` service), which shows the banner and delivers to servers
+that start later as a hub run here does; only collect is limited there (``REMOTE_LIMITS``).
+See ``hub/classroom/``.
 """
 
 from __future__ import annotations
@@ -18,9 +21,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.classroom.download import Records
+
 TOKEN_ENV = "WORKSHOP_HUB_TOKEN"
-#: what --hub-url (a hub whose data dir is elsewhere: the chart) cannot do
-REMOTE_LIMITS = "(--hub-url: only servers running now get it; servers that start later do not{})"
+#: what --hub-url (a hub whose data dir is elsewhere: the chart) cannot do; announcements and
+#: pushes are kept by that hub's my-work service (``hub.classroom.download.Records``), so only
+#: collect is limited there. docs/eks.md and the runbook quote it (tests/test_classroom_chart_hub.py)
+REMOTE_LIMITS = (
+    "a stopped server's home is not on this machine, and JupyterHub's API reads only running "
+    "servers (on the chart a home is a volume that only a pod mounting it can read): "
+    "`workshop cloud export --target eks` archives every home once servers are stopped, or "
+    "ask them to start their server"
+)
+#: a learner collect could not read for that reason (the reason is printed once, above)
+STOPPED_ELSEWHERE = "server stopped; its home is not on this machine (see above)"
 
 
 @dataclass
@@ -79,9 +93,13 @@ def cmd_announce(args) -> int:
     from hub.classroom.learner_servers import running_servers
 
     if args.list:
-        from hub.settings import WorkshopSettings
+        if getattr(args, "hub_url", None):
+            access = hub_access(args)
+            records = Records(access.client.url, access.token).history()
+        else:
+            from hub.settings import WorkshopSettings
 
-        records = announce.history(WorkshopSettings.load(args.data_dir).data_dir)
+            records = announce.history(WorkshopSettings.load(args.data_dir).data_dir)
         for r in records:
             print(f"{r.time}  {r.kind:<12}  {r.text}")
         print(f"({len(records)} records)" if records else "no announcements yet")
@@ -93,9 +111,8 @@ def cmd_announce(args) -> int:
     text = "" if args.clear else announce.check_text(args.text)
     access = hub_access(args)
     kind = "clear" if args.clear else "announcement"
-    if access.data_dir is None:
-        entry = announce.make(kind, text)
-        print(REMOTE_LIMITS.format(", and the hub's pages show no banner"))
+    if access.data_dir is None:  # kept by that hub (its my-work service), which shows it
+        entry = Records(access.client.url, access.token).announce(kind, text)
     else:
         entry = announce.record(access.data_dir, kind, text)
     servers = running_servers(access.client, access.token)
@@ -107,11 +124,11 @@ def cmd_announce(args) -> int:
         except (OSError, RuntimeError) as err:
             failed[name] = str(err)
     what = "cleared the announcement" if args.clear else f"announced: {entry.text}"
-    print(f"{what}" + (" (banner on the hub's pages now)" if access.data_dir else ""))
+    print(f"{what} (banner on the hub's pages now)" if not args.clear else what)
     print(f"notified {len(reached)} running servers: {', '.join(reached) or 'none'}")
     for name, why in failed.items():
         print(f"  not notified: {name}: {why}")
-    if not args.clear and access.data_dir:
+    if not args.clear:
         print("servers that start later get it when they are ready")
     return 0 if not failed else 1
 
@@ -121,11 +138,12 @@ def cmd_push(args) -> int:
     from hub.classroom import push
     from hub.classroom.learner_servers import running_servers
 
-    push.read_notebook(args.file)  # a bad FILE is said before anything else
+    notebook = push.read_notebook(args.file)  # a bad FILE is said before anything else
     access = hub_access(args)
-    if access.data_dir is None:
-        record, notebook = push.prepare_push(args.file, args.copy)
-        print(REMOTE_LIMITS.format(""))
+    if access.data_dir is None:  # kept by that hub, which delivers it to later starts
+        record = Records(access.client.url, access.token).push(
+            notebook, Path(args.file).name, args.copy
+        )
     else:
         record, notebook = push.record_push(access.data_dir, args.file, args.copy)
     servers = running_servers(access.client, access.token)
@@ -134,8 +152,7 @@ def cmd_push(args) -> int:
     print(f"received now ({len(result.received)}): {', '.join(result.received) or 'none'}")
     if result.kept:
         print(f"had a file of that name, left as it was ({len(result.kept)}): {', '.join(result.kept)}")  # fmt: skip
-    later = "get it at their next start" if access.data_dir else "not running, not reached"
-    print(f"{later} ({len(result.later)}): {', '.join(result.later) or 'none'}")
+    print(f"get it at their next start ({len(result.later)}): {', '.join(result.later) or 'none'}")
     for name, why in sorted(result.failed.items()):
         print(f"  failed: {name}: {why}")
     return 0 if not result.failed else 1
@@ -159,10 +176,8 @@ def cmd_collect(args) -> int:
     if access.data_dir is not None:
         read_stopped = collect.stopped_reader(access.settings)
     else:
-        read_stopped = collect.unreachable(
-            "server stopped; its home is not on this machine (on the chart: "
-            "`workshop cloud export --target eks`, or ask them to start it)"
-        )
+        read_stopped = collect.unreachable(STOPPED_ELSEWHERE)
+        print(f"(--hub-url: {REMOTE_LIMITS})")
     servers = running_servers(access.client, access.token)
     print(f"collecting {notebook or 'every notebook'} from {len(names)} learners "
           f"({len([n for n in names if n in servers])} servers running)")  # fmt: skip

@@ -11,7 +11,10 @@ steps so that nothing secret passes through Terraform and teardown never sticks:
 * up: (1) the cluster and node groups (``install_apps=false``); (2) the hub's namespace, then
   the passwords' Secret through ``kubectl apply -f -`` from stdin (``hub.cloud.z2jh.password_secret``,
   passwords from the data directory's secrets file); (3) everything (``install_apps=true``): the
-  storage class, device plugin, autoscaler and the chart with ``workshop settings z2jh``.
+  storage class, device plugin, autoscaler and the chart with ``workshop settings z2jh``;
+  then the chart's public Service gets ``externalTrafficPolicy: Local``
+  (``hub.cloud.z2jh.KEEP_CLIENT_ADDRESSES``, which the chart's values cannot set), so that the
+  hub's login limits see each learner's own address and not a node's.
 * down: (1) the Kubernetes side goes (``install_apps=false``: the chart's load balancer is
   deleted), and the command waits until AWS no longer lists that load balancer; (2)
   ``terraform destroy``. A load balancer left behind keeps its network interfaces in the subnets
@@ -35,7 +38,14 @@ from pathlib import Path
 
 import yaml
 
-from hub.cloud.z2jh import PASSWORD_SECRET, chart_values, learner_resources, password_secret
+from hub.cloud.z2jh import (
+    KEEP_CLIENT_ADDRESSES,
+    PASSWORD_SECRET,
+    PUBLIC_SERVICE,
+    chart_values,
+    learner_resources,
+    password_secret,
+)
 from hub.paths import REPO_ROOT
 from hub.settings import WorkshopSettings, parse_memory
 
@@ -302,6 +312,11 @@ def up(settings: WorkshopSettings, cloud_vars: dict) -> None:
     # the passwords: from the data dir to the cluster through stdin, nowhere else
     _run(["kubectl", "--kubeconfig", str(kubeconfig), "apply", "-f", "-"], stdin=json.dumps(secret))
     _run([*tf, "apply", "-input=false", "-auto-approve", "-var", "install_apps=true"])
+    # learners' own addresses for the login limits: nodes keep the load balancer's traffic
+    # to their own proxy pod, source unchanged (a later helm upgrade leaves the field alone)
+    namespace = cloud_vars.get("namespace", "workshop")
+    _run(["kubectl", "--kubeconfig", str(kubeconfig), "-n", namespace, "patch", "service",
+          PUBLIC_SERVICE, "--type", "merge", "-p", json.dumps(KEEP_CLIENT_ADDRESSES)])  # fmt: skip
     print(f"hub: https://{settings.https}/ (point the domain's DNS at the load balancer: "
           f"workshop cloud status --target eks)")  # fmt: skip
 
@@ -311,7 +326,7 @@ def load_balancer_host(settings: WorkshopSettings, namespace: str) -> str:
     kubeconfig = work_dir(settings) / "kubeconfig"
     try:
         return _run(["kubectl", "--kubeconfig", str(kubeconfig), "-n", namespace, "get", "svc",
-                     "proxy-public", "-o",
+                     PUBLIC_SERVICE, "-o",
                      "jsonpath={.status.loadBalancer.ingress[0].hostname}"]).strip()  # fmt: skip
     except RuntimeError:
         return ""

@@ -4,9 +4,13 @@
 deployment installs: values for the z2jh chart ``CHART_VERSION`` (JupyterHub 5.5,
 like the local and single-host hubs) with the same login rules, limits and culling:
 
-* login: JupyterHub's shared-password authenticator, the attendee username pattern, the
-  instructors as admins; with a roster only its usernames may log in (``allowed_users``,
-  ``allow_existing_users`` off), without one anyone matching the pattern who has the password;
+* login: the workshop's authenticator (``hub.auth.WorkshopAuthenticator``, :func:`login_values`),
+  its code mounted into the hub pod (``hub.extraFiles``), the attendee username pattern, the
+  instructors as admins, and the local hub's failed-login limits per client address and per
+  (username, address) from the settings; the client address is believed from
+  ``X-Forwarded-For`` only when the chart's own proxy pods sent it (``hub.client_address``).
+  With a roster only its usernames may log in (``allowed_users``, ``allow_existing_users``
+  off), without one anyone matching the pattern who has the password;
 * passwords: never in the values. The hub reads them from the Kubernetes Secret
   ``PASSWORD_SECRET`` (keys ``PASSWORD_KEYS``) through environment variables
   (``hub.extraEnv`` ``secretKeyRef``) and one ``hub.extraConfig`` snippet;
@@ -29,10 +33,17 @@ like the local and single-host hubs) with the same login rules, limits and culli
   ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise;
 * the class board (``board``, :func:`board_values`): the same service as on a local hub, run
   in the hub pod from its code mounted there (``hub.extraFiles``), reached by the proxy on the
-  hub Service's extra port, reading learners' servers through the proxy's own Service.
+  hub Service's extra port, reading learners' servers through the proxy's own Service;
+* the classroom (:func:`classroom_values`, always): the same code mounted, the ``my-work``
+  service (a learner's zip; announcements and pushes kept on the hub's volume, written by
+  ``workshop announce|push --hub-url``) and the extraConfig that gives the hub the banner, the
+  home page's link and the delivery to servers that start later (``hub.classroom.chart_hub``).
 
 Cluster-specific values (the storage class, the load balancer's annotations) are not here: the
-Terraform module that installs the chart adds them (``terraform/aws-eks``).
+Terraform module that installs the chart adds them (``terraform/aws-eks``). The limits need the
+learners' own addresses at the proxy: on AWS a Network Load Balancer and a Service with
+``externalTrafficPolicy: Local`` (:data:`KEEP_CLIENT_ADDRESSES`, which ``workshop cloud up``
+patches in: the chart's values cannot set it).
 """
 
 from __future__ import annotations
@@ -72,19 +83,36 @@ USER_TAINT = {
 #: up to 2 cores; what a pod is guaranteed, and the scheduler packs on, is ``learner_cpu``
 CLUSTER_CPU_LIMIT = 2.0
 METADATA_IP = "169.254.169.254"
-#: where the board's code is mounted in the hub pod (its working directory), and the hub's
-#: data dir there (the chart's sqlite PVC), where board-access.log is kept
-BOARD_CODE_DIR = "/usr/local/etc/workshop-board"
+#: where the workshop's code the hub pod runs is mounted (:func:`hub_code_files`: the login's
+#: and the classroom's; the hub imports ``hub.auth`` from there, the services run there), and
+#: the hub's data dir there (the chart's sqlite PVC), where board-access.log is kept
+HUB_CODE_DIR = "/usr/local/etc/workshop-hub"
 HUB_DATA_DIR = "/srv/jupyterhub"
-#: the chart's Services (names for a release without fullnameOverride): the hub's, and the
-#: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS)
+AUTHENTICATOR_CLASS = "hub.auth.WorkshopAuthenticator"
+#: the chart's Services (names for a release without fullnameOverride): the hub's, the
+#: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS) and the
+#: public one, which the load balancer is made for
 HUB_SERVICE = "hub"
+#: the port of the ``my-work`` service in the hub pod (and on the hub Service); the next one
+#: when the settings' board_port takes it
+MY_WORK_PORT = 8090
+PUBLIC_SERVICE = "proxy-public"
+#: what the public Service needs beyond the chart's values for the hub to see learners' own
+#: addresses: nodes hand load-balancer traffic only to their own pods, without replacing the
+#: source address (Kubernetes, "Preserving the client source IP"); the chart's schema has no
+#: field for it, so ``workshop cloud up --target eks`` patches it in after the chart
+KEEP_CLIENT_ADDRESSES = {"spec": {"externalTrafficPolicy": "Local"}}
 
 # Runs in the hub pod after the chart's own config: the passwords come from PASSWORD_SECRET.
 _PASSWORD_CONFIG = """\
 import os
-c.SharedPasswordAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
-c.SharedPasswordAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+c.WorkshopAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
+c.WorkshopAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+"""
+# ... and the authenticator's code is importable (JupyterHub imports it after the config)
+_LOGIN_CODE_CONFIG = f"""\
+import sys
+sys.path.insert(0, {HUB_CODE_DIR!r})
 """
 
 
@@ -160,10 +188,7 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
     images = learner_images(settings)
     name, _, tag = images["cpu" if settings.gpu == "none" else "gpu"].rpartition(":")
     pod = learner_resources(settings)
-    auth = {
-        "admin_users": list(settings.admin_users),
-        "username_pattern": login_pattern(settings.admin_users),
-    }
+    auth = login_values(settings)
     if roster:
         # admins listed too: the hub adds them at start-up, but say it where it is read
         allowed = sorted(set(roster) | set(settings.admin_users))
@@ -175,14 +200,18 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
         "hub": {
             "baseUrl": "/",
             "config": {
-                "JupyterHub": {"authenticator_class": "shared-password", "admin_access": True},
-                "SharedPasswordAuthenticator": auth,
+                "JupyterHub": {"authenticator_class": AUTHENTICATOR_CLASS, "admin_access": True},
+                "WorkshopAuthenticator": auth,
             },
             "extraEnv": {
                 env: {"valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": key}}}
                 for env, key in PASSWORD_KEYS.items()
             },
-            "extraConfig": {"workshop-passwords": _PASSWORD_CONFIG},
+            "extraConfig": {
+                "workshop-login-code": _LOGIN_CODE_CONFIG,
+                "workshop-passwords": _PASSWORD_CONFIG,
+            },
+            "extraFiles": hub_code_files(),
             "concurrentSpawnLimit": settings.concurrent_spawn_limit,
             "activeServerLimit": settings.class_size + len(settings.admin_users),
             "templateVars": {"announcement_login": login_announcement()},
@@ -234,62 +263,150 @@ def chart_values(settings, roster: list[str] | None = None) -> dict:
             "extraTolerations": [GPU_TAINT],
         },
     }
+    parts = [classroom_values(settings)]
     if settings.board:
-        values["hub"].update(board_values(settings, roster))
+        parts.append(board_values(settings, roster))
+    values["hub"] = _merge_hub_parts([values["hub"], *parts])
     return values
+
+
+def login_values(settings) -> dict:
+    """The ``WorkshopAuthenticator`` section of the hub's config: the attendee pattern, the
+    instructors, the failed-login limits of the settings, and the chart's proxy pods as the
+    only ones whose ``X-Forwarded-For`` is believed (roster: :func:`chart_values`)."""
+    from hub.auth import LIMITS
+    from hub.client_address import PROXY_POD_SELECTOR
+
+    return {
+        "admin_users": list(settings.admin_users),
+        "username_pattern": login_pattern(settings.admin_users),
+        **{name: getattr(settings, name) for name in LIMITS},
+        "proxy_pod_selector": PROXY_POD_SELECTOR,
+    }
+
+
+def _merge_hub_parts(parts: list[dict]) -> dict:
+    """``hub`` values of several parts as one: dicts merged key by key (``services``,
+    ``loadRoles``), lists joined (ports, ingress rules, the ``user`` role's scopes)."""
+    out: dict = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = _merge_hub_parts([out[key], value])
+            elif isinstance(value, list) and isinstance(out.get(key), list):
+                out[key] = out[key] + [item for item in value if item not in out[key]]
+            else:
+                out[key] = value
+    return out
+
+
+def _proxy_url(settings) -> str:
+    """The proxy as the hub pod reaches it: Traefik's Service would redirect to HTTPS."""
+    if _https(settings).get("type") == "letsencrypt":
+        return "http://proxy-http:8000"
+    return "http://proxy-public:80"
+
+
+def _proxy_may_reach(port: int, name: str) -> tuple[dict, dict]:
+    """The hub Service's extra port ``port`` and the network policy rule letting the proxy in."""
+    proxy = {"podSelector": {"matchLabels": {"app": "jupyterhub", "component": "proxy"}}}
+    return (
+        {"name": name, "port": port, "targetPort": port},
+        {"ports": [{"port": port}], "from": [proxy]},
+    )
+
+
+def classroom_values(settings) -> dict:
+    """Announcements, pushes and "my work" in the hub pod, as on a local hub
+    (``hub.classroom.chart_hub``): the repository's classroom code mounted
+    (``hub.extraFiles``, :func:`hub_code_files`); the ``my-work`` service (a learner's zip,
+    and the instructors' records API that ``workshop announce|push --hub-url`` write through)
+    with its role, on the hub Service's port ``MY_WORK_PORT``, keeping its state in the hub's
+    data dir (``HUB_DATA_DIR``, the hub's volume); and the ``hub.extraConfig`` snippet that
+    gives the hub the banner, the home page's link and the delivery to later starts."""
+    from hub.classroom import download
+    from hub.classroom.chart_hub import EXTRA_CONFIG_NAME, extra_config
+    from hub.classroom.service import service_command
+
+    port = MY_WORK_PORT if settings.board_port != MY_WORK_PORT else MY_WORK_PORT + 1
+    command = service_command("python3", download.SERVICE_MODULE, [])
+    service = {
+        "url": f"http://{HUB_SERVICE}:{port}",
+        "command": command,
+        "cwd": HUB_CODE_DIR,
+        "oauth_no_confirm": True,
+        "environment": {
+            "WORKSHOP_DATA_DIR": HUB_DATA_DIR,
+            "WORKSHOP_PROXY_URL": _proxy_url(settings) + "/",
+            "WORKSHOP_BIND": "0.0.0.0",
+            download.HOMES_ELSEWHERE_ENV: "1",
+        },
+    }
+    extra_port, ingress = _proxy_may_reach(port, "my-work")
+    wait = settings.start_timeout + settings.http_timeout
+    return {
+        "services": {download.SERVICE_NAME: service},
+        "loadRoles": {
+            "my-work": {
+                "scopes": list(download.SERVICE_SCOPES),
+                "services": [download.SERVICE_NAME],
+            },
+            "user": {"scopes": ["self", download.USER_SCOPE]},
+        },
+        "extraConfig": {EXTRA_CONFIG_NAME: extra_config(HUB_CODE_DIR, HUB_DATA_DIR, wait)},
+        "service": {"extraPorts": [extra_port]},
+        "networkPolicy": {"enabled": True, "ingress": [ingress]},
+    }
+
+
+def hub_code_files() -> dict:
+    """``hub.extraFiles``: the workshop's code the hub pod runs, each file at its repository
+    path under ``HUB_CODE_DIR``, in one mount: the login's (``hub.auth.CHART_FILES``) and the
+    classroom's (``classroom_code_files``: the board, my-work, the hub's classroom hooks)."""
+    from hub.auth import CHART_FILES
+    from hub.classroom.service import classroom_code_files
+    from hub.paths import REPO_ROOT
+
+    files = {path: (REPO_ROOT / path).read_text(encoding="utf-8") for path in CHART_FILES}
+    files.update(classroom_code_files())
+    return {
+        "code-" + path.replace("/", "-"): {
+            "mountPath": f"{HUB_CODE_DIR}/{path}",
+            "stringData": text,
+        }
+        for path, text in sorted(files.items())
+    }
 
 
 def board_values(settings, roster: list[str] | None) -> dict:
     """The class board's part of ``hub`` values: the service (``hub.services.board``), its
-    roles (``hub.loadRoles``), its code (``hub.extraFiles``), the hub Service's extra port the
-    proxy reaches it on, and the network policy rule that lets the proxy in on that port."""
+    roles (``hub.loadRoles``), the hub Service's extra port the proxy reaches it on, and the
+    network policy rule that lets the proxy in on that port. Its code is mounted by
+    :func:`classroom_values`."""
     from hub.classroom.service import (
         BOARD_SERVICE,
         board_arguments,
-        board_code_files,
         board_command,
         board_roles,
         board_service,
     )
 
     port = settings.board_port
-    # the proxy as the hub pod reaches it: Traefik's Service would redirect to HTTPS
-    proxy = (
-        "http://proxy-http:8000"
-        if _https(settings).get("type") == "letsencrypt"
-        else ("http://proxy-public:80")
+    args = board_arguments(
+        settings, _proxy_url(settings), HUB_DATA_DIR, usernames=sorted(roster or [])
     )
-    args = board_arguments(settings, proxy, HUB_DATA_DIR, usernames=sorted(roster or []))
     command = board_command("python3", [*args, "--bind=0.0.0.0"])
-    service = board_service(command, f"http://{HUB_SERVICE}:{port}", BOARD_CODE_DIR)
+    service = board_service(command, f"http://{HUB_SERVICE}:{port}", HUB_CODE_DIR)
     del service["name"]  # hub.services is keyed by name
-    files = {
-        "board-" + path.replace("/", "-"): {
-            "mountPath": f"{BOARD_CODE_DIR}/{path}",
-            "stringData": text,
-        }
-        for path, text in board_code_files().items()
-    }
+    extra_port, ingress = _proxy_may_reach(port, "board")
+    roles = {}
+    for role in board_roles():
+        roles[role["name"]] = {k: v for k, v in role.items() if k != "name"}
     return {
         "services": {BOARD_SERVICE: service},
-        "loadRoles": {role["name"]: role for role in board_roles()},
-        "extraFiles": files,
-        "service": {"extraPorts": [{"name": "board", "port": port, "targetPort": port}]},
-        "networkPolicy": {
-            "enabled": True,
-            "ingress": [
-                {
-                    "ports": [{"port": port}],
-                    "from": [
-                        {
-                            "podSelector": {
-                                "matchLabels": {"app": "jupyterhub", "component": "proxy"}
-                            }
-                        }
-                    ],
-                }
-            ],
-        },
+        "loadRoles": roles,
+        "service": {"extraPorts": [extra_port]},
+        "networkPolicy": {"enabled": True, "ingress": [ingress]},
     }
 
 
