@@ -24,6 +24,11 @@ def proxy_command() -> list[str]:
     return [str(local)] if local.exists() else ["configurable-http-proxy"]
 
 
+def proxy_api_url(settings: WorkshopSettings) -> str:
+    """configurable-http-proxy's REST API (the hub and the board use it), on loopback."""
+    return f"http://127.0.0.1:{settings.proxy_api_port}"
+
+
 def configure(
     c, settings: WorkshopSettings, credentials: Credentials, system: bool = False
 ) -> None:
@@ -38,7 +43,7 @@ def configure(
     c.JupyterHub.port = settings.port
     c.JupyterHub.hub_ip = "127.0.0.1"
     c.JupyterHub.hub_port = settings.hub_port
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.api_url = proxy_api_url(settings)
     c.ConfigurableHTTPProxy.command = proxy_command()
     c.ConfigurableHTTPProxy.auth_token = credentials.proxy_token
     if settings.https:
@@ -152,7 +157,7 @@ def configure(
             }
         )
     if settings.board:
-        _class_board(settings, data, services, roles)
+        _class_board(settings, credentials, data, services, roles)
     # after the board: both grant the "user" role a service, merged here into one role
     _classroom(c, settings, credentials, services, roles)
     c.JupyterHub.services = services
@@ -209,15 +214,29 @@ def _grant_users(roles: list[dict], scope: str) -> None:
     roles[:] = [r for r in roles if r["name"] != "user"] + [merged]
 
 
-def _class_board(settings: WorkshopSettings, data: Path, services: list, roles: list) -> None:
+def _class_board(
+    settings: WorkshopSettings, credentials: Credentials, data: Path, services: list, roles: list
+) -> None:
     """The class board (``hub.classroom``): a service that dies with the hub, like the culler,
-    reading the room through the proxy on this machine."""
-    from hub.classroom.service import board_arguments, board_command, board_roles, board_service
+    reading learners' servers where the proxy's routing table says they are (the proxy's API
+    on this machine, with its token in the service's environment), not through the proxy."""
+    from hub.classroom.service import (
+        board_arguments,
+        board_command,
+        board_environment,
+        board_roles,
+        board_service,
+    )
 
-    args = board_arguments(settings, settings.local_url, str(data), roster_dir=str(data))
+    args = board_arguments(settings, proxy_api_url(settings), str(data), roster_dir=str(data))
     command = board_command(sys.executable, args)
     services.append(
-        board_service(command, f"http://127.0.0.1:{settings.board_port}", str(REPO_ROOT))
+        board_service(
+            command,
+            f"http://127.0.0.1:{settings.board_port}",
+            str(REPO_ROOT),
+            board_environment(credentials.proxy_token),
+        )
     )
     roles.extend(board_roles())
 

@@ -232,7 +232,8 @@ class WorkshopSettings(Configurable):
     board_poll_seconds = Int(
         5,
         help="Seconds between two readings of the room by the board (each running server's "
-        "state, through the proxy), while an instructor has the board open.",
+        "state, at its address in the proxy's routes; never counted as the learner's activity), "
+        "while an instructor has the board open.",
     ).tag(config=True)
     board_concurrency = Int(
         8,

@@ -316,6 +316,42 @@ def test_notices_over_http_survive_a_server_restart(tmp_path):
         _stop(proc)
 
 
+def test_only_the_learners_own_requests_are_activity(tmp_path):
+    """Jupyter Server's last activity (what jupyterhub-singleuser reports to the hub, and the
+    idle culler reads there) moves with "I'm stuck" and "I'm not stuck any more", never with
+    what the board does: reading the state, posting a notice, and (with
+    ``no_track_activity=1``, as the board sends everything) clearing a stuck or reading a
+    notebook."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "workshop_tutorial.ipynb").write_bytes(TUTORIAL.read_bytes())
+    proc, url = _start_server(home)
+
+    def activity() -> str:
+        return requests.get(f"{url}api/status", headers=_auth(), timeout=30).json()["last_activity"]
+
+    def request(method: str, path: str, **kwargs) -> None:
+        time.sleep(0.01)  # a later request would have a later time
+        requests.request(
+            method, url + path, headers=_auth(), timeout=30, **kwargs
+        ).raise_for_status()
+
+    try:
+        before = activity()
+        request("GET", "api/workshop/state")
+        request("POST", "api/workshop/notices", json={"kind": "access", "text": "looking"})
+        request("DELETE", "api/workshop/stuck?no_track_activity=1")
+        request("GET", "api/contents/workshop_tutorial.ipynb?content=1&no_track_activity=1")
+        assert activity() == before, "a board request counted as the learner's activity"
+        request("POST", "api/workshop/stuck", json={"notebook": "workshop_tutorial.ipynb"})
+        stuck = activity()
+        assert stuck > before, "pressing I'm stuck is the learner's activity"
+        request("DELETE", "api/workshop/stuck")
+        assert activity() > stuck, "leaving the queue is the learner's activity"
+    finally:
+        _stop(proc)
+
+
 # --- the image carries what the server config loads -------------------------------------------
 def _dockerfile_copies() -> list[tuple[list[str], str]]:
     """``(sources, destination)`` of each COPY from the build context in image/Dockerfile."""

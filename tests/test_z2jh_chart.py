@@ -23,7 +23,12 @@ from hub.settings import WorkshopSettings, parse_memory
 
 ROSTER = ["doe_jane", "vanderberg_jeanluc", "smith_john_2"]
 PASSWORD, ADMIN_PASSWORD = "k7fm-2qzp-8rtx", "a" * 20 + "-admin-password-x" * 2
-SECRET_ENV = {"WORKSHOP_PASSWORD": PASSWORD, "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+#: the hub pod's environment from Secrets (the proxy's token: the chart's own Secret)
+SECRET_ENV = {
+    "WORKSHOP_PASSWORD": PASSWORD,
+    "WORKSHOP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "CONFIGPROXY_AUTH_TOKEN": "the-proxys-token",
+}
 
 CASES = {
     "cpu-only": {"gpu": "none", "class_size": 40},
@@ -238,6 +243,64 @@ def proxy_may_reach(objects: list[dict], port: int) -> bool:
     )
 
 
+def _selects(selector: dict, labels: dict) -> bool:
+    return selector.get("matchLabels", {}).items() <= labels.items()
+
+
+def _ports_allow(rule: dict, ports: set) -> bool:
+    return "ports" not in rule or any(p.get("port") in ports for p in rule["ports"])
+
+
+def hub_pod_may_reach(objects: list[dict], policy: str, ports: set) -> bool:
+    """Whether the network policies let the hub pod reach, on one of ``ports`` (numbers or
+    names), the pods of the NetworkPolicy ``policy``: the hub's egress to them and their
+    ingress from it."""
+    hub_labels = find(objects, "Deployment", "hub")["spec"]["template"]["metadata"]["labels"]
+    target = find(objects, "NetworkPolicy", policy)["spec"]
+    target_labels = target["podSelector"]["matchLabels"]
+    egress = find(objects, "NetworkPolicy", "hub")["spec"].get("egress", [])
+    out = any(
+        _ports_allow(rule, ports)
+        and any(_selects(to.get("podSelector", {}), target_labels) for to in rule["to"])
+        for rule in egress
+        if rule.get("to") and all(set(to) == {"podSelector"} for to in rule["to"])
+    )
+    into = any(
+        _ports_allow(rule, ports)
+        and (
+            "from" not in rule
+            or any(
+                set(src) == {"podSelector"} and _selects(src["podSelector"], hub_labels)
+                for src in rule["from"]
+            )
+        )
+        for rule in target.get("ingress", [])
+    )
+    return out and into
+
+
+def check_board_reaches_servers(objects: list[dict], c) -> None:
+    """The board (in the hub pod) reads learners' servers at their targets, not through the
+    proxy: the network policies let the hub pod reach the proxy's API and learners' pods on
+    the notebook port, and the hub's config hands the board the proxy's token, which the hub
+    pod has from the chart's Secret."""
+    from hub.classroom.service import PROXY_TOKEN_ENV
+
+    assert hub_pod_may_reach(objects, "proxy", {"api", 8001}), (
+        "the hub may not reach the proxy's API"
+    )
+    assert hub_pod_may_reach(objects, "singleuser", {"notebook-port", 8888}), (
+        "the hub may not reach learners' servers"
+    )
+    container = find(objects, "Deployment", "hub")["spec"]["template"]["spec"]["containers"][0]
+    [env] = [e for e in container["env"] if e["name"] == PROXY_TOKEN_ENV]
+    assert env["valueFrom"]["secretKeyRef"]["key"] == "hub.config.ConfigurableHTTPProxy.auth_token"
+    [board] = [s for s in c.JupyterHub.services if s["name"] == "board"]
+    assert board.get("environment", {}).get(PROXY_TOKEN_ENV) == SECRET_ENV[PROXY_TOKEN_ENV], (
+        "the board does not get the proxy's token"
+    )
+
+
 def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
     """The class board runs in the hub pod from its mounted code, the proxy reaches it on the
     hub Service's extra port (the network policy lets it in), and it reads learners' servers
@@ -256,9 +319,12 @@ def check_board(hub: dict, objects: list[dict], settings, roster) -> None:
         settings.board_poll_seconds,
         settings.board_concurrency,
     )
-    proxy_host, proxy_port = args.proxy_url.removeprefix("http://").split(":")
+    proxy_host, proxy_port = args.proxy_api_url.removeprefix("http://").split(":")
     proxy_service = find(objects, "Service", proxy_host)
-    assert int(proxy_port) in {p["port"] for p in proxy_service["spec"]["ports"]}
+    [api_port] = [p for p in proxy_service["spec"]["ports"] if p["port"] == int(proxy_port)]
+    assert proxy_service["spec"]["selector"]["component"] == "proxy"
+    assert api_port["targetPort"] == "api", "the board's proxy URL is not the proxy's API"
+    check_board_reaches_servers(objects, hub_config(objects, environ=SECRET_ENV))
     host, port = service["url"].removeprefix("http://").split(":")
     hub_service = find(objects, "Service", host)
     assert int(port) == settings.board_port
@@ -514,6 +580,34 @@ def test_board_check_fails_without_the_port_and_board_can_be_off(rendered, tmp_p
     objects = render(values)  # announcements, pushes and my work stay, without the board
     validate_all(objects)
     check_classroom(hub_values(objects), objects, off)
+
+
+def test_board_reach_check_fails_without_the_label_the_policy_or_the_token(rendered):
+    from hub.classroom.service import PROXY_TOKEN_ENV
+
+    settings, values, objects = rendered["roster"]
+    c = hub_config(objects, environ=SECRET_ENV)
+    check_board_reaches_servers(objects, c)
+    unlabelled = copy.deepcopy(objects)
+    labels = find(unlabelled, "Deployment", "hub")["spec"]["template"]["metadata"]["labels"]
+    del labels["hub.jupyter.org/network-access-singleuser"]
+    with pytest.raises(AssertionError, match="may not reach learners' servers"):
+        check_board_reaches_servers(unlabelled, c)
+    no_egress_objects = copy.deepcopy(objects)
+    policy = find(no_egress_objects, "NetworkPolicy", "hub")["spec"]
+    policy["egress"] = [r for r in policy["egress"] if {"port": 8888} not in r.get("ports", [])]
+    with pytest.raises(AssertionError, match="may not reach learners' servers"):
+        check_board_reaches_servers(no_egress_objects, c)
+    without = hub_config(
+        objects, environ={k: v for k, v in SECRET_ENV.items() if k != PROXY_TOKEN_ENV}
+    )
+    with pytest.raises(AssertionError, match="does not get the proxy's token"):
+        check_board_reaches_servers(objects, without)
+    no_snippet = copy.deepcopy(values)
+    del no_snippet["hub"]["extraConfig"][z2jh.BOARD_PROXY_TOKEN_CONFIG_NAME]
+    rendered_again = render(no_snippet)
+    with pytest.raises(AssertionError, match="does not get the proxy's token"):
+        check_board_reaches_servers(rendered_again, hub_config(rendered_again, environ=SECRET_ENV))
 
 
 def test_classroom_check_fails_without_the_snippet_or_the_volume(rendered):

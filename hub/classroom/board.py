@@ -37,6 +37,7 @@ from hub.classroom.consent import Consent, ConsentError
 from hub.classroom.help_queue import HelpQueue
 from hub.classroom.notebook_html import notebook_html
 from hub.classroom.room import Room, RoomError
+from hub.classroom.service import PROXY_TOKEN_ENV
 from hub.roster import Roster
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -368,7 +369,12 @@ def roster_reader(data_dir: str | None, usernames: list[str]):
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m hub.classroom.board", description=__doc__)
-    parser.add_argument("--proxy-url", required=True, help="the proxy as this process reaches it")
+    parser.add_argument(
+        "--proxy-api-url",
+        required=True,
+        help="the proxy's REST API as this process reaches it (its routes say where each "
+        f"learner's server is; its auth token in ${PROXY_TOKEN_ENV})",
+    )
     parser.add_argument("--instructors", required=True, help="comma-separated usernames")
     parser.add_argument("--roster-dir", default="", help="data dir holding roster.csv")
     parser.add_argument("--usernames", default="", help="comma-separated (no roster file)")
@@ -390,9 +396,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     instructors = {u for u in args.instructors.split(",") if u}
+    proxy_token = os.environ.get(PROXY_TOKEN_ENV)
+    if not proxy_token:
+        raise SystemExit(f"board: {PROXY_TOKEN_ENV} is not set (the proxy's auth token)")
     room = Room(
         os.environ["JUPYTERHUB_API_URL"],
-        args.proxy_url,
+        args.proxy_api_url,
+        proxy_token,
         os.environ["JUPYTERHUB_API_TOKEN"],
         roster_reader(args.roster_dir, [u for u in args.usernames.split(",") if u]),
         concurrency=args.concurrency,

@@ -6,7 +6,7 @@ A row (``learner_row``) is a JSON-ready dict::
 
     {"username", "name",                     # roster username, "First Last"
      "phase": "not logged in" | "starting" | "ready" | "stopped",
-     "server_url": "/user/<name>/" | None,   # where the server is, through the proxy
+     "server_url": "/user/<name>/" | None,   # the server's base URL (its proxy route)
      "section", "section_index", "progress", # "2. Training", 2, "2. Training: test auROC 0.93"
      "notebook",                             # the notebook the state is about
      "error": {"cell", "text", "key"} | None, # "cell 7", "NameError: name 'x' ...", summary key

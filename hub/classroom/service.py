@@ -12,8 +12,12 @@ BOARD_SERVICE = "board"
 #: the board's module: ``python -m hub.classroom.board``
 BOARD_MODULE = "hub.classroom.board"
 BOARD_ROLE = "class-board"
+#: the environment variable the board reads the proxy's auth token from (configurable-http-
+#: proxy's own name for it; the chart's hub pod has it from the chart's Secret)
+PROXY_TOKEN_ENV = "CONFIGPROXY_AUTH_TOKEN"
 #: what the board may do in the hub: list who is there, read their servers, reach them (the
-#: state API, notices, the contents API's GET), and grant a share of a learner's server to an
+#: state API, notices, the contents API's GET: at their targets in the proxy's routing table,
+#: which the board reads with the proxy's own token, not a hub scope), and grant a share of a learner's server to an
 #: instructor once the learner has accepted (``shares``; ``read:users`` includes names)
 BOARD_SCOPES = [
     "list:users",
@@ -33,15 +37,22 @@ USER_ROLE = {
 
 
 def board_arguments(
-    settings, proxy_url: str, log_dir: str, roster_dir: str = "", usernames: list[str] | None = None
+    settings,
+    proxy_api_url: str,
+    log_dir: str,
+    roster_dir: str = "",
+    usernames: list[str] | None = None,
 ) -> list[str]:
     """The board's command-line arguments (after ``python -m hub.classroom.board``).
 
-    ``proxy_url``: the proxy as the hub's machine (or pod) reaches it; ``log_dir``: where
+    ``proxy_api_url``: the proxy's REST API as the hub's machine (or pod) reaches it (the
+    board reads learners' servers at the targets of their routes, not through the proxy; the
+    proxy's auth token goes in the service's environment, :func:`board_environment`);
+    ``log_dir``: where
     ``board-access.log`` goes; ``roster_dir``: the data dir whose roster.csv lists the class,
     or ``usernames`` where there is no roster file (the chart)."""
     args = [
-        f"--proxy-url={proxy_url}",
+        f"--proxy-api-url={proxy_api_url}",
         f"--instructors={','.join(settings.admin_users)}",
         f"--log-dir={log_dir}",
         f"--poll-seconds={settings.board_poll_seconds}",
@@ -52,6 +63,12 @@ def board_arguments(
     else:
         args.append(f"--usernames={','.join(usernames or [])}")
     return args
+
+
+def board_environment(proxy_token: str) -> dict[str, str]:
+    """The board service's environment: the proxy's auth token (never on its command line,
+    which every local user can read)."""
+    return {PROXY_TOKEN_ENV: proxy_token}
 
 
 def board_service(command: list[str], url: str, cwd: str, environment: dict | None = None) -> dict:

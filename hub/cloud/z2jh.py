@@ -33,7 +33,9 @@ like the local and single-host hubs) with the same login rules, limits and culli
   ``https = internal`` (a load balancer in front terminates TLS), plain HTTP otherwise;
 * the class board (``board``, :func:`board_values`): the same service as on a local hub, run
   in the hub pod from its code mounted there (``hub.extraFiles``), reached by the proxy on the
-  hub Service's extra port, reading learners' servers through the proxy's own Service;
+  hub Service's extra port, reading learners' servers directly (the hub pod may reach them:
+  the chart's ``network-access-singleuser`` label), where the proxy's routes say they are
+  (the proxy's API Service ``PROXY_API_SERVICE``, with the proxy's token the hub pod has);
 * the classroom (:func:`classroom_values`, always): the same code mounted, the ``my-work``
   service (a learner's zip; announcements and pushes kept on the hub's volume, written by
   ``workshop announce|push --hub-url``) and the extraConfig that gives the hub the banner, the
@@ -93,10 +95,16 @@ AUTHENTICATOR_CLASS = "hub.auth.WorkshopAuthenticator"
 #: proxy's plain-HTTP one (``proxy-http`` exists only when Traefik terminates HTTPS) and the
 #: public one, which the load balancer is made for
 HUB_SERVICE = "hub"
+#: the ``hub.extraConfig`` snippet that hands the board the proxy's token (:func:`board_values`)
+BOARD_PROXY_TOKEN_CONFIG_NAME = "workshop-board-proxy-token"
 #: the port of the ``my-work`` service in the hub pod (and on the hub Service); the next one
 #: when the settings' board_port takes it
 MY_WORK_PORT = 8090
 PUBLIC_SERVICE = "proxy-public"
+#: configurable-http-proxy's REST API (the chart's ``proxy-api`` Service), which the board
+#: reads learners' servers' addresses from
+PROXY_API_SERVICE = "proxy-api"
+PROXY_API_PORT = 8001
 #: what the public Service needs beyond the chart's values for the hub to see learners' own
 #: addresses: nodes hand load-balancer traffic only to their own pods, without replacing the
 #: source address (Kubernetes, "Preserving the client source IP"); the chart's schema has no
@@ -108,6 +116,15 @@ _PASSWORD_CONFIG = """\
 import os
 c.WorkshopAuthenticator.user_password = os.environ["WORKSHOP_PASSWORD"]
 c.WorkshopAuthenticator.admin_password = os.environ["WORKSHOP_ADMIN_PASSWORD"]
+"""
+# ... the board reads the proxy's routes with the proxy's token, which the chart gives the hub
+# (not its services) from its own Secret: handed to the board's environment, not its values
+_BOARD_PROXY_TOKEN_CONFIG = """\
+import os
+for _service in c.JupyterHub.services:
+    if _service.get("name") == {service!r} and os.environ.get({env!r}):
+        _service["environment"] = dict(_service.get("environment") or {{}})
+        _service["environment"][{env!r}] = os.environ[{env!r}]
 """
 # ... and the authenticator's code is importable (JupyterHub imports it after the config)
 _LOGIN_CODE_CONFIG = f"""\
@@ -380,11 +397,16 @@ def hub_code_files() -> dict:
 
 def board_values(settings, roster: list[str] | None) -> dict:
     """The class board's part of ``hub`` values: the service (``hub.services.board``), its
-    roles (``hub.loadRoles``), the hub Service's extra port the proxy reaches it on, and the
-    network policy rule that lets the proxy in on that port. Its code is mounted by
-    :func:`classroom_values`."""
+    roles (``hub.loadRoles``), the hub Service's extra port the proxy reaches it on, the
+    network policy rule that lets the proxy in on that port, and the ``hub.extraConfig``
+    snippet that gives the board the proxy's auth token (``BOARD_PROXY_TOKEN_CONFIG_NAME``).
+    Its code is mounted by :func:`classroom_values`. The board reads learners' servers at the
+    targets of their routes (the proxy's API, ``PROXY_API_SERVICE``), which the chart's own
+    network policies already allow the hub pod (the proxy's API, and learners' pods on their
+    notebook port through the ``hub.jupyter.org/network-access-singleuser`` label)."""
     from hub.classroom.service import (
         BOARD_SERVICE,
+        PROXY_TOKEN_ENV,
         board_arguments,
         board_command,
         board_roles,
@@ -392,9 +414,8 @@ def board_values(settings, roster: list[str] | None) -> dict:
     )
 
     port = settings.board_port
-    args = board_arguments(
-        settings, _proxy_url(settings), HUB_DATA_DIR, usernames=sorted(roster or [])
-    )
+    proxy_api = f"http://{PROXY_API_SERVICE}:{PROXY_API_PORT}"
+    args = board_arguments(settings, proxy_api, HUB_DATA_DIR, usernames=sorted(roster or []))
     command = board_command("python3", [*args, "--bind=0.0.0.0"])
     service = board_service(command, f"http://{HUB_SERVICE}:{port}", HUB_CODE_DIR)
     del service["name"]  # hub.services is keyed by name
@@ -402,9 +423,11 @@ def board_values(settings, roster: list[str] | None) -> dict:
     roles = {}
     for role in board_roles():
         roles[role["name"]] = {k: v for k, v in role.items() if k != "name"}
+    token = _BOARD_PROXY_TOKEN_CONFIG.format(service=BOARD_SERVICE, env=PROXY_TOKEN_ENV)
     return {
         "services": {BOARD_SERVICE: service},
         "loadRoles": roles,
+        "extraConfig": {BOARD_PROXY_TOKEN_CONFIG_NAME: token},
         "service": {"extraPorts": [extra_port]},
         "networkPolicy": {"enabled": True, "ingress": [ingress]},
     }

@@ -8,6 +8,15 @@ the learner's browser session or a hub token with ``access:servers`` on this ser
   ``{"kind", "text"}`` → ``{"id"}``.
 
 Bad bodies or parameters get 400 with a message naming the parameter.
+
+What counts as the learner's activity (Jupyter Server's ``api_last_activity``, which
+jupyterhub-singleuser reports to the hub and the idle culler reads): only what the learner's own
+JupyterLab does, "I'm stuck" and "I'm not stuck any more" (and the notices poll of their open
+tab, like JupyterLab's own polls). Reading the state (the class board, every few seconds) and
+posting a notice (the board, announce, push, the hub's delivery) never count, so an instructor
+watching the board never keeps an idle learner's server from being culled. Any request with
+``?no_track_activity=1`` (Jupyter Server's own switch; the board sends it with every request,
+its "done" that clears a stuck included) does not count either.
 """
 
 from __future__ import annotations
@@ -33,6 +42,13 @@ class WorkshopHandler(APIHandler):
     """Base: JSON bodies, and the server's ClassroomState and NoticeBoard."""
 
     auth_resource = AUTH_RESOURCE
+    #: the methods whose requests are the learner's own activity (the others come from the
+    #: board, the CLI or the hub)
+    learner_methods: frozenset[str] = frozenset()
+
+    @property
+    def _track_activity(self) -> bool:  # read by APIHandler.update_api_activity
+        return self.request.method in self.learner_methods
 
     @property
     def classroom(self):
@@ -51,6 +67,8 @@ class WorkshopHandler(APIHandler):
 
 
 class StateHandler(WorkshopHandler):
+    learner_methods = frozenset()  # the board's poll: never the learner's activity
+
     @web.authenticated
     @authorized
     async def get(self):
@@ -72,6 +90,8 @@ class StateHandler(WorkshopHandler):
 
 
 class StuckHandler(WorkshopHandler):
+    learner_methods = frozenset({"POST", "DELETE"})  # the learner's buttons
+
     @web.authenticated
     @authorized
     def post(self):
@@ -90,6 +110,8 @@ class StuckHandler(WorkshopHandler):
 
 
 class NoticesHandler(WorkshopHandler):
+    learner_methods = frozenset({"GET"})  # the learner's tab polls; posts are the instructor's
+
     @web.authenticated
     @authorized
     def get(self):
