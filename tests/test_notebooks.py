@@ -91,6 +91,71 @@ def test_committed_notebook_is_clean(name):
     )
 
 
+def _prose(path: Path) -> str:
+    """A notebook's markdown and code comments, or a text file, with whitespace collapsed."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    else:
+        text = path.read_text()
+    return re.sub(r"\s+", " ", text.replace("# ", " "))
+
+
+def test_text_states_the_training_defaults(monkeypatch):
+    """The stopping rule and the retries the tutorial, the extras and the README describe are the
+    code's: read from the signature of ``SequenceDNN.train``, from the ``StoppingRule`` one
+    training builds, and from the keywords ``train_SequenceDNN`` passes on; a change of either the
+    code or the text fails here."""
+    import inspect
+
+    from tutorial_utils import SequenceDNN, get_simulation_data, recipe, train_SequenceDNN
+
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    times = {1: "once", 2: "twice", 3: "three times"}
+    train = inspect.signature(SequenceDNN.train).parameters
+    patience, min_delta = train["patience"].default, train["min_delta"].default
+    rules = []
+
+    class Recorded(recipe.StoppingRule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            rules.append(self)
+
+    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
+    data = get_simulation_data(
+        "simulate_single_motif_detection",
+        dict(motif_name="TAL1_known4", seq_length=40, num_pos=40, num_neg=40, GC_fraction=0.4),
+        test_set_size=16,
+        validation_set_size=16,
+        seed=0,
+    )
+    dnn = SequenceDNN(40, num_filters=2, conv_width=5, pool_width=5, verbose=0, seed=0)
+    train_SequenceDNN(dnn, data, num_epochs=1)  # a fixed training set, as in the notebooks
+    (rule,) = rules
+    significance, retries, retry_above = rule.significance, rule.retries_left, rule.retry_above
+    assert (rule.patience, rule.min_delta) == (patience, min_delta)
+    retry_share = f"{round(retry_above * 100)} %"  # 0.4 -> "40 %"
+    tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
+    for phrase in (
+        f"by more than {min_delta:g}, and by more than {words[round(significance)]} standard "
+        f"errors of the change",
+        f"for {words[patience]} epochs",
+        f"above {retry_share} of the chance level",
+        f"from new random weights, up to {times[retries]}",
+    ):
+        assert phrase in tutorial, phrase
+    readme = _prose(ROOT / "README.md")
+    for phrase in (
+        f"falls by more than {min_delta:g} within {patience} epochs",
+        f"{words[round(significance)]} standard errors of the per-sequence differences",
+        f"up to {times[retries]} from new random weights",
+        f"best validation loss above {retry_share} of chance",
+    ):
+        assert phrase in readme, phrase
+    extras = _prose(NOTEBOOK_DIR / "extras.ipynb")
+    for phrase in (f"above {retry_share} of chance again", f"({times[retries]} at most)"):
+        assert phrase in extras, phrase
+
+
 def test_parameter_injection_rejects_unknown_names():
     nb = nbformat.read(NOTEBOOK_DIR / "workshop_tutorial.ipynb", as_version=4)
     with pytest.raises(ValueError, match="NUM_SEQUENCES"):
