@@ -156,6 +156,24 @@ def test_text_states_the_training_defaults(monkeypatch):
         assert phrase in extras, phrase
 
 
+def test_extras_exercise_1_saturation_at_small_size():
+    """Exercise 1's answer, its direction at the notebook test's sizes: the notebook's own cells
+    (``bench/ism_saturation.py``, which records the full-size figures). Per TAL1 copy of the
+    density simulation, ISM on the probability over ISM on the logit is smaller where the model
+    is surer (the control: the less sure half of the copies; the small model is never above
+    0.99, the answer's split), and ISM on the logit misses no more copies than on the
+    probability."""
+    spec = importlib.util.spec_from_file_location(
+        "ism_saturation", ROOT / "bench/ism_saturation.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    found = bench.figures(bench.run(bench.SMALL))
+    assert found["copies"] > 100, found
+    assert found["ratio_surer_half"] < 0.75 * found["ratio_less_sure_half"], found
+    assert found["missed ISM logit"] <= found["missed ISM probability"], found
+
+
 def test_parameter_injection_rejects_unknown_names():
     nb = nbformat.read(NOTEBOOK_DIR / "workshop_tutorial.ipynb", as_version=4)
     with pytest.raises(ValueError, match="NUM_SEQUENCES"):
