@@ -35,7 +35,8 @@ Measured (2-core machine, load average 1-2.6, 2026-11-30; no run needed a restar
   are positives too), the whole composite reverse-complemented (motif2 first, an order no
   positive has) -18.1 / -17.7 / -17.3; test auROC 0.9953 / 0.9928 / 0.9961. Fresh data
   (``--seeds 3``): peak 5 / 3 / 2 bp, +15.7 / +18.4 / +15.3, flips +0.5 / -0.8 / +0.6, reversed
-  -15.8 / -18.4 / -15.0; validation auROC at epoch 5 0.9948 / 0.9964 / 0.9944 and at epoch 15
+  -15.8 / -18.4 / -15.0; validation auROC at epoch 5 (as printed,
+  counted from 0) 0.9948 / 0.9964 / 0.9944 and at epoch 15
   0.9979 / 0.9961 / 0.9967 (the extras' 15-epoch cap); test auROC 0.995 / 0.9945 / 0.9957.
 
 Options for experiments: ``--pool`` (bp, or "global"), ``--background-epochs N`` (a curriculum:
