@@ -239,6 +239,18 @@ def test_workshop_tutorial_runs_end_to_end():
     assert abs(strand - 0.875) < 0.04, control
     assert "deep CNN: test auROC" in control
     assert re.search(r"6-mer counts \(logistic regression\): test auROC [0-9.]+", control)
+    # "in the negative the motifs get less credit although the PWM scan finds them just as well":
+    # the pair's mean DeepLIFT score, positives above negatives; the control, the PWM scan's best
+    # scores of the two motifs in the same sequences, within 10 % between the classes
+    grammar = _text(_cell(nb, "plot_deeplift_grammar(deep_cnn"))
+    credit_pos = float(re.search(r"positives at 2-5 bp: ([-0-9.]+)", grammar)[1])
+    credit_neg = float(re.search(r"negatives \(any spacing\): ([-0-9.]+)", grammar)[1])
+    scan_pos, scan_neg = (
+        float(v)
+        for v in re.search(r"\(control\), positives: ([-0-9.]+) negatives: ([-0-9.]+)", grammar).groups()
+    )  # fmt: skip
+    assert credit_pos > credit_neg, grammar
+    assert abs(scan_pos - scan_neg) < 0.1 * abs(scan_pos), grammar
     # the causal spacing test: one figure, a line per model; the deep CNN (auROC > 0.75 above)
     # scores the + strand pair at the positives' 2-5 bp above the same pair 20+ bp apart
     causal = _cell(nb, "spacing_curve(model")
