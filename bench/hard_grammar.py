@@ -2,8 +2,9 @@
 
 With independent strands the two classes differ only in the spacing of SPI1 and IRF. The
 tutorial's deep CNN (3 x 15 filters of 15 bp, max pooling in 35-bp windows, a dense layer with
-its own weights per window) memorises a fixed training set and stays near chance (issue 15); on
-fresh data it left chance for 2 of 3 seeds. The recipe measured here (the code of the exercise in
+its own weights per window) memorises a fixed training set and stays near chance on some seeds
+(issue 15; 2 of seeds 0-3 with the tutorial's recipe, ``bench/tutorial_models.py``); on fresh
+data it left chance for 2 of 3 seeds. The recipe measured here (the code of the exercise in
 ``notebooks/extras.ipynb``), per seed:
 
 * fixed validation (3,200) and test (4,000) sets of the independent grammar;

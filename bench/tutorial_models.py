@@ -24,6 +24,17 @@ Measured (2-core machine shared with other jobs, load average 2.6-5, 2026-12-06)
   deep 0.9987 / 0.998 / 0.9985; 41-52 s per shallow and 50-96 s per deep training. The deep CNN
   reached the lower validation loss, in fewer epochs, on 3 seeds of 3; it was below the shallow
   CNN's best validation loss from epoch 3 / 1 / 1 on.
+* ``python bench/tutorial_models.py --seeds 2 --models deep --orientation independent`` and
+  ``--seed 2 --seeds 2`` (the extras' "try it first": the tutorial's deep CNN and recipe on a
+  fixed set of 12,800 independent-strand sequences; load average 4-5.5, two runs at once for
+  part of it): on every seed the validation loss rose above its start while the training loss
+  fell, from epoch 3 / 2 / 1 / 5 (seeds 0-3) on, with the validation auROC at 0.47-0.52. Then
+  the seeds parted: seeds 0 and 2 found the pair anyway (validation auROC 0.83 at epoch 8, 0.81
+  at epoch 9) and ended at test auROC 0.9885 and 0.9921 (18 and 17 epochs, 130 and 122 s);
+  seeds 1 and 3 memorised on (validation loss 1.22 and 1.15 at epoch 30, auROC 0.4975 and
+  0.5111 there) and stopped at chance after 33 epochs (test auROC 0.4993 and 0.4973, 235 and
+  234 s). So on a fixed set that network learns the strand-free grammar on about half the
+  seeds, not never, and no seed reached auROC 0.70 after 30 epochs at chance.
 
 Usage::
 
