@@ -91,6 +91,89 @@ def test_committed_notebook_is_clean(name):
     )
 
 
+def _prose(path: Path) -> str:
+    """A notebook's markdown and code comments, or a text file, with whitespace collapsed."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    else:
+        text = path.read_text()
+    return re.sub(r"\s+", " ", text.replace("# ", " "))
+
+
+def test_text_states_the_training_defaults(monkeypatch):
+    """The stopping rule and the retries the tutorial, the extras and the README describe are the
+    code's: read from the signature of ``SequenceDNN.train``, from the ``StoppingRule`` one
+    training builds, and from the keywords ``train_SequenceDNN`` passes on; a change of either the
+    code or the text fails here."""
+    import inspect
+
+    from tutorial_utils import SequenceDNN, get_simulation_data, recipe, train_SequenceDNN
+
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    times = {1: "once", 2: "twice", 3: "three times"}
+    train = inspect.signature(SequenceDNN.train).parameters
+    patience, min_delta = train["patience"].default, train["min_delta"].default
+    rules = []
+
+    class Recorded(recipe.StoppingRule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            rules.append(self)
+
+    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
+    data = get_simulation_data(
+        "simulate_single_motif_detection",
+        dict(motif_name="TAL1_known4", seq_length=40, num_pos=40, num_neg=40, GC_fraction=0.4),
+        test_set_size=16,
+        validation_set_size=16,
+        seed=0,
+    )
+    dnn = SequenceDNN(40, num_filters=2, conv_width=5, pool_width=5, verbose=0, seed=0)
+    train_SequenceDNN(dnn, data, num_epochs=1)  # a fixed training set, as in the notebooks
+    (rule,) = rules
+    significance, retries, retry_above = rule.significance, rule.retries_left, rule.retry_above
+    assert (rule.patience, rule.min_delta) == (patience, min_delta)
+    retry_share = f"{round(retry_above * 100)} %"  # 0.4 -> "40 %"
+    tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
+    for phrase in (
+        f"by more than {min_delta:g}, and by more than {words[round(significance)]} standard "
+        f"errors of the change",
+        f"for {words[patience]} epochs",
+        f"above {retry_share} of the chance level",
+        f"from new random weights, up to {times[retries]}",
+    ):
+        assert phrase in tutorial, phrase
+    readme = _prose(ROOT / "README.md")
+    for phrase in (
+        f"falls by more than {min_delta:g} within {patience} epochs",
+        f"{words[round(significance)]} standard errors of the per-sequence differences",
+        f"up to {times[retries]} from new random weights",
+        f"best validation loss above {retry_share} of chance",
+    ):
+        assert phrase in readme, phrase
+    extras = _prose(NOTEBOOK_DIR / "extras.ipynb")
+    for phrase in (f"above {retry_share} of chance again", f"({times[retries]} at most)"):
+        assert phrase in extras, phrase
+
+
+def test_extras_exercise_1_saturation_at_small_size():
+    """Exercise 1's answer, its direction at the notebook test's sizes: the notebook's own cells
+    (``bench/ism_saturation.py``, which records the full-size figures). Per TAL1 copy of the
+    density simulation, ISM on the probability over ISM on the logit is smaller where the model
+    is surer (the control: the less sure half of the copies; the small model is never above
+    0.99, the answer's split), and ISM on the logit misses no more copies than on the
+    probability."""
+    spec = importlib.util.spec_from_file_location(
+        "ism_saturation", ROOT / "bench/ism_saturation.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    found = bench.figures(bench.run(bench.SMALL))
+    assert found["copies"] > 100, found
+    assert found["ratio_surer_half"] < 0.75 * found["ratio_less_sure_half"], found
+    assert found["missed ISM logit"] <= found["missed ISM probability"], found
+
+
 def test_parameter_injection_rejects_unknown_names():
     nb = nbformat.read(NOTEBOOK_DIR / "workshop_tutorial.ipynb", as_version=4)
     with pytest.raises(ValueError, match="NUM_SEQUENCES"):
@@ -156,6 +239,18 @@ def test_workshop_tutorial_runs_end_to_end():
     assert abs(strand - 0.875) < 0.04, control
     assert "deep CNN: test auROC" in control
     assert re.search(r"6-mer counts \(logistic regression\): test auROC [0-9.]+", control)
+    # "in the negative the motifs get less credit although the PWM scan finds them just as well":
+    # the pair's mean DeepLIFT score, positives above negatives; the control, the PWM scan's best
+    # scores of the two motifs in the same sequences, within 10 % between the classes
+    grammar = _text(_cell(nb, "plot_deeplift_grammar(deep_cnn"))
+    credit_pos = float(re.search(r"positives at 2-5 bp: ([-0-9.]+)", grammar)[1])
+    credit_neg = float(re.search(r"negatives \(any spacing\): ([-0-9.]+)", grammar)[1])
+    scan_pos, scan_neg = (
+        float(v)
+        for v in re.search(r"\(control\), positives: ([-0-9.]+) negatives: ([-0-9.]+)", grammar).groups()
+    )  # fmt: skip
+    assert credit_pos > credit_neg, grammar
+    assert abs(scan_pos - scan_neg) < 0.1 * abs(scan_pos), grammar
     # the causal spacing test: one figure, a line per model; the deep CNN (auROC > 0.75 above)
     # scores the + strand pair at the positives' 2-5 bp above the same pair 20+ bp apart
     causal = _cell(nb, "spacing_curve(model")
