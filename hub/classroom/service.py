@@ -17,8 +17,9 @@ BOARD_ROLE = "class-board"
 PROXY_TOKEN_ENV = "CONFIGPROXY_AUTH_TOKEN"
 #: what the board may do in the hub: list who is there, read their servers, reach them (the
 #: state API, notices, the contents API's GET: at their targets in the proxy's routing table,
-#: which the board reads with the proxy's own token, not a hub scope), and grant a share of a learner's server to an
-#: instructor once the learner has accepted (``shares``; ``read:users`` includes names)
+#: which the board reads with the proxy's own token, not a hub scope), and grant a share of a
+#: learner's server to an instructor once the learner has accepted (``shares``; ``read:users``
+#: includes names)
 BOARD_SCOPES = [
     "list:users",
     "read:users",
@@ -118,7 +119,8 @@ def classroom_code_files() -> dict[str, str]:
     The chart mounts these into the hub pod (its image has JupyterHub and tornado, nothing of
     this repository)."""
     hub_dir = Path(__file__).resolve().parents[1]
-    paths = [hub_dir / name for name in ("__init__.py", "die_with_parent.py", "roster.py", "client.py")]  # fmt: skip
+    names = ("__init__.py", "die_with_parent.py", "roster.py", "client.py")
+    paths = [hub_dir / name for name in names]
     here = Path(__file__).resolve().parent
     paths += sorted(here.glob("*.py")) + sorted(
         p for p in (here / "static").iterdir() if p.is_file()
