@@ -117,3 +117,43 @@ def test_bad_input_is_named():
     h = keras.layers.LSTM(2, name="lstm")(inputs)
     with pytest.raises(TypeError, match="unsupported layer 'lstm' of type LSTM"):
         deeplift(keras.Model(inputs, keras.layers.Dense(1)(h)), X)
+
+
+def test_gradient_times_input_is_blind_where_the_relu_is_off_or_the_pool_picks_another_copy():
+    """explore.ipynb: gradient x input "is a local, first-order view: where ReLUs are off or max
+    pooling passes on another position the gradient is 0, so it can miss what ISM (a real change)
+    or DeepLIFT (a difference from reference sequences) see". One filter, the motif's log-odds,
+    ReLU above a threshold that the consensus clears and the consensus with its most important
+    base changed does not; global max pooling."""
+    from tutorial_utils.ism import in_silico_mutagenesis
+    from tutorial_utils.motifs import get_motif
+
+    log_odds = get_motif("IRF_known20").log_odds()
+    consensus = np.eye(4, dtype=np.float32)[log_odds.argmax(axis=1)]
+    drops = log_odds.max(axis=1) - log_odds.min(axis=1)  # the score a base's worst change costs
+    key, minor = int(drops.argmax()), int(np.argmin(np.where(drops > 0, drops, np.inf)))
+    assert drops[minor] < drops[key] / 2
+    score = log_odds.max(axis=1).sum()
+    model = planted_motif_model(log_odds, 80, threshold=score - drops[key] / 2)
+    width = len(log_odds)
+
+    # the ReLU off: the consensus at 20 with its key base at its worst
+    on = random_dna(1, 80, seed=11)
+    on[0, 20 : 20 + width] = consensus
+    off = on.copy()
+    off[0, 20 + key] = np.eye(4)[log_odds[key].argmin()]
+    assert np.all(gradient_times_input(model, off) == 0)  # the gradient sees nothing at all
+    assert np.abs(gradient_times_input(model, on)[0, 20 : 20 + width]).sum() > 1  # control
+    ism = -in_silico_mutagenesis(model, off, progress=False)[0, 0].sum(axis=-1) / 3
+    assert ism[20 + key] < -0.1  # ISM: changing that base back would switch the filter on
+    lift = deeplift(model, off, reference=on[0]).sum(axis=-1)[0]
+    assert lift[20 + key] == pytest.approx(-drops[key] / 2, rel=1e-3)  # against the consensus
+
+    # max pooling passes on the other copy: the consensus at 50, a weaker copy (its least
+    # important base changed, the filter still on) at 10
+    two = random_dna(1, 80, seed=12)
+    two[0, 50 : 50 + width] = consensus
+    two[0, 10 : 10 + width] = consensus
+    two[0, 10 + minor] = np.eye(4)[log_odds[minor].argmin()]
+    gxi = np.abs(gradient_times_input(model, two)[0].sum(axis=-1))
+    assert np.all(gxi[10 : 10 + width] == 0) and gxi[50 : 50 + width].sum() > 1
