@@ -233,6 +233,41 @@ def test_stop_button_ends_a_background_run(single_motif_picker):
     assert len(builder.dnn.valid_losses) <= 2  # stopped during the first epoch or right after
 
 
+def test_patience_tooltip_says_what_training_does_with_it(monkeypatch, single_motif_picker):
+    """The patience slider's help text states the stopping rule that the panel's training
+    builds (recorded from ``recipe.StoppingRule``) and the learning-rate cut of
+    ``SequenceDNN.train``: a change of either the panel's call or the text fails here."""
+    import inspect
+
+    from tutorial_utils import SequenceDNN, recipe
+
+    rules = []
+
+    class Recorded(recipe.StoppingRule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            rules.append(self)
+
+    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
+    builder = ModelBuilder(single_motif_picker, seed=0)
+    builder.build()
+    trainer = Trainer(builder, single_motif_picker)
+    trainer.max_epochs.value = 1
+    trainer.train(blocking=True)
+    assert trainer.error.value == "", trainer.error.value
+    (rule,) = rules
+    assert rule.patience == trainer.patience.value
+    factor = inspect.signature(SequenceDNN.train).parameters["reduce_lr_factor"].default
+    tooltip = trainer.patience.tooltip
+    for phrase in (
+        "this many epochs in which the validation loss did not fall by more than "
+        f"{rule.min_delta:g} and {rule.significance:g} standard errors",
+        f"cuts the learning rate x{factor:g}",
+        f"training stops when {rule.reduce_lr_patience} epoch(s) after a cut",
+    ):
+        assert phrase in tooltip, (phrase, tooltip)
+
+
 def test_trainer_without_model_says_so(single_motif_picker):
     trainer = Trainer(ModelBuilder(single_motif_picker), single_motif_picker)
     assert trainer.train() is None

@@ -113,6 +113,12 @@ class Trainer(_Panel):
         self._stop = threading.Event()
         style = {"description_width": "110px"}
         from ..models import DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, DEFAULT_PATIENCE
+        from ..recipe import (
+            DEFAULT_MIN_DELTA,
+            DEFAULT_REDUCE_LR_FACTOR,
+            DEFAULT_REDUCE_LR_PATIENCE,
+            DEFAULT_SIGNIFICANCE,
+        )
 
         # start from SequenceDNN.train's recipe; small data sets learn faster with smaller batches
         self.max_epochs = w.IntSlider(
@@ -124,7 +130,14 @@ class Trainer(_Panel):
             max=20,
             description="patience",
             style=style,
-            tooltip="stop after this many epochs without a lower validation loss",
+            # what SequenceDNN.train does with it (tests/test_widgets.py reads the same defaults)
+            tooltip=(
+                "a stall: this many epochs in which the validation loss did not fall by more "
+                f"than {DEFAULT_MIN_DELTA:g} and {DEFAULT_SIGNIFICANCE:g} standard errors; a "
+                f"stall cuts the learning rate x{DEFAULT_REDUCE_LR_FACTOR:g} from the best "
+                f"weights, and training stops when {DEFAULT_REDUCE_LR_PATIENCE} epoch(s) after "
+                "a cut bring no such fall"
+            ),
         )
         self.batch_size = w.Dropdown(
             options=sorted({16, 32, 64, 128, 256, 512, DEFAULT_BATCH_SIZE}),
