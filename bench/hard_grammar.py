@@ -36,9 +36,11 @@ Measured (2-core machine, load average 1-2.6, 2026-11-30; no run needed a restar
   are positives too), the whole composite reverse-complemented (motif2 first, an order no
   positive has) -18.1 / -17.7 / -17.3; test auROC 0.9953 / 0.9928 / 0.9961. Fresh data
   (``--seeds 3``): peak 5 / 3 / 2 bp, +15.7 / +18.4 / +15.3, flips +0.5 / -0.8 / +0.6, reversed
-  -15.8 / -18.4 / -15.0; validation auROC at epoch 5 (as printed,
-  counted from 0) 0.9948 / 0.9964 / 0.9944 and at epoch 15
-  0.9979 / 0.9961 / 0.9967 (the extras' 15-epoch cap); test auROC 0.995 / 0.9945 / 0.9957.
+  -15.8 / -18.4 / -15.0; validation auROC at epoch 5 0.9948 / 0.9964 / 0.9944 and at epoch
+  14, the last of the extras' cap (``GRAMMAR_MAX_EPOCHS = 15``: epochs 0-14), 0.9976 / 0.9958
+  / 0.9971 (an earlier version of this record quoted epoch 15, one past the cap: 0.9979 /
+  0.9961 / 0.9967, the same runs' next line); test auROC, after the stopping rule ended
+  training at 25 / 26 / 18 epochs, 0.995 / 0.9945 / 0.9957.
 
 * The 35-bp network's other helps, on fresh data (2026-12-06, load average 3.3-5, restarts 0,
   plateau 25 epochs; the extras' exercise 2 quotes these):
@@ -63,6 +65,10 @@ epochs of the forward grammar; curricula apply to fresh data only), ``--reverse-
 filters|network`` (weights shared between the strands), ``--filters``, ``--per-epoch``,
 ``--restarts`` (new random weights after ``--plateau-epochs`` epochs at chance), ``--stop-at``
 (end a run once validation auROC reaches it).
+
+Epochs are numbered from 0 throughout (the per-epoch lines, ``best_epoch``, the ``epoch`` of
+``validation_auROC_reached_target`` and every "at epoch N" above), as ``train_SequenceDNN``
+prints them ("Epoch 0: ...") and the learning curves draw them; ``epochs`` is how many ran.
 
 Printed per seed: wall and CPU seconds, epochs, restarts, the epoch (and seconds) at which
 validation auROC first reached 0.95, and the test auROC; then whether every seed reached test
