@@ -75,6 +75,20 @@ def test_picker_builds_one_control_per_simulation_parameter(name):
             assert (control.min, control.max) == (0.0, 1.0)
 
 
+def test_explore_text_counts_the_simulations():
+    """explore.ipynb: "choose one of the six simulations" - the picker's list."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks/explore.ipynb"
+    text = " ".join(c.source for c in nbformat.read(notebook, as_version=4).cells)
+    words = {"four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+    stated = re.search(r"choose one of the (\w+) simulations", text)
+    assert stated and words[stated[1]] == len(SimulationPicker().simulation.options)
+
+
 def test_picker_reads_ranges_from_the_docstring():
     docs = parse_parameter_docs(get_simulation_function("simulate_heterodimer_grammar").__doc__)
     assert docs["GC_fraction"][0] == "float in [0, 1]"
@@ -266,6 +280,22 @@ def test_patience_tooltip_says_what_training_does_with_it(monkeypatch, single_mo
         f"training stops when {rule.reduce_lr_patience} epoch(s) after a cut",
     ):
         assert phrase in tooltip, (phrase, tooltip)
+
+
+def test_trainer_redraws_the_curve_after_every_epoch(single_motif_picker):
+    """explore.ipynb: *Train* "redraws the learning curve after every epoch": a new picture per
+    finished epoch while training (the final redraw from the model's record is the same
+    picture as the last epoch's, so it changes nothing)."""
+    builder = ModelBuilder(single_motif_picker, seed=0)
+    builder.build()
+    trainer = Trainer(builder, single_motif_picker)
+    trainer.max_epochs.value = 2
+    drawn = []
+    trainer.curve.observe(lambda change: drawn.append(len(change["new"]) > 0), names="value")
+    trainer.train(blocking=True)
+    assert trainer.error.value == "", trainer.error.value
+    assert len(builder.dnn.valid_losses) == 2
+    assert drawn.count(True) == 2, drawn  # without the per-epoch redraw: 1
 
 
 def test_trainer_without_model_says_so(single_motif_picker):
