@@ -124,7 +124,8 @@ def test_gradient_times_input_is_blind_where_the_relu_is_off_or_the_pool_picks_a
     pooling passes on another position the gradient is 0, so it can miss what ISM (a real change)
     or DeepLIFT (a difference from reference sequences) see". One filter, the motif's log-odds,
     ReLU above a threshold that the consensus clears and the consensus with its most important
-    base changed does not; global max pooling."""
+    base changed does not; global max pooling. And extras.ipynb's "max pooling passes on only
+    the strongest match in a window, and gradients and DeepLIFT's multipliers follow it"."""
     from tutorial_utils.ism import in_silico_mutagenesis
     from tutorial_utils.motifs import get_motif
 
@@ -157,3 +158,6 @@ def test_gradient_times_input_is_blind_where_the_relu_is_off_or_the_pool_picks_a
     two[0, 10 + minor] = np.eye(4)[log_odds[minor].argmin()]
     gxi = np.abs(gradient_times_input(model, two)[0].sum(axis=-1))
     assert np.all(gxi[10 : 10 + width] == 0) and gxi[50 : 50 + width].sum() > 1
+    # extras.ipynb: "DeepLIFT's multipliers follow it" (the pool's rule routes through the max)
+    lift = np.abs(deeplift(model, two, reference="zeros")[0].sum(axis=-1))
+    assert np.all(lift[10 : 10 + width] == 0) and lift[50 : 50 + width].sum() > 1
