@@ -287,6 +287,14 @@ def test_extras_runs_end_to_end():
     single = [float(v) for v in AUROC.findall(_text(_cell(nb, "single_motif_cnn = get_")))]
     density = [float(v) for v in AUROC.findall(_text(_cell(nb, "density_cnn = get_")))]
     assert len(single) == 1 and single[0] > 0.8, f"single motif test auROC {single}"
+    # the parameters cell's comment quotes this line at full size (the model stalls above 40 %
+    # of chance); here, a model above chance has its best validation loss below chance's
+    best = re.search(
+        r"^best validation loss ([0-9.]+) \(chance: 0.693\)$",
+        _text(_cell(nb, "single_motif_cnn = get_")),
+        re.M,
+    )
+    assert best and 0 < float(best[1]) < 0.693, _text(_cell(nb, "single_motif_cnn = get_"))
     assert len(density) == 1 and 0 <= density[0] <= 1
     ism_cell = _cell(nb, "def ism_and_deeplift")
     assert _images(ism_cell) == 2
@@ -358,6 +366,9 @@ def test_explore_runs_end_to_end():
     assert trained.startswith("ok")
     auroc = [float(v) for v in AUROC.findall(trained)]
     assert len(auroc) == 1 and auroc[0] > 0.8, f"validation auROC {auroc}"
+    # the test auROC the text quotes for the default path (full size: bench/explore_default_path.py)
+    test_auroc = re.search(r"^test auROC ([0-9.]+) after (\d+) epochs$", trained, re.M)
+    assert test_auroc and float(test_auroc[1]) > 0.8, trained
     assert _text(_cell(nb, "explorer.explain()")).strip() == "ok"
     assert _images(_cell(nb, "display(Image(")) == 2
 
