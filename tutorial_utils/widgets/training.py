@@ -120,7 +120,7 @@ class Trainer(_Panel):
             DEFAULT_SIGNIFICANCE,
         )
 
-        # start from SequenceDNN.train's recipe; small data sets learn faster with smaller batches
+        # start from SequenceDNN.train's recipe; the dropdowns offer other batch sizes and rates to try
         self.max_epochs = w.IntSlider(
             value=100, min=1, max=300, description="max epochs", style=style
         )
