@@ -396,6 +396,9 @@ def test_the_default_heterodimer_is_the_learnable_one():
     picker = SimulationPicker()
     params = picker.parameters()
     assert params["pair_orientation"] == "forward" and params["seq_length"] == 200
+    # explore.ipynb: "2,000 sequences per class of 200 bp", "NUM_SEQS = 2000 # the panels' starting
+    # value"; its default path's figures are bench/explore_default_path.py's
+    assert params["num_pos"] == params["num_neg"] == 2000
 
 
 def test_metrics_table_spaces_its_columns():
