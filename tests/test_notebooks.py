@@ -156,6 +156,21 @@ def test_text_states_the_training_defaults(monkeypatch):
         assert phrase in extras, phrase
 
 
+def test_extras_run_time_in_a_room_follows_learner_cpu():
+    """The extras' "sized for half a core per learner (`learner_cpu` ...): when everyone runs at
+    once, those N CPU-seconds take about M s": the setting's default, the kernel's CPU-seconds
+    measured (``bench/notebook_runall.py``'s docstring records the run) and M = N / share."""
+    from hub.settings import WorkshopSettings
+
+    share = WorkshopSettings.class_traits()["learner_cpu"].default_value
+    text = _prose(NOTEBOOK_DIR / "extras.ipynb")
+    assert f"sized for {dict([(0.5, 'half a core')])[share]} per learner (`learner_cpu`" in text
+    used = re.search(r"the kernel used (\d+) CPU-seconds", text)
+    room = re.search(r"those (\d+) CPU-seconds take about (\d+) s", text)
+    assert used and room and room[1] == used[1], text[:2000]
+    assert abs(int(room[2]) - int(used[1]) / share) <= 10, (room[0], share)
+
+
 def test_extras_exercise_1_saturation_at_small_size():
     """Exercise 1's answer, its direction at the notebook test's sizes: the notebook's own cells
     (``bench/ism_saturation.py``, which records the full-size figures). Per TAL1 copy of the
