@@ -38,6 +38,12 @@ Measured (2-core machine shared with other jobs, load average 1.4-5, 2026-12-06)
   2.3 % of the copies sharing a window), none alone in a window. Seed 1's single-motif model
   stayed at chance (test auROC 0.493, the notebook says so in words; exercise 1 switches
   retries off), seed 2's reached 0.859.
+* ``-p POOL_WIDTH=976`` (one pooling window over the whole 976-bp conv output, global max
+  pooling; 2026-12-06, load average 1.5-2.8, 163 s wall, 216 s CPU), the control of the
+  notebook's "the pooling window matters: it has to be fine enough to tell the centre from the
+  flanks": the density model stayed at chance (test auROC 0.488, against 0.992 with 35-bp
+  windows above), while the single-motif model, whose label asks "TAL1 anywhere?", reached 0.926
+  (0.867 with 35-bp windows).
 * ``--small`` (the notebook test's sizes: 100 bp, global pooling, 13 s): median probability
   0.755, no copy above 0.99; split at the median probability, the ratio is 0.0848 in the surer
   half against 0.2258 in the less sure half; missed 21.6 % (ISM logit), 22.6 % (ISM probability),
