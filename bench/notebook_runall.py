@@ -27,6 +27,17 @@ full size (seed 0): ``python bench/notebook_runall.py notebooks/workshop_tutoria
     deep CNN: + strand pair peaks at 5 bp; at 2-5 bp it scores +17.2 logits against 20+ bp
       apart; the - strand pair at 2-5 bp -16.4 against the + strand one; either motif flipped
       in place -17.0 (no motifs: -6.8)
+
+The extras at full size (seed 0; 2026-12-06 23:22-23:27, load average 1.1-2.6, one other job on
+the machine): ``python bench/notebook_runall.py notebooks/extras.ipynb --grep "test auROC|auROC:
+|logits|missed|median|seen|epochs|best validation|saturation"`` - 256.2 s wall, kernel CPU 334.3
+s; the four trainings 78.0 + 34.1 + 49.7 + 67.4 = 229 s. Its figures: single motif best
+validation loss 0.465 (chance 0.693), test auROC 0.867; density test auROC 0.992; exercise 1's
+table and saturation line as ``bench/ism_saturation.py`` records them (median probability 0.998,
+ISM 0.051 vs 12.295, missed 0.017 / 0.067 / 0.007, ratio 0.0017 sure vs 0.0890 elsewhere);
+exercise 2: global pooling on the fixed set 12 epochs, test auROC 0.995; fresh data 15 epochs
+(192,000 sequences seen), 0.997; spacing, fixed set: peak 4 bp, +17.8 logits, - strand pair
+-18.3, flips in place +0.5; fresh data: peak 5 bp, +17.2, -16.6, flips -0.0.
 """
 
 from __future__ import annotations
