@@ -44,6 +44,13 @@ two runs of the default path gave the same epochs and auROC):
 * ``-p seq_length=500`` (load 1.6-2.7): 16 epochs (6.8 s), test auROC 0.735, below the strands
   alone (0.863); spacing +0.3 logits at 2-5 bp: 2,000 sequences per class of 500 bp did not teach
   this model the grammar.
+* The other simulations' starting values and the lengths ``WORKSHOP_DEFAULTS``' comments compare
+  (``--simulation NAME`` and ``-p seq_length=N``; 2026-12-06 23:29-23:34, load average 1.3-2.1):
+  test auROC of the shallow CNN, seed 0 - ``simulate_single_motif_detection`` 100 bp 0.873, 200
+  bp 0.558, 1000 bp 0.506; ``simulate_motif_counting`` 300 bp 0.919, 1000 bp 0.498;
+  ``simulate_multi_motif_embedding`` 200 bp 0.960 / 0.960 / 0.682 (CTCF, ZNF143, SIX5), 500 bp
+  0.544 / 0.517 / 0.516; ``simulate_differential_accessibility`` 200 bp 0.857, 500 bp 0.495.
+  Build + Train 7.5-32.4 s; *Simulate* 0.3 s at most.
 
 Usage::
 

@@ -18,19 +18,21 @@ from ._panel import SITE_COLOURS, _Panel, _reports_errors
 # The 2016 workshop's settings (spec section 2.8); they win over the functions' own defaults.
 # With 2,000 sequences per class (not 2016's 10,000) some lengths are shorter, so that each
 # default path (Simulate, Build, Train, Explain) learns: the figures are test auROC of the
-# panels' defaults (shallow CNN, SequenceDNN.train's recipe, seed 0) on a 2-core machine.
+# panels' defaults (shallow CNN, SequenceDNN.train's recipe, seed 0) on a 2-core machine, as
+# ``bench/explore_default_path.py --simulation NAME [-p seq_length=N]`` printed them (its
+# docstring records the runs).
 # Sequence counts are smaller than the workshop's 10,000 per class so that a click answers in seconds.
 WORKSHOP_DEFAULTS: dict[str, dict] = {
     "simulate_single_motif_detection": {
         "motif_name": "TAL1_known4",
-        "seq_length": 100,  # 1000 and 200 bp: chance (0.52, 0.55); 100 bp: 0.88
+        "seq_length": 100,  # 1000 and 200 bp: near chance (0.506, 0.558); 100 bp: 0.873
         "num_pos": 2000,
         "num_neg": 2000,
         "GC_fraction": 0.4,
     },
     "simulate_motif_counting": {
         "motif_name": "TAL1_known4",
-        "seq_length": 300,  # 1000 bp: test auROC 0.80; 300 bp: 0.94 (shallow CNN, seed 0)
+        "seq_length": 300,  # 1000 bp: chance (test auROC 0.498); 300 bp: 0.919
         "pos_counts": (3, 5),
         "neg_counts": (0, 2),
         "num_pos": 2000,
@@ -49,7 +51,7 @@ WORKSHOP_DEFAULTS: dict[str, dict] = {
     },
     "simulate_multi_motif_embedding": {
         "motif_names": ("CTCF_known1", "ZNF143_known2", "SIX5_known1"),
-        "seq_length": 200,  # 500 bp: chance on every task; 200 bp: 0.96, 0.96, 0.66
+        "seq_length": 200,  # 500 bp: chance on every task (0.54-0.52); 200 bp: 0.96, 0.96, 0.68
         "min_num_motifs": 0,
         "max_num_motifs": 3,
         "num_seqs": 4000,
@@ -58,7 +60,7 @@ WORKSHOP_DEFAULTS: dict[str, dict] = {
     "simulate_differential_accessibility": {
         "pos_motif_names": ("CTCF_known1",),
         "neg_motif_names": ("SIX5_known1", "ZNF143_known2"),
-        "seq_length": 200,  # 500 bp: test auROC 0.61; 200 bp: 0.85
+        "seq_length": 200,  # 500 bp: chance (test auROC 0.495); 200 bp: 0.857
         "min_num_motifs": 1,
         "max_num_motifs": 1,
         "num_pos": 2000,
