@@ -38,6 +38,11 @@ ISM 0.051 vs 12.295, missed 0.017 / 0.067 / 0.007, ratio 0.0017 sure vs 0.0890 e
 exercise 2: global pooling on the fixed set 12 epochs, test auROC 0.995; fresh data 15 epochs
 (192,000 sequences seen), 0.997; spacing, fixed set: peak 4 bp, +17.8 logits, - strand pair
 -18.3, flips in place +0.5; fresh data: peak 5 bp, +17.2, -16.6, flips -0.0.
+
+Explore at full size, its default path from code (2026-12-06 23:35, load average 0.9-1.8):
+``python bench/notebook_runall.py notebooks/explore.ipynb --grep "auROC|^ok"`` - 28.8 s wall,
+kernel CPU 27.5 s, the Simulate-Build-Train cell 18.4 s; validation auROC 0.994, "test auROC 0.977
+after 45 epochs", the figures ``bench/explore_default_path.py`` records for the same path.
 """
 
 from __future__ import annotations
