@@ -113,6 +113,7 @@ def test_text_states_the_training_defaults(monkeypatch):
     times = {1: "once", 2: "twice", 3: "three times"}
     train = inspect.signature(SequenceDNN.train).parameters
     patience, min_delta = train["patience"].default, train["min_delta"].default
+    after_cut = train["reduce_lr_patience"].default
     rules = []
 
     class Recorded(recipe.StoppingRule):
@@ -133,12 +134,15 @@ def test_text_states_the_training_defaults(monkeypatch):
     (rule,) = rules
     significance, retries, retry_above = rule.significance, rule.retries_left, rule.retry_above
     assert (rule.patience, rule.min_delta) == (patience, min_delta)
+    assert rule.reduce_lr_patience == after_cut
     retry_share = f"{round(retry_above * 100)} %"  # 0.4 -> "40 %"
     tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
     for phrase in (
         f"by more than {min_delta:g}, and by more than {words[round(significance)]} standard "
         f"errors of the change",
         f"for {words[patience]} epochs",
+        f"with a smaller learning rate (the step size of the optimiser), for {words[after_cut]} "
+        f"epoch{'s' if after_cut > 1 else ''}; if that improves the loss, training goes on",
         f"above {retry_share} of the chance level",
         f"from new random weights, up to {times[retries]}",
     ):
@@ -154,6 +158,22 @@ def test_text_states_the_training_defaults(monkeypatch):
     extras = _prose(NOTEBOOK_DIR / "extras.ipynb")
     for phrase in (f"above {retry_share} of chance again", f"({times[retries]} at most)"):
         assert phrase in extras, phrase
+
+
+def test_text_states_what_a_room_sees():
+    """The tutorial's Run All paragraph: "half a core per learner" is the hub's ``learner_cpu``
+    default, and a room's time is the kernel's CPU-seconds at that share (a lower bound: the
+    kernel cannot use more CPU than it is given)."""
+    from hub.settings import WorkshopSettings
+
+    learner_cpu = WorkshopSettings.class_traits()["learner_cpu"].default_value
+    tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
+    share = {0.5: "half a core", 1.0: "one core"}[learner_cpu]
+    assert f"sized for {share} per learner (`learner_cpu`" in tutorial
+    room = re.search(r"those (\d+)–(\d+) CPU-seconds take at least (\d+)–(\d+) s", tutorial)
+    assert room, "the room's time is stated"
+    low, high = (round(int(seconds) / learner_cpu) for seconds in room.groups()[:2])
+    assert (low, high) == (int(room[3]), int(room[4])), room[0]
 
 
 def test_extras_exercise_1_saturation_at_small_size():
