@@ -28,6 +28,39 @@ full size (seed 0): ``python bench/notebook_runall.py notebooks/workshop_tutoria
       apart; the - strand pair at 2-5 bp -16.4 against the + strand one; either motif flipped
       in place -17.0 (no motifs: -6.8)
 
+The same command, run on an otherwise idle machine (load average 0.5-1.9, 2026-12-06) on the
+notebook before the printouts below were added: 131.2 s wall, kernel CPU 129.6 s (training 24.1
+and 51.5 s, motif discovery 27.3 s), the same figures.
+
+Again at full size (seed 0), with the printouts the text quotes added (2026-12-06, load average
+1.4 rising to 5.9 as another session's jobs started): ``python bench/notebook_runall.py
+notebooks/workshop_tutorial.ipynb --grep "test auROC|logit|median r|DeepLIFT score|negatives|PWM
+scan" --save out.ipynb`` - 282.9 s wall, kernel CPU 147.5 s, of which the shallow training took
+55.2 s, the deep CNN's cell 101.4 s and motif discovery 63.8 s (220 s, 78 %). The figures above
+repeated to the last digit, and::
+
+    trained: filters' best match to SPI1 or IRF, median r 0.54, best r 0.96
+    untrained (the control): filters' best match to SPI1 or IRF, median r 0.48, best r 0.65
+    mean DeepLIFT score of the motif pair, positives at 2-5 bp: 15.45 (SPI1 7.52, IRF 7.93)
+                                      negatives (any spacing): -0.34
+    negatives whose two sites lie 2-5 bp apart by chance: 0 of 95
+    PWM scan of the same sequences (control), positives: 30.27 negatives: 29.93
+    shallow CNN at 2-5 bp, mean logit: + strand pair 8.7, - strand pair -11.1, no motifs -3.3
+    deep CNN at 2-5 bp, mean logit: + strand pair 9.4, - strand pair -7.0, no motifs -6.8
+
+The saved notebook's comparison table, shallow / deep CNN: balanced accuracy 96.9 / 99.4 %, auROC
+0.996 / 0.999, auPRC 0.995 / 0.997, auPRG 0.994 / 0.998, recall at 5 % FDR 98.6 / 100 %; 24 / 13
+epochs, best validation loss 0.070 / 0.022. Its discovered motifs: four composites, SPI1_known4
+then IRF_known20 at 2, 3, 4 and 5 bp (53, 42, 42 and 49 seqlets), each named by TOMTOM after one
+half (ENCODE SPI1_known4, SPI1_known4, SPI1_known4, IRF_known20; q = 5.0e-18, 5.8e-10, 2.6e-10,
+5.2e-08).
+
+The settings cell's quick trial (500 bp, seed 0, load average 3.6-4.5): ``-p NUM_SEQS=2000 -p
+MAX_EPOCHS=10`` - 83.2 s wall, kernel CPU 54.9 s; strand control 0.863, 6-mer counts 0.516,
+shallow CNN test auROC 0.684, deep CNN 0.982 (+ strand pair peaks at 3 bp, +9.6 logits). With
+``-p BATCH_SIZE=32 -p LEARNING_RATE=0.01`` too: 201.8 s wall, kernel CPU 63.2 s; shallow CNN 0.981
+(peak 3 bp, +8.1 logits), deep CNN at chance after 10 epochs (test auROC 0.501, said so in words).
+
 The extras at full size (seed 0; 2026-12-06 23:22-23:27, load average 1.1-2.6, one other job on
 the machine): ``python bench/notebook_runall.py notebooks/extras.ipynb --grep "test auROC|auROC:
 |logits|missed|median|seen|epochs|best validation|saturation"`` - 256.2 s wall, kernel CPU 334.3

@@ -36,6 +36,10 @@ Measured (2-core machine shared with other jobs, load average 2.6-5, 2026-12-06)
   234 s). So on a fixed set that network learns the strand-free grammar on about half the
   seeds, not never, and no seed reached auROC 0.70 after 30 epochs at chance.
 
+The 2016 figures the tutorial quotes beside these are the June 2016 workshop's slides (test
+performance on its 4,000 test sequences): shallow CNN auROC 0.987 (balanced accuracy 95.88 %),
+deep CNN auROC 0.999 (99.17 %).
+
 Usage::
 
     python bench/tutorial_models.py --seeds 3

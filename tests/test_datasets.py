@@ -246,3 +246,25 @@ def test_the_2016_heterodimer_call_gets_the_june_2016_data(capsys):
     positives = np.flatnonzero(independent.y_train[:, 0])
     strands = [site.strand for n in positives for site in independent.train_embeddings[n]]
     assert set(strands) == {"+", "-"}
+
+
+def test_the_2016_four_axis_index_reads_the_2016_layout():
+    """``simulation_data.X_train[0, :, :, :10]`` (both 2016 notebooks' cell 11) gives 2016's
+    (1, 4, 10) matrix, a row per base A, C, G, T; every other index stays (N, L, 4)."""
+    data = get_simulation_data("simulate_heterodimer_grammar", HETERODIMER, 100, 80, seed=5)
+    X = data.X_train
+    first = X[0, :, :, :10]
+    assert type(first) is np.ndarray and first.shape == (1, 4, 10)
+    # the columns decode to the sequence's first ten bases, read from the (N, L, 4) array
+    expected = one_hot_decode(np.asarray(X[:1]))[0][:10]
+    assert "".join("ACGT"[b] for b in first[0].argmax(axis=0)) == expected
+    assert np.array_equal(first[0], np.asarray(X)[0, :10].T)
+    assert X[3, 0, 2, 7] == np.asarray(X)[3, 7, 2]  # 2016's [n, 0, base, position]
+    # the (N, L, 4) meanings are untouched, and nothing else returns the subclass
+    assert np.array_equal(X[0, :10], np.asarray(X)[0, :10]) and X[0, :10].shape == (10, 4)
+    assert X[0, ..., 1:3].shape == (100, 2) and X[0, None].shape == (1, 100, 4)
+    for derived in (X[0], X[:5], X * 2, X.sum(axis=0), np.concatenate([X, X])[:2]):
+        assert type(derived) is np.ndarray, type(derived)
+    assert repr(X[:1]).startswith("array(") and repr(X).startswith("array(")
+    with pytest.raises(IndexError):
+        X[0, 0, 0, 0, 0]  # five axes mean nothing in either layout

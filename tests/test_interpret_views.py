@@ -88,6 +88,15 @@ def test_integrative_view(heterodimer):
         "Negative"
     )
     assert len(axes[0, 0].lines) == 2  # one motif-score line per motif
+    # the tutorial's caption: the first positive and the first negative test sequence, the true
+    # motif sites shaded in every panel
+    labels = data.y_test[:, 0].astype(bool)
+    shown = [int(np.flatnonzero(labels)[0]), int(np.flatnonzero(~labels)[0])]
+    assert axes[0, 0].get_title() == f"Positive (test sequence {shown[0]})"
+    assert axes[0, 1].get_title() == f"Negative (test sequence {shown[1]})"
+    for column, index in enumerate(shown):
+        for ax in axes[:, column]:
+            assert len(ax.patches) == len(data.test_embeddings[index]) == 2
     assert all(len(ax.lines) == 1 for ax in axes[1:].ravel())
 
 

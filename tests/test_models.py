@@ -57,6 +57,11 @@ def test_layer_contract_shallow_and_deep():
     assert dnn.model.get_layer("probability").get_config()["activation"] == "sigmoid"
     assert tuple(dnn.model.get_layer("flatten").output.shape) == (None, (500 - 24) // 35 * 15)
     assert dnn.get_sequence_filters().shape == (15, 25, 4)
+    # the tutorial's "check yourself": 15 x (25 x 4) + 15 = 1,515 and 13 x 15 + 1 = 196 weights;
+    # the dropout layer is a no-op at the default rate 0
+    assert dnn.model.get_layer("conv_1").count_params() == 1515
+    assert dnn.model.get_layer("logits").count_params() == 196
+    assert dnn.dropout == 0 and dnn.model.get_layer("dropout_1").rate == 0
 
     deep = SequenceDNN(500, use_deep_CNN=True, num_tasks=3, verbose=0)
     names = [layer.name for layer in deep.model.layers]

@@ -113,6 +113,7 @@ def test_text_states_the_training_defaults(monkeypatch):
     times = {1: "once", 2: "twice", 3: "three times"}
     train = inspect.signature(SequenceDNN.train).parameters
     patience, min_delta = train["patience"].default, train["min_delta"].default
+    after_cut = train["reduce_lr_patience"].default
     rules = []
 
     class Recorded(recipe.StoppingRule):
@@ -133,12 +134,15 @@ def test_text_states_the_training_defaults(monkeypatch):
     (rule,) = rules
     significance, retries, retry_above = rule.significance, rule.retries_left, rule.retry_above
     assert (rule.patience, rule.min_delta) == (patience, min_delta)
+    assert rule.reduce_lr_patience == after_cut
     retry_share = f"{round(retry_above * 100)} %"  # 0.4 -> "40 %"
     tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
     for phrase in (
         f"by more than {min_delta:g}, and by more than {words[round(significance)]} standard "
         f"errors of the change",
         f"for {words[patience]} epochs",
+        f"with a smaller learning rate (the step size of the optimiser), for {words[after_cut]} "
+        f"epoch{'s' if after_cut > 1 else ''}; if that improves the loss, training goes on",
         f"above {retry_share} of the chance level",
         f"from new random weights, up to {times[retries]}",
     ):
@@ -169,6 +173,22 @@ def test_extras_run_time_in_a_room_follows_learner_cpu():
     room = re.search(r"those (\d+) CPU-seconds take about (\d+) s", text)
     assert used and room and room[1] == used[1], text[:2000]
     assert abs(int(room[2]) - int(used[1]) / share) <= 10, (room[0], share)
+
+
+def test_text_states_what_a_room_sees():
+    """The tutorial's Run All paragraph: "half a core per learner" is the hub's ``learner_cpu``
+    default, and a room's time is the kernel's CPU-seconds at that share (a lower bound: the
+    kernel cannot use more CPU than it is given)."""
+    from hub.settings import WorkshopSettings
+
+    learner_cpu = WorkshopSettings.class_traits()["learner_cpu"].default_value
+    tutorial = _prose(NOTEBOOK_DIR / "workshop_tutorial.ipynb")
+    share = {0.5: "half a core", 1.0: "one core"}[learner_cpu]
+    assert f"sized for {share} per learner (`learner_cpu`" in tutorial
+    room = re.search(r"those (\d+)–(\d+) CPU-seconds take at least (\d+)–(\d+) s", tutorial)
+    assert room, "the room's time is stated"
+    low, high = (round(int(seconds) / learner_cpu) for seconds in room.groups()[:2])
+    assert (low, high) == (int(room[3]), int(room[4])), room[0]
 
 
 def test_extras_exercise_1_saturation_at_small_size():
@@ -253,7 +273,20 @@ def test_workshop_tutorial_runs_end_to_end():
     strand = float(re.search(r"strand only \(the control\): test auROC ([0-9.]+)", control)[1])
     assert abs(strand - 0.875) < 0.04, control
     assert "deep CNN: test auROC" in control
-    assert re.search(r"6-mer counts \(logistic regression\): test auROC [0-9.]+", control)
+    # "word counts alone say nothing here": every sequence holds both motifs (0.509 at full size);
+    # a k-mer model that could read the spacing or the strand would score well above 0.5
+    kmer = float(
+        re.search(r"6-mer counts \(logistic regression\): test auROC ([0-9.]+)", control)[1]
+    )
+    assert abs(kmer - 0.5) < 0.1, control
+    # section 3a: training turns some filters into something like the motifs' PSSMs; the control
+    # is the same filters before training
+    filters = _text(_cell(nb, "interpret_SequenceDNN_filter_centric(shallow_cnn"))
+    best = {
+        name: float(r)
+        for name, r in re.findall(r"^(trained|untrained)\b.*best r ([-0-9.]+)$", filters, re.M)
+    }
+    assert set(best) == {"trained", "untrained"} and best["trained"] > best["untrained"], filters
     # "in the negative the motifs get less credit although the PWM scan finds them just as well":
     # the pair's mean DeepLIFT score, positives above negatives; the control, the PWM scan's best
     # scores of the two motifs in the same sequences, within 10 % between the classes
@@ -266,6 +299,17 @@ def test_workshop_tutorial_runs_end_to_end():
     )  # fmt: skip
     assert credit_pos > credit_neg, grammar
     assert abs(scan_pos - scan_neg) < 0.1 * abs(scan_pos), grammar
+    # "DeepLIFT should light up both motifs of the pair": each motif's mean credit in positives
+    spi1, irf = (
+        float(v) for v in re.search(r"\(SPI1 ([-0-9.]+), IRF ([-0-9.]+)\)", grammar).groups()
+    )
+    assert spi1 > 0 and irf > 0, grammar
+    # "nearly every negative elsewhere": negatives at 2-5 bp by chance (about 10 % at 100 bp,
+    # 2 % at 500 bp); a simulation that gave negatives the grammar would put them all there
+    by_chance, negatives = map(
+        int, re.search(r"2-5 bp apart by chance: (\d+) of (\d+)", grammar).groups()
+    )
+    assert negatives > 10 and by_chance < 0.25 * negatives, grammar
     # the causal spacing test: one figure, a line per model; the deep CNN (auROC > 0.75 above)
     # scores the + strand pair at the positives' 2-5 bp above the same pair 20+ bp apart
     causal = _cell(nb, "spacing_curve(model")
@@ -276,6 +320,20 @@ def test_workshop_tutorial_runs_end_to_end():
         re.search(r"at 2-5 bp it scores ([-+0-9.]+) logits against 20\+", lines["deep CNN"])[1]
     )
     assert gain > 0, lines["deep CNN"]
+    peak = int(re.search(r"\+ strand pair peaks at (\d+) bp", lines["deep CNN"])[1])
+    assert 2 <= peak <= 5, lines["deep CNN"]
+    # the whole composite reverse-complemented (an order no positive has) scores below it
+    logits = dict(
+        re.findall(r"^(shallow CNN|deep CNN) at 2-5 bp, mean logit: (.*)$", _text(causal), re.M)
+    )
+    plus, minus, background = (
+        float(v)
+        for v in re.search(
+            r"\+ strand pair ([-0-9.]+), - strand pair ([-0-9.]+), no motifs ([-0-9.]+)",
+            logits["deep CNN"],
+        ).groups()
+    )
+    assert minus < plus and background < plus, logits
     # trained on forward-strand positives only, it scores the pair lower with a motif flipped
     flipped = float(re.search(r"either motif flipped in place ([-+0-9.]+)", lines["deep CNN"])[1])
     assert flipped < 0, lines["deep CNN"]

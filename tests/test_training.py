@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
 from tutorial_utils.datasets import Data
 from tutorial_utils.encoding import one_hot_encode
@@ -67,6 +68,13 @@ def test_train_learning_curve_and_test(trained, capsys):
     np.testing.assert_allclose(lines["Validation"].get_ydata(), dnn.valid_losses)
     assert list(lines["Early Stop"].get_xdata()) == [dnn.best_epoch] * 2
     assert lines["Early Stop"].get_linestyle() == "--"
+    assert dnn.best_epoch == int(np.argmin(dnn.valid_losses))  # "the lowest validation loss"
+    # the tutorial's section 2: binary cross-entropy minimised with Adam
+    assert type(dnn.model.optimizer).__name__ == "Adam"
+    assert dnn.model.loss == "binary_crossentropy"
+    # the tutorial's caption: training in blue, validation in red
+    assert to_hex(lines["Training"].get_color()) == "#0000ff"
+    assert to_hex(lines["Validation"].get_color()) == "#ff0000"
     assert tuple(figure.get_size_inches()) == (10, 4)
 
     result = test_SequenceDNN(dnn, data)
@@ -107,3 +115,20 @@ def test_a_model_left_at_chance_is_told_so_in_words(capsys):
 def test_a_model_that_learnt_is_not_at_chance(trained):
     dnn, _ = trained
     assert not dnn.at_chance and dnn.chance_loss == pytest.approx(np.log(2), abs=0.01)
+
+
+def test_the_test_set_plays_no_part_in_training():
+    """The tutorial: "The test set played no part in training or early stopping". Two trainings
+    with the same seed on data that differ only in the test set end with the same losses and
+    weights; the control, the same training with another validation set, does not."""
+    data = tiny_data(n=500, seed=1)
+    other_test = data._replace(X_test=data.X_test[::-1, ::-1], y_test=~data.y_test[::-1])
+    other_valid = data._replace(X_valid=data.X_test, y_valid=data.y_test)
+    runs = []
+    for variant in (data, other_test, other_valid):
+        dnn = get_SequenceDNN(PARAMETERS)
+        train_SequenceDNN(dnn, variant, num_epochs=3, batch_size=32, learning_rate=1e-2)
+        runs.append((list(dnn.valid_losses), dnn.get_sequence_filters()))
+    assert runs[1][0] == runs[0][0]
+    np.testing.assert_array_equal(runs[1][1], runs[0][1])
+    assert runs[2][0] != runs[0][0]

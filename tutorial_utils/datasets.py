@@ -10,6 +10,7 @@ import numpy as np
 
 from . import simulations
 from ._validation import DATA_BYTES_PER_BASE, check_int, check_simulation_size
+from .onehot_array import OneHotArray
 
 # the parameters that bound the motif instances per sequence
 _INSTANCE_PARAMETERS = ("pos_counts", "neg_counts", "max_motif_counts", "max_num_motifs")
@@ -46,7 +47,8 @@ _CLASS_CONTENTS = {
 class Data(NamedTuple):
     """A simulated data set split three ways.
 
-    X_* : float32 (n, L, 4) one-hot sequences (A, C, G, T). y_* : bool (n, tasks).
+    X_* : float32 (n, L, 4) one-hot sequences (A, C, G, T); from ``get_simulation_data`` a
+    ``OneHotArray``, which also reads a 2016 four-axis index. y_* : bool (n, tasks).
     *_embeddings : ``EmbeddingTable`` (one list of ``Embedding`` per sequence, built on access).
     motif_names : list of str, the motifs the simulation embeds.
     """
@@ -182,8 +184,9 @@ def get_simulation_data(
 
     Returns
     -------
-    Data namedtuple: X_train, X_valid, X_test (float32 (n, L, 4)), y_train, y_valid, y_test
-    (bool (n, tasks)), train/valid/test_embeddings, motif_names.
+    Data namedtuple: X_train, X_valid, X_test (float32 (n, L, 4), as ``OneHotArray``: a 2016
+    four-axis index such as ``X_train[0, :, :, :10]`` reads the 2016 layout (N, 1, 4, L)),
+    y_train, y_valid, y_test (bool (n, tasks)), train/valid/test_embeddings, motif_names.
     """
     simulate, parameters = bind_simulation(simulation_name, simulation_parameters)
     test_set_size = check_int("test_set_size", test_set_size, min_value=0)
@@ -214,9 +217,9 @@ def get_simulation_data(
     valid = order[test_set_size : test_set_size + validation_set_size]
     train = order[test_set_size + validation_set_size :]
     return Data(
-        X_train=simulated.one_hot(train),
-        X_valid=simulated.one_hot(valid),
-        X_test=simulated.one_hot(test),
+        X_train=simulated.one_hot(train).view(OneHotArray),
+        X_valid=simulated.one_hot(valid).view(OneHotArray),
+        X_test=simulated.one_hot(test).view(OneHotArray),
         y_train=simulated.y[train],
         y_valid=simulated.y[valid],
         y_test=simulated.y[test],
