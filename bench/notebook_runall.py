@@ -76,6 +76,14 @@ Explore at full size, its default path from code (2026-12-06 23:35, load average
 ``python bench/notebook_runall.py notebooks/explore.ipynb --grep "auROC|^ok"`` - 28.8 s wall,
 kernel CPU 27.5 s, the Simulate-Build-Train cell 18.4 s; validation auROC 0.994, "test auROC 0.977
 after 45 epochs", the figures ``bench/explore_default_path.py`` records for the same path.
+
+All three on the merged notebooks, one after the other on an otherwise idle machine (2026-12-06
+23:47-23:55, load average 1.1-2.1): ``python bench/notebook_runall.py notebooks/<name>.ipynb
+--save out.ipynb --grep ...``. Tutorial 140.2 s wall, kernel CPU 155.0 s (shallow training 26.7 s,
+the deep CNN's cell 53.3 s, motif discovery 28.4 s); extras 284.2 s wall, kernel CPU 365.2 s (the
+four trainings 83.0 + 47.3 + 54.0 + 68.2 = 252 s); explore 25.1 s wall, kernel CPU 22.9 s. Every
+figure quoted above repeated to the last digit. At ``learner_cpu``'s half a core the tutorial's
+145-155 CPU-seconds take at least 290-310 s and the extras' 365 about 730 s: the texts say so.
 """
 
 from __future__ import annotations
