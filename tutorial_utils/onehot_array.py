@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-LAYOUT_2016 = "(N, 1, 4, L)"
-
 
 class OneHotArray(np.ndarray):
     """float32 (N, L, 4) one-hot DNA; an index of exactly four entries reads the 2016 layout.
