@@ -52,3 +52,20 @@ def artifacts(request) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {path}")
     return path
+
+
+@pytest.fixture
+def stopping_rules(monkeypatch) -> list:
+    """Every ``recipe.StoppingRule`` built while the test runs, in order: the rule a training
+    really used, so a test can hold text (a tooltip, a notebook) to it."""
+    from tutorial_utils import recipe
+
+    rules = []
+
+    class Recorded(recipe.StoppingRule):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            rules.append(self)
+
+    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
+    return rules

@@ -100,28 +100,20 @@ def _prose(path: Path) -> str:
     return re.sub(r"\s+", " ", text.replace("# ", " "))
 
 
-def test_text_states_the_training_defaults(monkeypatch):
+def test_text_states_the_training_defaults(stopping_rules):
     """The stopping rule and the retries the tutorial, the extras and the README describe are the
     code's: read from the signature of ``SequenceDNN.train``, from the ``StoppingRule`` one
     training builds, and from the keywords ``train_SequenceDNN`` passes on; a change of either the
     code or the text fails here."""
     import inspect
 
-    from tutorial_utils import SequenceDNN, get_simulation_data, recipe, train_SequenceDNN
+    from tutorial_utils import SequenceDNN, get_simulation_data, train_SequenceDNN
 
     words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
     times = {1: "once", 2: "twice", 3: "three times"}
     train = inspect.signature(SequenceDNN.train).parameters
     patience, min_delta = train["patience"].default, train["min_delta"].default
     after_cut = train["reduce_lr_patience"].default
-    rules = []
-
-    class Recorded(recipe.StoppingRule):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            rules.append(self)
-
-    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
     data = get_simulation_data(
         "simulate_single_motif_detection",
         dict(motif_name="TAL1_known4", seq_length=40, num_pos=40, num_neg=40, GC_fraction=0.4),
@@ -131,7 +123,7 @@ def test_text_states_the_training_defaults(monkeypatch):
     )
     dnn = SequenceDNN(40, num_filters=2, conv_width=5, pool_width=5, verbose=0, seed=0)
     train_SequenceDNN(dnn, data, num_epochs=1)  # a fixed training set, as in the notebooks
-    (rule,) = rules
+    (rule,) = stopping_rules
     significance, retries, retry_above = rule.significance, rule.retries_left, rule.retry_above
     assert (rule.patience, rule.min_delta) == (patience, min_delta)
     assert rule.reduce_lr_patience == after_cut

@@ -247,29 +247,21 @@ def test_stop_button_ends_a_background_run(single_motif_picker):
     assert len(builder.dnn.valid_losses) <= 2  # stopped during the first epoch or right after
 
 
-def test_patience_tooltip_says_what_training_does_with_it(monkeypatch, single_motif_picker):
+def test_patience_tooltip_says_what_training_does_with_it(stopping_rules, single_motif_picker):
     """The patience slider's help text states the stopping rule that the panel's training
     builds (recorded from ``recipe.StoppingRule``) and the learning-rate cut of
     ``SequenceDNN.train``: a change of either the panel's call or the text fails here."""
     import inspect
 
-    from tutorial_utils import SequenceDNN, recipe
+    from tutorial_utils import SequenceDNN
 
-    rules = []
-
-    class Recorded(recipe.StoppingRule):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            rules.append(self)
-
-    monkeypatch.setattr(recipe, "StoppingRule", Recorded)
     builder = ModelBuilder(single_motif_picker, seed=0)
     builder.build()
     trainer = Trainer(builder, single_motif_picker)
     trainer.max_epochs.value = 1
     trainer.train(blocking=True)
     assert trainer.error.value == "", trainer.error.value
-    (rule,) = rules
+    (rule,) = stopping_rules
     assert rule.patience == trainer.patience.value
     factor = inspect.signature(SequenceDNN.train).parameters["reduce_lr_factor"].default
     tooltip = trainer.patience.tooltip
